@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build needs when they are missing (called by make).
+# CI starts from a clean Debian 12 machine as root; elsewhere it only reports what is missing.
+set -u
+need=()
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+check() { # check PACKAGE [COMMAND-OR-FILE]
+	local pkg="$1" probe="${2:-}"
+	if [ -n "$probe" ]; then
+		case "$probe" in
+		/*) [ -e "$probe" ] && return ;;
+		*) command -v "$probe" >/dev/null 2>&1 && return ;;
+		esac
+	fi
+	have_pkg "$pkg" || need+=("$pkg")
+}
+check gcc gcc
+check make make
+check binutils objcopy
+check libjansson-dev /usr/include/jansson.h
+check clang clang
+check libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+check clang-format clang-format
+check clang-tidy clang-tidy
+check cppcheck cppcheck
+check procps pgrep
+check iproute2 ip
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${need[*]} (run as root: apt-get install ${need[*]})" >&2
+	exit 0
+fi
+echo "deps: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+if ! apt-get install -y --no-install-recommends "${need[@]}" >/tmp/hvemu-deps.log 2>&1; then
+	apt-get update >>/tmp/hvemu-deps.log 2>&1
+	apt-get install -y --no-install-recommends "${need[@]}" >>/tmp/hvemu-deps.log 2>&1 ||
+		{ echo "deps: apt-get failed, see /tmp/hvemu-deps.log" >&2; exit 1; }
+fi

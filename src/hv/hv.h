@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interface between the KVM backend (src/kvm) and the Hyper-V enlightenment logic
+ * (src/hv). Everything in src/hv is pure logic: it never issues a KVM ioctl. What it
+ * needs from the machine (guest memory, time, flushing, interrupts, system events) it asks
+ * of struct hv_platform_ops, which the backend implements and the unit tests mock.
+ *
+ * Objects:
+ *   struct hv_partition  one per VM: features, partition-wide MSRs (GUEST_OS_ID, HYPERCALL,
+ *                        REFERENCE_TSC, crash), the VP-index table, statistics.
+ *   struct hv_vp         one per vCPU: its VP index, per-VP MSRs (VP_ASSIST_PAGE, ...),
+ *                        the TLB-flush inhibit and suspended state, statistics.
+ *
+ * Threading: hv_hypercall() and hv_msr_read/write() run on the calling vCPU's thread.
+ * hv_set_tlb_flush_inhibit() and the query functions may run on any thread. Partition-wide
+ * MSR state is protected by a partition lock inside src/hv (a leaf lock: no platform op is
+ * called while it is held, except gpa_ptr).
+ */
+#ifndef HVEMU_HV_HV_H
+#define HVEMU_HV_HV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/tlfs.h"
+#include "util/stats.h"
+
+struct hv_partition;
+struct hv_vp;
+
+/* --- features (the --hv option) ------------------------------------------------------ */
+
+/* One bit per --hv feature, QEMU's vocabulary. */
+enum hv_feature {
+	HV_FEAT_VPINDEX,     /* vpindex: HV_X64_MSR_VP_INDEX */
+	HV_FEAT_RUNTIME,     /* runtime: HV_X64_MSR_VP_RUNTIME */
+	HV_FEAT_TIME,        /* time: TIME_REF_COUNT + REFERENCE_TSC page */
+	HV_FEAT_FREQUENCIES, /* frequencies: TSC_FREQUENCY, APIC_FREQUENCY */
+	HV_FEAT_VAPIC,       /* vapic: VP assist page, EOI/ICR/TPR MSRs */
+	HV_FEAT_TLBFLUSH,    /* tlbflush: remote TLB flush hypercalls (+ Ex) (needs vpindex) */
+	HV_FEAT_IPI,         /* ipi: synthetic cluster IPI hypercalls (+ Ex) (needs vpindex) */
+	HV_FEAT_RESET,       /* reset: HV_X64_MSR_RESET */
+	HV_FEAT_CRASH,       /* crash: crash MSRs */
+	HV_FEAT_SPINLOCKS,   /* spinlocks=N: 0x40000004.EBX = N, HvCallNotifyLongSpinWait */
+	HV_FEAT_XMM_INPUT,   /* xmm-input: XMM fast hypercall input (0x40000003.EDX b4) */
+	HV_FEAT_NR,
+};
+
+struct hv_features {
+	uint32_t mask;           /* BIT(enum hv_feature) */
+	uint32_t spinlock_retries; /* valid with HV_FEAT_SPINLOCKS; 0xFFFFFFFF = never notify */
+};
+
+/*
+ * Parses a --hv list ("vpindex,tlbflush,spinlocks=4095", "all", "" = none) and checks the
+ * dependencies. On error returns -EINVAL and writes a message naming the problem (the
+ * unknown word, or "tlbflush needs vpindex") into err.
+ */
+int hv_features_parse(const char *list, struct hv_features *out, char *err, size_t errlen);
+static inline bool hv_has(const struct hv_features *f, enum hv_feature feat)
+{
+	return f->mask & (1u << feat);
+}
+/* Canonical text of a feature set (for logs and query-status); returns bytes written. */
+int hv_features_format(const struct hv_features *f, char *buf, size_t len);
+
+/* --- CPUID ---------------------------------------------------------------------------- */
+
+struct hv_cpuid_leaf {
+	uint32_t function, index;
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/*
+ * Builds the Hyper-V leaves 0x40000000-0x4000000A for the feature set ("Microsoft Hv",
+ * "Hv#1", privileges, recommendations, limits). Returns the number of leaves written
+ * (0 when no feature is enabled: no Hyper-V leaf is visible then), or -ENOSPC.
+ */
+int hv_cpuid_build(const struct hv_features *f, uint32_t max_vps, struct hv_cpuid_leaf *out,
+		   unsigned max);
+
+/* --- VP sets ------------------------------------------------------------------------- */
+
+#define HV_VPSET_MAX_VP 4096 /* 64 sparse banks of 64 VPs */
+
+/* A decoded target set: either all VPs, or a bitmap indexed by VP index. */
+struct hv_vpset {
+	bool all;
+	uint64_t bank[HV_VPSET_MAX_VP / 64];
+};
+
+static inline bool hv_vpset_test(const struct hv_vpset *s, uint32_t vp)
+{
+	return s->all || (vp < HV_VPSET_MAX_VP && (s->bank[vp / 64] >> (vp % 64)) & 1);
+}
+
+/* --- what src/hv needs from the machine ---------------------------------------------- */
+
+enum hv_system_event {
+	HV_EVENT_RESET, /* HV_X64_MSR_RESET written with bit 0 */
+	HV_EVENT_CRASH, /* HV_X64_MSR_CRASH_CTL written with CRASH_NOTIFY */
+};
+
+struct hv_platform_ops {
+	/*
+	 * Host pointer to guest physical [gpa, gpa + len), or NULL if any byte of it is not
+	 * guest RAM. Never crosses into memory the guest does not own.
+	 */
+	void *(*gpa_ptr)(void *opaque, uint64_t gpa, uint64_t len);
+	/* The guest's TSC now. */
+	uint64_t (*guest_tsc)(void *opaque);
+	/* CPU time the vCPU's thread has used, in ns (for HV_X64_MSR_VP_RUNTIME). */
+	uint64_t (*vp_runtime_ns)(void *opaque, struct hv_vp *vp);
+	/*
+	 * Make every vCPU in targets (VP indexes; unknown ones ignored) flush its guest TLB:
+	 * on return each has flushed or will flush before it next runs guest code. The caller
+	 * may be among the targets. Returns 0, or -ETIMEDOUT when a target did not acknowledge
+	 * in time (the hypercall then fails with HV_STATUS_TIME_OUT... see hypercall.c).
+	 */
+	int (*flush_tlb)(void *opaque, struct hv_vp *caller, const struct hv_vpset *targets);
+	/* Deliver a fixed, edge interrupt with vector to every VP in targets, exactly once. */
+	int (*send_ipi)(void *opaque, struct hv_vp *caller, const struct hv_vpset *targets,
+			uint32_t vector);
+	/*
+	 * HV_X64_MSR_EOI / ICR / TPR forwarded as the x2APIC registers (msr = 0x80B, 0x830,
+	 * 0x808). Returns 0 or -errno (e.g. -EOPNOTSUPP when the APIC is not in x2APIC mode:
+	 * the guest then gets #GP).
+	 */
+	int (*apic_write)(void *opaque, struct hv_vp *vp, uint32_t x2apic_msr, uint64_t value);
+	int (*apic_read)(void *opaque, struct hv_vp *vp, uint32_t x2apic_msr, uint64_t *value);
+	/* VP assist page enabled at gpa (page aligned) or disabled: the backend programs PV EOI. */
+	int (*vp_assist_page)(void *opaque, struct hv_vp *vp, uint64_t gpa, bool enable);
+	/* Reset or crash: the backend stops the VM. params = CRASH_P0..P4 for HV_EVENT_CRASH. */
+	void (*system_event)(void *opaque, struct hv_vp *vp, enum hv_system_event ev,
+			     const uint64_t params[5]);
+	/* HvCallNotifyLongSpinWait: give the host CPU away (sched_yield). */
+	void (*yield)(void *opaque, struct hv_vp *vp);
+	/* XMM0-XMM5 of the calling vCPU as 12 64-bit halves (XMM0.lo, XMM0.hi, ...). */
+	int (*get_xmm)(void *opaque, struct hv_vp *vp, uint64_t xmm[12]);
+	/* A suspended vCPU was unsuspended (wake it: it is not in KVM_RUN). May be NULL. */
+	void (*unsuspended)(void *opaque, struct hv_vp *vp);
+};
+
+/* --- partition and VPs --------------------------------------------------------------- */
+
+struct hv_partition_params {
+	struct hv_features features;
+	uint32_t max_vps;     /* VP indexes are < max_vps (<= HV_VPSET_MAX_VP) */
+	uint64_t tsc_hz;      /* guest TSC frequency */
+	uint64_t apic_hz;     /* APIC bus frequency (HV_X64_MSR_APIC_FREQUENCY) */
+	const struct hv_platform_ops *ops;
+	void *opaque;         /* passed to every op */
+};
+
+int hv_partition_create(const struct hv_partition_params *p, struct hv_partition **out);
+void hv_partition_destroy(struct hv_partition *part);
+const struct hv_features *hv_partition_features(const struct hv_partition *part);
+
+/*
+ * Creates the Hyper-V state of one VP with the given index (assigned by the backend in
+ * vCPU creation order, never reused). Fails with -EEXIST if the index is taken, -EINVAL if
+ * out of range. The VP becomes a possible flush/IPI target only after hv_vp_set_online().
+ */
+int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque,
+		 struct hv_vp **out);
+/* Undo hv_vp_create (rollback of a failed bring-up). Wakes anyone waiting on the VP. */
+void hv_vp_destroy(struct hv_vp *vp);
+void hv_vp_set_online(struct hv_vp *vp, bool online);
+uint32_t hv_vp_index(const struct hv_vp *vp);
+void *hv_vp_opaque(const struct hv_vp *vp);
+/* The VP with that index, or NULL. Lock-free (safe from any thread). */
+struct hv_vp *hv_vp_lookup(struct hv_partition *part, uint32_t vp_index);
+
+/* --- synthetic MSRs (TLFS "Virtual Processor Properties", "Timers", ...) ------------- */
+
+enum hv_msr_result {
+	HV_MSR_OK,      /* handled; for reads *value is set */
+	HV_MSR_GP,      /* inject #GP */
+	HV_MSR_UNKNOWN, /* not a Hyper-V MSR: the caller decides */
+};
+
+enum hv_msr_result hv_msr_read(struct hv_vp *vp, uint32_t msr, uint64_t *value);
+enum hv_msr_result hv_msr_write(struct hv_vp *vp, uint32_t msr, uint64_t value);
+/* True for the MSR range src/hv owns (0x40000000-0x400001FF). */
+bool hv_msr_is_synthetic(uint32_t msr);
+
+/* --- hypercalls (TLFS "Hypercall Interface") ----------------------------------------- */
+
+/* The calling vCPU's registers. hv_hypercall updates them and sets the dirty bits. */
+struct hv_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, r8;
+	uint32_t dirty; /* HV_REG_DIRTY_* of the registers hv_hypercall changed */
+};
+#define HV_REG_DIRTY_RAX (1u << 0)
+#define HV_REG_DIRTY_RCX (1u << 1)
+#define HV_REG_DIRTY_RDX (1u << 2)
+
+struct hv_cpu_mode {
+	bool protected_mode; /* CR0.PE */
+	bool is_64bit;       /* EFER.LMA && CS.L: the 64-bit calling convention */
+	unsigned cpl;
+};
+
+enum hv_hcall_outcome {
+	HV_HCALL_DONE,      /* result written to the registers: resume the guest */
+	HV_HCALL_INJECT_UD, /* CPL > 0 or real mode: inject #UD, registers untouched */
+	HV_HCALL_SUSPENDED, /* the caller is suspended (waiting_on set): call hv_vp_wait_unsuspended, then hv_hypercall again */
+};
+
+enum hv_hcall_outcome hv_hypercall(struct hv_vp *vp, const struct hv_cpu_mode *mode,
+				   struct hv_regs *regs);
+
+/* --- TLB-flush inhibit and the suspended state (TLFS "Virtual Processor States") ----- */
+
+/*
+ * Sets or clears the TLB-flush inhibit of a VP (control plane, test device). Clearing it
+ * unsuspends every VP waiting on that VP, and only those. Returns -ENOENT for an unknown VP.
+ */
+int hv_set_tlb_flush_inhibit(struct hv_partition *part, uint32_t vp_index, bool on);
+/*
+ * Blocks the calling vCPU thread while it is suspended. Returns 0 when unsuspended,
+ * -ECANCELED after hv_partition_cancel_waits(), -ETIMEDOUT after timeout_ns (0 = none).
+ */
+int hv_vp_wait_unsuspended(struct hv_vp *vp, uint64_t timeout_ns);
+/* Unsuspends everyone and makes waits return -ECANCELED (VM shutdown or reset). */
+void hv_partition_cancel_waits(struct hv_partition *part);
+/* Unsuspends every VP waiting on vp_index (the awaited VP was removed or parked). */
+void hv_unsuspend_waiters_of(struct hv_partition *part, uint32_t vp_index);
+
+struct hv_vp_suspend_info {
+	bool inhibited;
+	int64_t waiting_on;      /* VP index, or -1 */
+	uint64_t suspended_since_ns; /* CLOCK_MONOTONIC, valid when waiting_on >= 0 */
+	bool in_cycle;           /* waiting_on leads back to this VP */
+};
+void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out);
+
+/* --- statistics ---------------------------------------------------------------------- */
+
+void hv_partition_stats_visit(struct hv_partition *part, stat_visit_fn fn, void *ctx);
+void hv_vp_stats_visit(struct hv_vp *vp, stat_visit_fn fn, void *ctx);
+
+#endif
