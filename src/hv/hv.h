@@ -20,6 +20,7 @@
 #define HVEMU_HV_HV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hv/tlfs.h"
@@ -27,6 +28,13 @@
 
 struct hv_partition;
 struct hv_vp;
+
+/*
+ * The port the hypercall page exits through: the page written on HV_X64_MSR_HYPERCALL
+ * enable is "out %al, $HV_HYPERCALL_EXIT_PORT; ret" (E6 E6 C3) followed by int3 padding.
+ * A one-byte OUT to this port from the guest is a hypercall: call hv_hypercall().
+ */
+#define HV_HYPERCALL_EXIT_PORT 0xE6
 
 /* --- features (the --hv option) ------------------------------------------------------ */
 
@@ -61,7 +69,12 @@ static inline bool hv_has(const struct hv_features *f, enum hv_feature feat)
 {
 	return f->mask & (1u << feat);
 }
-/* Canonical text of a feature set (for logs and query-status); returns bytes written. */
+/*
+ * Canonical text of a feature set (for logs and query-status), e.g.
+ * "vpindex,time,tlbflush,spinlocks=0xfff"; "" for none. Returns the length written
+ * (without the NUL), or -ENOSPC when it does not fit (buf then holds a truncated,
+ * NUL-terminated prefix). "all" sets spinlocks=0xfff (KVM's default) unless a value is given.
+ */
 int hv_features_format(const struct hv_features *f, char *buf, size_t len);
 
 /* --- CPUID ---------------------------------------------------------------------------- */
@@ -74,8 +87,10 @@ struct hv_cpuid_leaf {
 /*
  * Builds the Hyper-V leaves 0x40000000-0x4000000A for the feature set ("Microsoft Hv",
  * "Hv#1", privileges, recommendations, limits). Returns the number of leaves written
- * (0 when no feature is enabled: no Hyper-V leaf is visible then), or -ENOSPC.
+ * (HV_CPUID_NR_LEAVES, or 0 when no feature is enabled: no Hyper-V leaf is visible then),
+ * -ENOSPC when max is too small, -EINVAL for a bad feature set.
  */
+#define HV_CPUID_NR_LEAVES 11
 int hv_cpuid_build(const struct hv_features *f, uint32_t max_vps, struct hv_cpuid_leaf *out,
 		   unsigned max);
 
@@ -94,6 +109,15 @@ static inline bool hv_vpset_test(const struct hv_vpset *s, uint32_t vp)
 	return s->all || (vp < HV_VPSET_MAX_VP && (s->bank[vp / 64] >> (vp % 64)) & 1);
 }
 
+/* The first VP index >= from that is in s and < limit, or -1. */
+int64_t hv_vpset_next(const struct hv_vpset *s, uint32_t from, uint32_t limit);
+/* How many VP indexes < limit s contains. */
+uint32_t hv_vpset_count(const struct hv_vpset *s, uint32_t limit);
+/* Iterates vp (an int64_t) over the VP indexes < limit in s, in increasing order. */
+#define vpset_for_each(vp, s, limit)                                                               \
+	for ((vp) = hv_vpset_next((s), 0, (limit)); (vp) >= 0;                                     \
+	     (vp) = hv_vpset_next((s), (uint32_t)(vp) + 1, (limit)))
+
 /* --- what src/hv needs from the machine ---------------------------------------------- */
 
 enum hv_system_event {
@@ -107,7 +131,10 @@ struct hv_platform_ops {
 	 * guest RAM. Never crosses into memory the guest does not own.
 	 */
 	void *(*gpa_ptr)(void *opaque, uint64_t gpa, uint64_t len);
-	/* The guest's TSC now. */
+	/*
+	 * The guest's TSC now (the value RDTSC returns in the guest). Also called once by
+	 * hv_partition_create, so that the partition reference time starts near 0.
+	 */
 	uint64_t (*guest_tsc)(void *opaque);
 	/* CPU time the vCPU's thread has used, in ns (for HV_X64_MSR_VP_RUNTIME). */
 	uint64_t (*vp_runtime_ns)(void *opaque, struct hv_vp *vp);
@@ -115,29 +142,46 @@ struct hv_platform_ops {
 	 * Make every vCPU in targets (VP indexes; unknown ones ignored) flush its guest TLB:
 	 * on return each has flushed or will flush before it next runs guest code. The caller
 	 * may be among the targets. Returns 0, or -ETIMEDOUT when a target did not acknowledge
-	 * in time (the hypercall then fails with HV_STATUS_TIME_OUT... see hypercall.c).
+	 * in time: the hypercall then fails with HV_STATUS_TIME_OUT (any -errno does), and a
+	 * Linux guest falls back to its native IPI flush (see flush.c).
 	 */
 	int (*flush_tlb)(void *opaque, struct hv_vp *caller, const struct hv_vpset *targets);
-	/* Deliver a fixed, edge interrupt with vector to every VP in targets, exactly once. */
+	/*
+	 * Deliver a fixed, edge interrupt with vector to every VP in targets, exactly once.
+	 * An error is counted and logged but the hypercall still succeeds, as in KVM (which
+	 * ignores kvm_apic_set_irq failures): see ipi.c.
+	 */
 	int (*send_ipi)(void *opaque, struct hv_vp *caller, const struct hv_vpset *targets,
 			uint32_t vector);
 	/*
 	 * HV_X64_MSR_EOI / ICR / TPR forwarded as the x2APIC registers (msr = 0x80B, 0x830,
-	 * 0x808). Returns 0 or -errno (e.g. -EOPNOTSUPP when the APIC is not in x2APIC mode:
-	 * the guest then gets #GP).
+	 * 0x808) with the value unchanged: KVM passes the Hyper-V MSR value to the same
+	 * kvm_lapic_msr_write() its x2APIC MSRs use, and the Hyper-V ICR layout (ICR-high in
+	 * 63:32) is the x2APIC ICR layout. Returns 0 or -errno (e.g. -EOPNOTSUPP when the APIC
+	 * is not in x2APIC mode, or a read of the write-only EOI): the guest then gets #GP.
 	 */
 	int (*apic_write)(void *opaque, struct hv_vp *vp, uint32_t x2apic_msr, uint64_t value);
 	int (*apic_read)(void *opaque, struct hv_vp *vp, uint32_t x2apic_msr, uint64_t *value);
 	/* VP assist page enabled at gpa (page aligned) or disabled: the backend programs PV EOI. */
 	int (*vp_assist_page)(void *opaque, struct hv_vp *vp, uint64_t gpa, bool enable);
-	/* Reset or crash: the backend stops the VM. params = CRASH_P0..P4 for HV_EVENT_CRASH. */
+	/*
+	 * Reset or crash: the backend stops the VM. params = CRASH_P0..P4 for HV_EVENT_CRASH,
+	 * NULL for HV_EVENT_RESET. Called on the vCPU thread, no src/hv lock held.
+	 */
 	void (*system_event)(void *opaque, struct hv_vp *vp, enum hv_system_event ev,
 			     const uint64_t params[5]);
 	/* HvCallNotifyLongSpinWait: give the host CPU away (sched_yield). */
 	void (*yield)(void *opaque, struct hv_vp *vp);
-	/* XMM0-XMM5 of the calling vCPU as 12 64-bit halves (XMM0.lo, XMM0.hi, ...). */
+	/*
+	 * XMM0-XMM5 of the calling vCPU as 12 64-bit halves (XMM0.lo, XMM0.hi, ...). Only
+	 * called for an XMM fast hypercall; an error fails it with INVALID_HYPERCALL_INPUT.
+	 */
 	int (*get_xmm)(void *opaque, struct hv_vp *vp, uint64_t xmm[12]);
-	/* A suspended vCPU was unsuspended (wake it: it is not in KVM_RUN). May be NULL. */
+	/*
+	 * A suspended vCPU was unsuspended (wake it: it is not in KVM_RUN). May be NULL: a
+	 * vCPU thread blocked in hv_vp_wait_unsuspended() is woken by src/hv itself. Called
+	 * from the thread that unsuspends it, no src/hv lock held. Every other op is required.
+	 */
 	void (*unsuspended)(void *opaque, struct hv_vp *vp);
 };
 
@@ -146,12 +190,14 @@ struct hv_platform_ops {
 struct hv_partition_params {
 	struct hv_features features;
 	uint32_t max_vps;     /* VP indexes are < max_vps (<= HV_VPSET_MAX_VP) */
-	uint64_t tsc_hz;      /* guest TSC frequency */
+	uint64_t tsc_hz;      /* guest TSC frequency (> 10 MHz with HV_FEAT_TIME) */
 	uint64_t apic_hz;     /* APIC bus frequency (HV_X64_MSR_APIC_FREQUENCY) */
 	const struct hv_platform_ops *ops;
 	void *opaque;         /* passed to every op */
 };
 
+/* -EINVAL for bad params (a missing op, max_vps out of range, a feature set that breaks a
+ * dependency), -ENOMEM. */
 int hv_partition_create(const struct hv_partition_params *p, struct hv_partition **out);
 void hv_partition_destroy(struct hv_partition *part);
 const struct hv_features *hv_partition_features(const struct hv_partition *part);
@@ -163,8 +209,16 @@ const struct hv_features *hv_partition_features(const struct hv_partition *part)
  */
 int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque,
 		 struct hv_vp **out);
-/* Undo hv_vp_create (rollback of a failed bring-up). Wakes anyone waiting on the VP. */
+/*
+ * Undo hv_vp_create (rollback of a failed bring-up). Wakes anyone waiting on the VP. The
+ * memory is kept until hv_partition_destroy, so lock-free lookups stay safe; the index
+ * may be created again.
+ */
 void hv_vp_destroy(struct hv_vp *vp);
+/*
+ * Going offline (parked or removed) also unsuspends every VP waiting on this one, like
+ * hv_unsuspend_waiters_of(): an offline VP is not a flush target, so it cannot block one.
+ */
 void hv_vp_set_online(struct hv_vp *vp, bool online);
 uint32_t hv_vp_index(const struct hv_vp *vp);
 void *hv_vp_opaque(const struct hv_vp *vp);
@@ -226,6 +280,15 @@ int hv_vp_wait_unsuspended(struct hv_vp *vp, uint64_t timeout_ns);
 void hv_partition_cancel_waits(struct hv_partition *part);
 /* Unsuspends every VP waiting on vp_index (the awaited VP was removed or parked). */
 void hv_unsuspend_waiters_of(struct hv_partition *part, uint32_t vp_index);
+/*
+ * Waits until every flush hypercall that had already passed its inhibit check when this
+ * was called has finished (what KVM's series did with synchronize_srcu after setting the
+ * inhibit). Call after hv_set_tlb_flush_inhibit(on) when the caller must know that no
+ * flush is still in flight towards the VP. Not implied by hv_set_tlb_flush_inhibit,
+ * because a vCPU thread (the test device) must not wait on a flush that may be waiting
+ * for that same thread. Returns 0 or -ETIMEDOUT (timeout_ns 0 = none).
+ */
+int hv_tlb_flush_inhibit_sync(struct hv_partition *part, uint64_t timeout_ns);
 
 struct hv_vp_suspend_info {
 	bool inhibited;

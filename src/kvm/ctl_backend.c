@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/* The control socket's view of a VM: struct ctl_backend_ops over the VM API. */
+#include "kvm/ctl_backend.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/host.h"
+#include "kvm/hotplug.h"
+#include "kvm/kvm_stats.h"
+#include "kvm/vm_internal.h"
+#include "util/time.h"
+
+static int be_query_status(void *opaque, struct ctl_status *out, char *err)
+{
+	struct vm *vm = opaque;
+
+	(void)err;
+	out->state = vm_stopping(vm) ? CTL_RUN_SHUTTING_DOWN : CTL_RUN_RUNNING;
+	out->boot_cpus = vm->cfg.boot_vcpus;
+	out->present_cpus = vm_cpus_online(vm);
+	out->max_cpus = vm->cfg.max_vcpus;
+	hv_features_format(&vm->cfg.hv, out->hv_features, sizeof(out->hv_features));
+	out->uptime_ns = now_ns() - vm->start_ns;
+	return 0;
+}
+
+static enum ctl_vcpu_state vcpu_ctl_state(struct vm *vm, struct vcpu *v,
+					  const struct hv_vp_suspend_info *si)
+{
+	if (!v)
+		return CTL_VCPU_ABSENT;
+	switch ((enum vcpu_state)atomic_load(&v->state)) {
+	case VCPU_STARTING:
+		return CTL_VCPU_ADDING;
+	case VCPU_REMOVING:
+		return CTL_VCPU_REMOVING;
+	case VCPU_ONLINE:
+		if (si && si->waiting_on >= 0)
+			return CTL_VCPU_SUSPENDED;
+		if (hpctl_status(&vm->hpctl, v->slot) & HPCTL_ST_REMOVE)
+			return CTL_VCPU_REMOVING;
+		return CTL_VCPU_ONLINE;
+	case VCPU_ABSENT:
+		break;
+	}
+	return CTL_VCPU_PARKED; /* a KVM vCPU exists (removed or rolled back): parked */
+}
+
+static int be_query_cpus(void *opaque, ctl_vcpu_fn fn, void *ctx, char *err)
+{
+	struct vm *vm = opaque;
+
+	(void)err;
+	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
+		struct vcpu *v = atomic_load(&vm->slots[s]);
+		struct hv_vp_suspend_info si = { .waiting_on = -1 };
+		struct ctl_vcpu_info info = {
+			.slot = s,
+			.vp_index = vm->slot_vp_index[s] == UINT32_MAX ? -1 : (int64_t)vm->slot_vp_index[s],
+			.apic_id = s,
+			.waiting_on = -1,
+			.host_cpu = -1,
+			.thread_id = -1,
+		};
+
+		if (v && v->hv)
+			hv_vp_suspend_info(v->hv, &si);
+		info.state = vcpu_ctl_state(vm, v, v && v->hv ? &si : NULL);
+		info.tlb_flush_inhibit = si.inhibited;
+		info.waiting_on = si.waiting_on;
+		info.suspended_since_ns = si.suspended_since_ns;
+		if (v && v->thread_alive) {
+			pid_t tid = (pid_t)atomic_load(&v->tid);
+			int cpu = tid > 0 ? host_vcpu_current_cpu(tid) : -1;
+
+			info.thread_id = tid > 0 ? tid : -1;
+			info.host_cpu = cpu >= 0 ? cpu : -1;
+		}
+		fn(ctx, &info);
+	}
+	return 0;
+}
+
+static void errmsg(char *err, int r)
+{
+	switch (r) {
+	case -EEXIST:
+		snprintf(err, CTL_ERRMSG_MAX, "that slot already has a vCPU");
+		break;
+	case -ENOSPC:
+		snprintf(err, CTL_ERRMSG_MAX, "every vCPU slot is in use (raise --cpus max=)");
+		break;
+	case -EINVAL:
+		snprintf(err, CTL_ERRMSG_MAX, "no such vCPU slot");
+		break;
+	case -EBUSY:
+		snprintf(err, CTL_ERRMSG_MAX, "the boot vCPU (slot 0) cannot be removed");
+		break;
+	case -ESHUTDOWN:
+		snprintf(err, CTL_ERRMSG_MAX, "the VM is shutting down");
+		break;
+	default:
+		break;
+	}
+}
+
+static int be_cpu_add(void *opaque, int32_t slot, uint32_t *slot_out, char *err)
+{
+	struct vm *vm = opaque;
+	int r;
+
+	if (slot < 0) {
+		slot = vm_cpu_free_slot(vm);
+		if (slot < 0) {
+			errmsg(err, slot);
+			return slot;
+		}
+	}
+	r = vm_cpu_add(vm, (unsigned)slot);
+	if (r) {
+		errmsg(err, r == -EINVAL ? -ENOENT : r);
+		return r == -EINVAL ? -ENOENT : r;
+	}
+	*slot_out = (uint32_t)slot;
+	return 0;
+}
+
+static int be_cpu_del(void *opaque, uint32_t slot, char *err)
+{
+	int r = vm_cpu_request_remove(opaque, slot);
+
+	if (r == -EINVAL || r == -ENOENT) {
+		snprintf(err, CTL_ERRMSG_MAX, "slot %u has no online vCPU", slot);
+		return -ENOENT;
+	}
+	errmsg(err, r);
+	return r;
+}
+
+static int be_resize_cpus(void *opaque, uint32_t desired, char *err)
+{
+	struct vm *vm = opaque;
+	unsigned online = vm_cpus_online(vm);
+
+	if (desired == 0 || desired > vm->cfg.max_vcpus) {
+		snprintf(err, CTL_ERRMSG_MAX, "desired vCPUs must be 1..%u", vm->cfg.max_vcpus);
+		return -EINVAL;
+	}
+	while (online < desired) {
+		int slot = vm_cpu_free_slot(vm);
+		int r = slot < 0 ? slot : vm_cpu_add(vm, (unsigned)slot);
+
+		if (r) {
+			errmsg(err, r);
+			return r;
+		}
+		online++;
+	}
+	/* Removal is a request to the guest: the highest online slots are asked to go. */
+	for (unsigned s = vm->cfg.max_vcpus; online > desired && s-- > 1;) {
+		if (vm_vcpu_online(vm, s) &&
+		    !(hpctl_status(&vm->hpctl, s) & HPCTL_ST_REMOVE) &&
+		    vm_cpu_request_remove(vm, s) == 0)
+			online--;
+	}
+	return 0;
+}
+
+static int be_set_inhibit(void *opaque, uint32_t vp, bool on, char *err)
+{
+	struct vm *vm = opaque;
+	int r;
+
+	if (!vm->hv) {
+		snprintf(err, CTL_ERRMSG_MAX, "Hyper-V enlightenments are not enabled (--hv)");
+		return -ENODEV;
+	}
+	r = hv_set_tlb_flush_inhibit(vm->hv, vp, on);
+	if (r == -ENOENT)
+		snprintf(err, CTL_ERRMSG_MAX, "no VP with index %u", vp);
+	return r;
+}
+
+static int be_query_host_cpus(void *opaque, ctl_host_cpu_fn fn, void *ctx, char *err)
+{
+	struct vm *vm = opaque;
+	struct host_cpu_info *cpus;
+	int n;
+
+	if (!vm->host) {
+		snprintf(err, CTL_ERRMSG_MAX, "no host CPU manager");
+		return -ENODEV;
+	}
+	n = host_query_cpus(vm->host, &cpus);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		struct ctl_host_cpu_info info = { .cpu = cpus[i].cpu, .reason = cpus[i].reason };
+
+		switch (cpus[i].state) {
+		case HOST_CPU_ADMITTED:
+			info.state = CTL_HOST_CPU_ADMITTED;
+			break;
+		case HOST_CPU_REJECTED:
+			info.state = CTL_HOST_CPU_REJECTED;
+			break;
+		case HOST_CPU_EXCLUDED:
+			info.state = CTL_HOST_CPU_EXCLUDED;
+			break;
+		case HOST_CPU_CHECKING:
+			info.state = CTL_HOST_CPU_EXCLUDED;
+			info.reason = "check in progress";
+			break;
+		case HOST_CPU_OFFLINE:
+			info.state = CTL_HOST_CPU_OFFLINE;
+			break;
+		}
+		fn(ctx, &info);
+	}
+	free(cpus);
+	return 0;
+}
+
+struct stat_ctx {
+	ctl_stat_fn fn;
+	void *ctx;
+	enum ctl_stats_target target;
+	uint32_t slot;
+	const char *provider;
+};
+
+static void emit_stat(void *c, const char *name, enum stat_type type, enum stat_unit unit,
+		      uint64_t value)
+{
+	struct stat_ctx *sc = c;
+	struct ctl_stat st = { .target = sc->target, .vcpu_slot = sc->slot,
+			       .provider = sc->provider, .name = name,
+			       .type = type, .unit = unit, .value = value };
+
+	sc->fn(sc->ctx, &st);
+}
+
+static int be_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
+{
+	struct vm *vm = opaque;
+	struct stat_ctx sc = { .fn = fn, .ctx = ctx, .target = CTL_STATS_VM, .provider = "hvemu" };
+
+	(void)err;
+	vm_stats_visit(vm, emit_stat, &sc);
+	host_stats_visit(emit_stat, &sc);
+	if (vm->ctl)
+		ctl_server_stats_visit(vm->ctl, emit_stat, &sc);
+	sc.provider = "kvm";
+	kvm_stats_visit(vm->stats_fd, emit_stat, &sc);
+	sc.target = CTL_STATS_VCPU;
+	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
+		struct vcpu *v = atomic_load(&vm->slots[s]);
+
+		if (!v)
+			continue;
+		sc.slot = s;
+		sc.provider = "hvemu";
+		vcpu_stats_visit(v, emit_stat, &sc);
+		sc.provider = "kvm";
+		kvm_stats_visit(v->stats_fd, emit_stat, &sc);
+	}
+	return 0;
+}
+
+static int be_quit(void *opaque, char *err)
+{
+	(void)err;
+	vm_stop(opaque, VM_EXIT_POWEROFF, "stopped by the control socket's quit command");
+	return 0;
+}
+
+const struct ctl_backend_ops vm_ctl_ops = {
+	.query_status = be_query_status,
+	.query_cpus = be_query_cpus,
+	.cpu_add = be_cpu_add,
+	.cpu_del = be_cpu_del,
+	.resize_cpus = be_resize_cpus,
+	.set_tlb_flush_inhibit = be_set_inhibit,
+	.query_host_cpus = be_query_host_cpus,
+	.query_stats = be_query_stats,
+	.quit = be_quit,
+};

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+/* The platform devices of a VM and what they ask of it. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kvm/hotplug.h"
+#include "kvm/vm_internal.h"
+#include "util/log.h"
+#include "util/time.h"
+
+static void sysctl_event(void *opaque, struct vcpu *v, enum sysctl_event ev, uint32_t value)
+{
+	struct vm *vm = opaque;
+
+	switch (ev) {
+	case SYSCTL_DEBUG_EXIT:
+		vm_stop(vm, (int)((value << 1) | 1) & 0xff,
+			"vcpu%u: guest wrote 0x%x to the debug-exit port", v->slot, value);
+		break;
+	case SYSCTL_POWEROFF:
+		vm_stop(vm, VM_EXIT_POWEROFF, "vcpu%u: guest powered off", v->slot);
+		break;
+	case SYSCTL_RESET:
+		vm_stop(vm, VM_EXIT_RESET, "vcpu%u: guest requested a reset (port write 0x%x)",
+			v->slot, value);
+		break;
+	}
+}
+
+static unsigned dev_vcpu_index(void *opaque, struct vcpu *v)
+{
+	(void)opaque;
+	return vcpu_slot(v);
+}
+
+static int tdev_set_inhibit(void *opaque, uint32_t vp, bool on)
+{
+	struct vm *vm = opaque;
+
+	return vm->hv ? hv_set_tlb_flush_inhibit(vm->hv, vp, on) : -ENODEV;
+}
+
+static int tdev_cpu_add(void *opaque, uint32_t slot)
+{
+	return vm_cpu_add(opaque, slot);
+}
+
+static int tdev_cpu_remove(void *opaque, uint32_t slot)
+{
+	return vm_cpu_request_remove(opaque, slot);
+}
+
+static int64_t tdev_query_suspended(void *opaque, uint32_t vp_index)
+{
+	struct vm *vm = opaque;
+	struct hv_vp_suspend_info info;
+	struct hv_vp *vp = vm->hv ? hv_vp_lookup(vm->hv, vp_index) : NULL;
+
+	if (!vp)
+		return -ENOENT;
+	hv_vp_suspend_info(vp, &info);
+	return info.waiting_on;
+}
+
+static uint32_t tdev_nr_slots(void *opaque)
+{
+	return ((struct vm *)opaque)->cfg.max_vcpus;
+}
+
+static void tdev_mark(void *opaque, struct vcpu *v, uint32_t id)
+{
+	struct vm *vm = opaque;
+
+	stat_inc(&vm->stats.guest_marks);
+	/* The log line is the interface: benchmarks read "guest mark N at T ms". */
+	pr_info_ratelimited("guest mark %u at %.3f ms (vcpu%u)", id,
+			    (double)(now_ns() - vm->start_ns) / 1e6, v->slot);
+}
+
+static const struct testdev_ops tdev_ops = {
+	.vcpu_index = dev_vcpu_index,
+	.set_inhibit = tdev_set_inhibit,
+	.cpu_add = tdev_cpu_add,
+	.cpu_remove = tdev_cpu_remove,
+	.query_suspended = tdev_query_suspended,
+	.nr_slots = tdev_nr_slots,
+	.mark = tdev_mark,
+};
+
+static void hpctl_eject(void *opaque, uint32_t slot)
+{
+	int r = vm_cpu_eject(opaque, slot);
+
+	if (r && r != -ENOENT)
+		pr_warn_ratelimited("guest eject of slot %u failed: %s", slot, strerror(-r));
+}
+
+static void hpctl_notify(void *opaque, uint32_t apic_id, uint8_t vector)
+{
+	vm_send_msi(opaque, apic_id, vector);
+}
+
+static const struct hpctl_ops hp_ops = {
+	.vcpu_index = dev_vcpu_index,
+	.eject = hpctl_eject,
+	.notify = hpctl_notify,
+};
+
+int vm_devices_init(struct vm *vm, char *err, size_t errlen)
+{
+	int r;
+
+	r = uart_init(&vm->uart, vm->cfg.serial, vm->cfg.serial_path);
+	if (r) {
+		snprintf(err, errlen, "serial output %s: %s",
+			 vm->cfg.serial_path ? vm->cfg.serial_path : "", strerror(-r));
+		return r;
+	}
+	vm->uart_ready = true;
+	r = testdev_init(&vm->tdev, vm->cfg.max_vcpus, &tdev_ops, vm);
+	if (!r)
+		r = hpctl_init(&vm->hpctl, vm->cfg.max_vcpus, &hp_ops, vm);
+	if (!r)
+		r = uart_attach(&vm->uart, &vm->pio);
+	if (!r)
+		r = sysctl_attach(&vm->sysctl, &vm->pio, sysctl_event, vm);
+	if (!r)
+		r = testdev_attach(&vm->tdev, &vm->pio);
+	if (!r)
+		r = hpctl_attach(&vm->hpctl, &vm->pio);
+	if (r)
+		snprintf(err, errlen, "setting up the devices: %s", strerror(-r));
+	return r;
+}
+
+void vm_devices_destroy(struct vm *vm)
+{
+	hpctl_destroy(&vm->hpctl);
+	testdev_destroy(&vm->tdev);
+	if (vm->uart_ready)
+		uart_destroy(&vm->uart);
+	vm->uart_ready = false;
+}

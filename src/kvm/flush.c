@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The remote TLB flush engine (docs/flush.md).
+ *
+ * Guarantee: when vm_flush_tlb returns 0, every targeted vCPU has flushed its guest TLB or
+ * will flush before it next executes guest code.
+ *
+ * How a target is made to flush (per vCPU, chosen at bring-up):
+ *   steal  hvemu owns each vCPU's KVM steal-time area (programmed from the host) and sets
+ *          KVM_VCPU_FLUSH_TLB in it. KVM consumes the flag (xchg) in record_steal_time(),
+ *          which runs before the next guest entry after every vcpu_load — i.e. at every
+ *          KVM_RUN and whenever the thread is scheduled back in — and then flushes.
+ *   sregs  fallback: a VCPU_REQ_FLUSH request; the vCPU thread toggles CR4.PGE with two
+ *          KVM_SET_SREGS (kvm_mmu_reset_context) before its next KVM_RUN.
+ *
+ * Which targets are waited for: only those that may be executing guest code now.
+ *   - outside KVM_RUN (run_gen even): never waited for; the flag or request is seen before
+ *     the next entry (Dekker on run_gen / requests, see kick.c).
+ *   - in KVM_RUN but switched out (oncpu: last sched switch was out), with the steal flag:
+ *     not waited for — the point of a paravirtual flush is not to wait on preempted vCPUs.
+ *     Its sched-in runs vcpu_load, hence the flag check, before any guest instruction.
+ *   - in KVM_RUN and on a CPU (or unknown): kicked, and waited for until it has left that
+ *     KVM_RUN or been switched out, with a time limit. A timeout is an error (counted,
+ *     logged) and the hypercall fails, so the guest falls back to its native flush.
+ */
+#include <errno.h>
+
+#include "kvm/vm_internal.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#define FLUSH_TIMEOUT_NS (1000 * NSEC_PER_MSEC)
+
+struct flush_wait {
+	struct vcpu *v;
+	uint32_t gen;
+};
+
+static bool vcpu_is_offcpu(struct vcpu *v)
+{
+	return oncpu_get(&v->oncpu) == ONCPU_OFF;
+}
+
+/* Marks a target; returns true when a flag that KVM honours at sched-in was set. */
+static bool mark_flush(struct vcpu *t)
+{
+	if (t->steal) {
+		/* A locked RMW: ordered before the run_gen and oncpu reads that follow. */
+		__atomic_fetch_or(&t->steal->preempted, (uint8_t)KVM_VCPU_FLUSH_TLB_FLAG,
+				  __ATOMIC_SEQ_CST);
+		return true;
+	}
+	atomic_fetch_or(&t->requests, VCPU_REQ_FLUSH);
+	return false;
+}
+
+void vcpu_flush_tlb_sregs(struct vcpu *v)
+{
+	struct kvm_sregs s;
+
+	/* KVM_SET_SREGS with a changed CR4 resets the MMU context (Linux >= 6.7). */
+	if (kvm_ioctl(v->fd, KVM_GET_SREGS, &s))
+		goto fail;
+	s.cr4 ^= 1ull << 7; /* PGE */
+	if (kvm_ioctl(v->fd, KVM_SET_SREGS, &s))
+		goto fail;
+	s.cr4 ^= 1ull << 7;
+	if (kvm_ioctl(v->fd, KVM_SET_SREGS, &s))
+		goto fail;
+	stat_inc(&v->stats.flushes_sregs);
+	return;
+fail:
+	vm_stop(v->vm, VM_EXIT_HOST_ERROR, "vcpu%u: TLB flush through KVM_SET_SREGS failed",
+		v->slot);
+}
+
+/* Online or still running through its removal: its guest code may hold translations. */
+static struct vcpu *flush_candidate(struct vm *vm, unsigned slot)
+{
+	struct vcpu *v = atomic_load(&vm->slots[slot]);
+	uint32_t st;
+
+	if (!v || !v->hv)
+		return NULL;
+	st = atomic_load(&v->state);
+	return (st == VCPU_ONLINE || st == VCPU_REMOVING) ? v : NULL;
+}
+
+int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targets)
+{
+	/* Each caller is a vCPU thread: a thread-local list keeps 16 KiB off its stack. */
+	static __thread struct flush_wait waits[BOOT_MAX_SLOTS];
+	uint64_t t0 = now_ns(), deadline;
+	unsigned nwait = 0, ntargets = 0;
+	int rc = 0;
+
+	stat_inc(&vm->stats.flush_calls);
+	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
+		struct vcpu *t = flush_candidate(vm, s);
+		uint32_t gen;
+		bool flagged;
+
+		if (!t || !hv_vpset_test(targets, hv_vp_index(t->hv)))
+			continue;
+		ntargets++;
+		flagged = mark_flush(t);
+		if (t == caller)
+			continue; /* flushes at its own next entry */
+		gen = atomic_load(&t->run_gen);
+		if (!(gen & 1)) {
+			stat_inc(&vm->stats.flush_flagged_outside);
+			continue;
+		}
+		if (flagged && vcpu_is_offcpu(t)) {
+			stat_inc(&vm->stats.flush_flagged_offcpu);
+			continue;
+		}
+		vcpu_kick(t);
+		stat_inc(&vm->stats.flush_kicks);
+		waits[nwait++] = (struct flush_wait){ .v = t, .gen = gen };
+	}
+	stat_add(&vm->stats.flush_targets, ntargets);
+	deadline = t0 + FLUSH_TIMEOUT_NS;
+	for (unsigned i = 0; i < nwait; i++) {
+		struct vcpu *t = waits[i].v;
+
+		if (vcpu_wait_gen_change(t, waits[i].gen, deadline,
+					 t->steal ? vcpu_is_offcpu : NULL) == 0)
+			continue;
+		stat_inc(&vm->stats.flush_timeouts);
+		pr_warn_ratelimited("TLB flush: vcpu%u did not leave guest mode within %llu ms",
+				    t->slot, (unsigned long long)(FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
+		rc = -ETIMEDOUT;
+	}
+	hist_record(&vm->flush_latency_ns, now_ns() - t0);
+	return rc;
+}

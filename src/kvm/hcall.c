@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The hypercall exit (docs/architecture.md §5): the guest called the hypercall page, whose
+ * `out %al, $0xE6` exits here with the caller's registers in kvm_run (sync regs, no ioctl).
+ * src/hv decodes and executes the call; this file moves registers and performs the page's
+ * `ret` when it can, which saves one emulated instruction on every hypercall.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kvm/pgwalk.h"
+#include "kvm/vm_internal.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#define CR0_PE   (1ull << 0)
+#define CR0_PG   (1ull << 31)
+#define EFER_LMA (1ull << 10)
+#define UD_VECTOR 6
+#define SUSPEND_POLL_NS (10 * NSEC_PER_MSEC)
+
+/*
+ * Pops the return address the caller's `call` pushed, as the page's `ret` would. Only in
+ * 64-bit mode with paging; anything unusual (RSP not 8-aligned, the slot straddling a page,
+ * an untranslatable or non-canonical address) leaves the `ret` to the guest.
+ */
+static bool emulate_ret(struct vcpu *v)
+{
+	struct kvm_regs *r = &v->run->s.regs.regs;
+	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	uint64_t gpa, ret;
+	const uint64_t *p;
+
+	if (!(s->cr0 & CR0_PG) || (r->rsp & 7))
+		return false;
+	if (pgwalk_long_mode(&v->vm->ram, s->cr3, s->cr4, r->rsp, &gpa))
+		return false;
+	p = vm_gpa_ptr(v->vm, gpa, sizeof(*p));
+	if (!p)
+		return false;
+	ret = __atomic_load_n(p, __ATOMIC_RELAXED);
+	if ((uint64_t)((int64_t)(ret << 16) >> 16) != ret)
+		return false; /* let the guest's own `ret` fault */
+	r->rip = ret;
+	r->rsp += 8;
+	stat_inc(&v->stats.hcall_ret_emulated);
+	return true;
+}
+
+static void inject_ud(struct vcpu *v)
+{
+	struct kvm_vcpu_events ev;
+
+	if (kvm_ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0) {
+		ev.exception.injected = 1;
+		ev.exception.nr = UD_VECTOR;
+		ev.exception.has_error_code = 0;
+		ev.flags = 0;
+		if (kvm_ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0)
+			return;
+	}
+	vm_stop(v->vm, VM_EXIT_HOST_ERROR, "vcpu%u: cannot inject #UD for a hypercall", v->slot);
+}
+
+/*
+ * The caller is suspended (a flush targets a vCPU whose flushes are inhibited): do not
+ * enter the guest, keep answering stop and work requests, and return when unsuspended.
+ * Returns false when the VM or this vCPU is stopping.
+ */
+static bool wait_unsuspended(struct vcpu *v)
+{
+	stat_inc(&v->stats.suspended_waits);
+	for (;;) {
+		int r = hv_vp_wait_unsuspended(v->hv, SUSPEND_POLL_NS);
+
+		if (r == 0)
+			return true;
+		if (r == -ECANCELED || (atomic_load(&v->requests) & VCPU_REQ_STOP))
+			return false;
+		if (atomic_load(&v->requests) & VCPU_REQ_WORK) {
+			atomic_fetch_and(&v->requests, ~(uint32_t)VCPU_REQ_WORK);
+			vcpu_do_work(v);
+		}
+	}
+}
+
+void vcpu_handle_hypercall(struct vcpu *v)
+{
+	struct kvm_regs *r = &v->run->s.regs.regs;
+	const struct kvm_sregs *s = &v->run->s.regs.sregs;
+	struct hv_cpu_mode mode = {
+		.protected_mode = s->cr0 & CR0_PE,
+		.is_64bit = (s->efer & EFER_LMA) && s->cs.l,
+		.cpl = s->ss.dpl,
+	};
+	struct hv_regs hr = {
+		.rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
+		.rsi = r->rsi, .rdi = r->rdi, .r8 = r->r8,
+	};
+	enum hv_hcall_outcome out;
+
+	stat_inc(&v->stats.exits_hypercall);
+	if (!v->hv) {
+		inject_ud(v);
+		return;
+	}
+	/* A suspended call is re-executed from the start, re-reading its input, once resumed. */
+	while ((out = hv_hypercall(v->hv, &mode, &hr)) == HV_HCALL_SUSPENDED) {
+		if (!wait_unsuspended(v))
+			return;
+		hr.dirty = 0;
+	}
+	if (out == HV_HCALL_INJECT_UD) {
+		inject_ud(v);
+		return;
+	}
+	if (hr.dirty & HV_REG_DIRTY_RAX)
+		r->rax = hr.rax;
+	if (hr.dirty & HV_REG_DIRTY_RCX)
+		r->rcx = hr.rcx;
+	if (hr.dirty & HV_REG_DIRTY_RDX)
+		r->rdx = hr.rdx;
+	if (mode.is_64bit)
+		emulate_ret(v);
+	v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}

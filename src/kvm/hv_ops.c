@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/* The KVM side of struct hv_platform_ops: what src/hv asks of the machine. */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include "kvm/vm_internal.h"
+#include "util/log.h"
+
+#define MSR_KVM_PV_EOI_EN 0x4b564d04
+#define KVM_MSR_ENABLED   1ull
+#define APIC_BUS_HZ       1000000000ull /* KVM's APIC timer runs at 1 GHz */
+
+static struct vcpu *vp_vcpu(struct hv_vp *vp)
+{
+	return hv_vp_opaque(vp);
+}
+
+static void *op_gpa_ptr(void *opaque, uint64_t gpa, uint64_t len)
+{
+	return vm_gpa_ptr(opaque, gpa, len);
+}
+
+static uint64_t op_guest_tsc(void *opaque)
+{
+	return vm_guest_tsc(opaque);
+}
+
+static uint64_t op_vp_runtime_ns(void *opaque, struct hv_vp *vp)
+{
+	struct vcpu *v = vp_vcpu(vp);
+	struct timespec ts;
+	clockid_t cid;
+
+	(void)opaque;
+	if (!v->thread_alive || pthread_getcpuclockid(v->thread, &cid) ||
+	    clock_gettime(cid, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int op_flush_tlb(void *opaque, struct hv_vp *caller, const struct hv_vpset *targets)
+{
+	return vm_flush_tlb(opaque, vp_vcpu(caller), targets);
+}
+
+static int op_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vpset *targets,
+		       uint32_t vector)
+{
+	struct vm *vm = opaque;
+
+	(void)caller;
+	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
+		struct vcpu *t = vm_vcpu_online(vm, s);
+
+		if (!t || !t->hv || !hv_vpset_test(targets, hv_vp_index(t->hv)))
+			continue;
+		/*
+		 * One MSI per target VP: exactly one interrupt each, halted targets woken. A
+		 * target whose APIC refuses it (disabled) is skipped, as KVM does; the MSI
+		 * statistics count it.
+		 */
+		(void)vm_send_msi(vm, t->slot, (uint8_t)vector);
+	}
+	return 0;
+}
+
+/* x2APIC registers through KVM_SET/GET_MSRS: only on the vCPU's own thread (MSR exits). */
+static int op_apic_write(void *opaque, struct hv_vp *vp, uint32_t msr, uint64_t value)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e = { .index = msr, .data = value } };
+
+	(void)opaque;
+	return kvm_ioctl(vp_vcpu(vp)->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EOPNOTSUPP;
+}
+
+static int op_apic_read(void *opaque, struct hv_vp *vp, uint32_t msr, uint64_t *value)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1, .e = { .index = msr } };
+
+	(void)opaque;
+	if (kvm_ioctl(vp_vcpu(vp)->fd, KVM_GET_MSRS, &m) != 1)
+		return -EOPNOTSUPP;
+	*value = m.e.data;
+	return 0;
+}
+
+/*
+ * The VP assist page's apic_assist bit 0 is KVM's PV-EOI protocol (same bit, same offset),
+ * so hvemu enables KVM's PV EOI on the page, as KVM's own Hyper-V code does.
+ */
+static int op_vp_assist_page(void *opaque, struct hv_vp *vp, uint64_t gpa, bool enable)
+{
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e;
+	} m = { .hdr.nmsrs = 1,
+		.e = { .index = MSR_KVM_PV_EOI_EN, .data = enable ? gpa | KVM_MSR_ENABLED : 0 } };
+
+	(void)opaque;
+	return kvm_ioctl(vp_vcpu(vp)->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EOPNOTSUPP;
+}
+
+static void op_system_event(void *opaque, struct hv_vp *vp, enum hv_system_event ev,
+			    const uint64_t params[5])
+{
+	struct vm *vm = opaque;
+	unsigned slot = vp_vcpu(vp)->slot;
+
+	if (ev == HV_EVENT_RESET) {
+		vm_stop(vm, VM_EXIT_RESET, "vcpu%u: guest requested a reset (HV_X64_MSR_RESET)",
+			slot);
+		return;
+	}
+	vm_stop(vm, VM_EXIT_GUEST_CRASH,
+		"vcpu%u: guest crash reported (HV_X64_MSR_CRASH_CTL): P0=0x%llx P1=0x%llx "
+		"P2=0x%llx P3=0x%llx P4=0x%llx",
+		slot, (unsigned long long)params[0], (unsigned long long)params[1],
+		(unsigned long long)params[2], (unsigned long long)params[3],
+		(unsigned long long)params[4]);
+}
+
+static void op_yield(void *opaque, struct hv_vp *vp)
+{
+	(void)opaque;
+	(void)vp;
+	sched_yield();
+}
+
+static int op_get_xmm(void *opaque, struct hv_vp *vp, uint64_t xmm[12])
+{
+	struct kvm_fpu fpu;
+	int r;
+
+	(void)opaque;
+	r = kvm_ioctl(vp_vcpu(vp)->fd, KVM_GET_FPU, &fpu);
+	if (r)
+		return r;
+	for (int i = 0; i < 6; i++)
+		memcpy(&xmm[2 * i], fpu.xmm[i], 16);
+	return 0;
+}
+
+static const struct hv_platform_ops kvm_hv_ops = {
+	.gpa_ptr = op_gpa_ptr,
+	.guest_tsc = op_guest_tsc,
+	.vp_runtime_ns = op_vp_runtime_ns,
+	.flush_tlb = op_flush_tlb,
+	.send_ipi = op_send_ipi,
+	.apic_write = op_apic_write,
+	.apic_read = op_apic_read,
+	.vp_assist_page = op_vp_assist_page,
+	.system_event = op_system_event,
+	.yield = op_yield,
+	.get_xmm = op_get_xmm,
+};
+
+int vm_hv_create(struct vm *vm, char *err, size_t errlen)
+{
+	struct hv_partition_params p = {
+		.features = vm->cfg.hv,
+		.max_vps = vm->cfg.max_vcpus,
+		.tsc_hz = vm->tsc_khz * 1000ull,
+		.apic_hz = APIC_BUS_HZ,
+		.ops = &kvm_hv_ops,
+		.opaque = vm,
+	};
+	int r;
+
+	if (!vm->cfg.hv.mask)
+		return 0;
+	if (!vm->tsc_khz) {
+		snprintf(err, errlen, "Hyper-V enlightenments need the TSC frequency, which KVM "
+				      "did not report");
+		return -ENOTSUP;
+	}
+	r = hv_partition_create(&p, &vm->hv);
+	if (r)
+		snprintf(err, errlen, "creating the Hyper-V partition: %s", strerror(-r));
+	return r;
+}
+
+void vm_hv_destroy(struct vm *vm)
+{
+	if (vm->hv)
+		hv_partition_destroy(vm->hv);
+	vm->hv = NULL;
+}
+
+struct vcpu *vm_vcpu_by_vp(struct vm *vm, uint32_t vp_index)
+{
+	struct hv_vp *vp = vm->hv ? hv_vp_lookup(vm->hv, vp_index) : NULL;
+
+	return vp ? hv_vp_opaque(vp) : NULL;
+}
+
+struct vcpu *vm_vcpu_online(struct vm *vm, unsigned slot)
+{
+	struct vcpu *v;
+
+	if (!vm->slots || slot >= vm->cfg.max_vcpus)
+		return NULL;
+	v = atomic_load(&vm->slots[slot]);
+	return v && atomic_load(&v->state) == VCPU_ONLINE ? v : NULL;
+}

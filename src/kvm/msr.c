@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+/*
+ * MSR exits. The synthetic Hyper-V MSRs (0x40000000-0x400001FF) reach user space through
+ * an MSR filter that denies the range (KVM_CAP_X86_MSR_FILTER): that works whether or not
+ * the host KVM has its own Hyper-V code. KVM's paravirtual MSRs are denied to the guest as
+ * well: hvemu programs steal time and PV EOI from the host for its own use, and a guest
+ * must not move them. MSRs KVM does not know exit too (KVM_MSR_EXIT_REASON_UNKNOWN) so
+ * they are counted and logged (rate-limited) before the guest gets its #GP.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "kvm/vm_internal.h"
+#include "util/log.h"
+
+#define HV_MSR_FIRST     0x40000000u
+#define HV_MSR_COUNT     0x200u
+#define KVM_PV_MSR_FIRST 0x4b564d00u
+#define KVM_PV_MSR_COUNT 8u
+
+int vm_msr_setup(struct vm *vm)
+{
+	static uint8_t deny_hv[HV_MSR_COUNT / 8];
+	static uint8_t deny_kvm_pv[1];
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER },
+	};
+	struct kvm_msr_filter filter;
+	int r;
+
+	r = kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+	if (r)
+		return r;
+	memset(&filter, 0, sizeof(filter));
+	filter.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
+	filter.ranges[0] = (struct kvm_msr_filter_range){
+		.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+		.nmsrs = HV_MSR_COUNT,
+		.base = HV_MSR_FIRST,
+		.bitmap = deny_hv,
+	};
+	filter.ranges[1] = (struct kvm_msr_filter_range){
+		.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+		.nmsrs = KVM_PV_MSR_COUNT,
+		.base = KVM_PV_MSR_FIRST,
+		.bitmap = deny_kvm_pv,
+	};
+	return kvm_ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter);
+}
+
+void vcpu_handle_msr(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	bool write = run->exit_reason == KVM_EXIT_X86_WRMSR;
+	uint32_t index = run->msr.index;
+	enum hv_msr_result res = HV_MSR_UNKNOWN;
+	uint64_t value = 0;
+
+	if (v->hv && hv_msr_is_synthetic(index)) {
+		if (write)
+			res = hv_msr_write(v->hv, index, run->msr.data);
+		else
+			res = hv_msr_read(v->hv, index, &value);
+	}
+	switch (res) {
+	case HV_MSR_OK:
+		run->msr.error = 0;
+		if (!write)
+			run->msr.data = value;
+		return;
+	case HV_MSR_GP:
+		run->msr.error = 1;
+		return;
+	case HV_MSR_UNKNOWN:
+		break;
+	}
+	run->msr.error = 1;
+	stat_inc(&v->stats.msr_unknown);
+	if (index >= KVM_PV_MSR_FIRST && index < KVM_PV_MSR_FIRST + KVM_PV_MSR_COUNT)
+		pr_warn_ratelimited("vcpu%u: %s of KVM paravirtual MSR 0x%x: #GP (hvemu exposes no "
+				    "KVM PV interface)",
+				    v->slot, write ? "wrmsr" : "rdmsr", index);
+	else
+		pr_warn_ratelimited("vcpu%u: %s of unknown MSR 0x%x (RIP 0x%llx): #GP", v->slot,
+				    write ? "wrmsr" : "rdmsr", index,
+				    (unsigned long long)run->s.regs.regs.rip);
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+#include "kvm/oncpu.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* One meta page and one page of ring: 512 switch records, plenty (only the last matters). */
+#define ONCPU_PAGES 2
+
+void oncpu_init_none(struct oncpu *o)
+{
+	o->fd = -1;
+	o->page = NULL;
+	o->map_len = 0;
+}
+
+int oncpu_open(struct oncpu *o, pid_t tid)
+{
+	struct perf_event_attr attr;
+	long page_size = sysconf(_SC_PAGESIZE);
+	void *p;
+	int fd;
+
+	oncpu_init_none(o);
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.size = sizeof(attr);
+	attr.config = PERF_COUNT_SW_DUMMY;
+	attr.context_switch = 1;
+	fd = (int)syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* A read-only mapping puts the ring in overwrite mode: the kernel never stalls on us. */
+	p = mmap(NULL, (size_t)(ONCPU_PAGES * page_size), PROT_READ, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+
+		close(fd);
+		return -e;
+	}
+	o->fd = fd;
+	o->page = p;
+	o->map_len = (size_t)(ONCPU_PAGES * page_size);
+	return 0;
+}
+
+void oncpu_close(struct oncpu *o)
+{
+	if (o->page)
+		munmap(o->page, o->map_len);
+	if (o->fd >= 0)
+		close(o->fd);
+	oncpu_init_none(o);
+}
+
+enum oncpu_state oncpu_get(const struct oncpu *o)
+{
+	const struct perf_event_mmap_page *pg = o->page;
+	const uint8_t *ring;
+	uint64_t size, off;
+
+	if (!pg)
+		return ONCPU_UNKNOWN;
+	ring = (const uint8_t *)pg + pg->data_offset;
+	size = pg->data_size;
+	for (int tries = 0; tries < 4; tries++) {
+		uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_SEQ_CST);
+		struct perf_event_header h;
+		uint64_t rec;
+
+		if (head < sizeof(rec))
+			return ONCPU_RUNNING; /* no switch since we started watching */
+		off = (head - sizeof(rec)) & (size - 1);
+		rec = __atomic_load_n((const uint64_t *)(ring + off), __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&pg->data_head, __ATOMIC_SEQ_CST) != head)
+			continue; /* a new switch landed while we read: look again */
+		memcpy(&h, &rec, sizeof(h));
+		if (h.type != PERF_RECORD_SWITCH || h.size != sizeof(rec))
+			return ONCPU_UNKNOWN;
+		return (h.misc & PERF_RECORD_MISC_SWITCH_OUT) ? ONCPU_OFF : ONCPU_RUNNING;
+	}
+	return ONCPU_RUNNING;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Is a vCPU thread on a host CPU right now?
+ *
+ * The flush engine must not wait on a vCPU that is preempted (that is the point of a
+ * paravirtual flush), but it must wait on one that may be executing guest code. KVM's
+ * steal-time `preempted` byte would say so, but this KVM never sets it (platform notes).
+ * So hvemu asks the scheduler: a perf software event with context_switch=1 on the vCPU
+ * thread writes an 8-byte PERF_RECORD_SWITCH into a read-only (overwrite) ring at every
+ * switch in and out. The last record tells whether the thread is off its CPU.
+ *
+ * Ordering argument (with the steal-time flush flag): the sched-out record is written
+ * after KVM's preempt notifier has taken the vCPU out of guest mode; a switch back in
+ * writes the sched-in record before KVM's sched-in notifier, which requests a steal-time
+ * update that KVM processes (reading the flush flag with xchg) before the next guest entry.
+ * The flusher sets the flag with a locked RMW before it reads the ring head; so if it still
+ * sees "switched out", the target's xchg comes after the flag is set and flushes.
+ */
+#ifndef HVEMU_KVM_ONCPU_H
+#define HVEMU_KVM_ONCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct perf_event_mmap_page;
+
+struct oncpu {
+	int fd;                            /* -1: unknown (perf unavailable) */
+	struct perf_event_mmap_page *page; /* meta page; the ring follows */
+	size_t map_len;
+};
+
+enum oncpu_state {
+	ONCPU_UNKNOWN, /* no information: treat as running */
+	ONCPU_RUNNING, /* last switch was in (or no switch seen yet) */
+	ONCPU_OFF,     /* last switch was out: not executing anything */
+};
+
+void oncpu_init_none(struct oncpu *o);
+/* Starts watching thread tid. Returns -errno (o stays "unknown" and usable). */
+int oncpu_open(struct oncpu *o, pid_t tid);
+void oncpu_close(struct oncpu *o);
+enum oncpu_state oncpu_get(const struct oncpu *o);
+
+#endif

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A vCPU: its KVM file descriptor and kvm_run mapping, its thread and the run loop's
+ * synchronisation words. Slot number == KVM vCPU id == APIC ID.
+ *
+ * Synchronisation (docs/architecture.md §4):
+ *   run_gen   odd while the thread is inside (or about to enter) KVM_RUN, even outside.
+ *             Written only by the vCPU thread (seq_cst); read by kickers and flushers.
+ *   requests  VCPU_REQ_* bits, set by anyone (seq_cst), consumed by the vCPU thread before
+ *             every KVM_RUN. A request set while run_gen is odd is followed by a kick.
+ *   work      one pending cross-thread call (vcpu_call), acknowledged with a time limit.
+ */
+#ifndef HVEMU_KVM_VCPU_H
+#define HVEMU_KVM_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "kvm/oncpu.h"
+#include "util/hist.h"
+#include "util/stats.h"
+
+struct vm;
+struct hv_vp;
+
+/* KVM's steal-time area (arch/x86/include/uapi/asm/kvm_para.h), 64 bytes. */
+struct kvm_steal_time_area {
+	uint64_t steal;
+	uint32_t version;
+	uint32_t flags;
+	uint8_t preempted;
+	uint8_t u8_pad[3];
+	uint32_t pad[11];
+};
+_Static_assert(sizeof(struct kvm_steal_time_area) == 64, "steal time area is 64 bytes");
+#define KVM_VCPU_FLUSH_TLB_FLAG (1u << 1)
+
+enum vcpu_req {
+	VCPU_REQ_STOP = 1u << 0,  /* leave the run loop; the thread exits */
+	VCPU_REQ_WORK = 1u << 1,  /* run the pending vcpu_call work item */
+	VCPU_REQ_FLUSH = 1u << 2, /* flush the guest TLB before the next entry (KVM_SET_SREGS toggle) */
+	VCPU_REQ_KICK = 1u << 3,  /* just leave KVM_RUN once (e.g. to re-check state) */
+};
+
+enum vcpu_state {
+	VCPU_ABSENT,   /* no KVM vCPU, or one that is parked (hot-removed / rolled back) */
+	VCPU_STARTING, /* bring-up steps running: not visible to the guest yet */
+	VCPU_ONLINE,   /* its thread runs it; visible to the guest and a flush/IPI target */
+	VCPU_REMOVING, /* teardown steps running */
+};
+
+struct vcpu_stats {
+	_Atomic uint64_t exits;
+	_Atomic uint64_t exits_io;
+	_Atomic uint64_t exits_mmio;
+	_Atomic uint64_t exits_msr;
+	_Atomic uint64_t exits_hypercall;
+	_Atomic uint64_t exits_intr;
+	_Atomic uint64_t kicks_received;
+	_Atomic uint64_t flushes_sregs;   /* TLB flushes done with the KVM_SET_SREGS toggle */
+	_Atomic uint64_t mmio_unclaimed;
+	_Atomic uint64_t msr_unknown;
+	_Atomic uint64_t hcall_ret_emulated; /* hypercalls whose `ret` hvemu performed */
+	_Atomic uint64_t suspended_waits;
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned slot;
+	int fd;                    /* KVM vCPU fd, -1 before creation; kept once created */
+	int stats_fd;              /* KVM binary stats of the vCPU, or -1 */
+	struct kvm_run *run;
+	bool has_run;              /* KVM_RUN was called: CPUID can no longer change */
+
+	_Atomic uint32_t state;    /* enum vcpu_state (a futex word: the thread waits to go) */
+	pthread_t thread;
+	bool thread_alive;
+	_Atomic pid_t tid;
+	_Atomic uint32_t started;  /* set by the thread once tid is valid (futex word) */
+
+	_Atomic uint32_t run_gen;
+	_Atomic uint32_t gen_waiters;
+	_Atomic uint32_t requests;
+
+	/* vcpu_call(): one work item at a time, serialised by work_lock. */
+	pthread_mutex_t work_lock;
+	void (*work_fn)(struct vcpu *v, void *arg);
+	void *work_arg;
+	_Atomic uint32_t work_state; /* enum vcpu_work_state in kick.c */
+
+	struct hv_vp *hv;          /* NULL without --hv or before the Hyper-V step */
+	struct kvm_steal_time_area *steal; /* host pointer into guest RAM, NULL if unavailable */
+	struct oncpu oncpu;        /* is the thread on a host CPU right now? */
+
+	struct vcpu_stats stats;
+};
+
+/* Index of the vCPU (its slot); usable as an array index below max_vcpus. */
+static inline unsigned vcpu_slot(const struct vcpu *v)
+{
+	return v->slot;
+}
+
+static inline enum vcpu_state vcpu_state(const struct vcpu *v)
+{
+	return (enum vcpu_state)atomic_load(&v->state);
+}
+
+/* --- kick.c ---------------------------------------------------------------------------- */
+
+/* Installs the kick signal handler (process-wide, once). */
+int vcpu_kick_init(void);
+/* The calling thread becomes v's vCPU thread (kick target). */
+void vcpu_kick_bind_thread(struct vcpu *v);
+/* Sets request bits and kicks the thread out of KVM_RUN if it is inside. */
+void vcpu_request(struct vcpu *v, uint32_t reqs);
+/* Kicks the thread out of KVM_RUN if it is inside (no request). Returns true if it signalled. */
+bool vcpu_kick(struct vcpu *v);
+/*
+ * Runs fn(v, arg) on v's thread and waits for it to finish. The thread must acknowledge
+ * within timeout_ns: returns 0, or -ETIMEDOUT (fn will then never run) — a stuck vCPU is
+ * an error, not a hang. Must not be called from v's own thread.
+ */
+int vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *arg, uint64_t timeout_ns);
+/* Called by the vCPU thread with the requests it took: runs a pending work item. */
+void vcpu_do_work(struct vcpu *v);
+/*
+ * Waits until the vCPU has left the KVM_RUN it was in when run_gen read `gen`, or the
+ * deadline passes (-ETIMEDOUT). stop_early (may be NULL) is polled: true ends the wait.
+ */
+int vcpu_wait_gen_change(struct vcpu *v, uint32_t gen, uint64_t deadline_ns,
+			 bool (*stop_early)(struct vcpu *v));
+
+/* --- run.c ------------------------------------------------------------------------------ */
+
+void *vcpu_thread_main(void *arg);
+
+#endif

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM creation, stop and teardown.
+ *
+ * vm_create builds the VM in a fixed order and every step can fail (each is a fault point
+ * "vm.<step>"); vm_destroy undoes whatever was built, so a failure at any step leaves no
+ * fd, thread, mapping or host-context reference behind (seed 001: a failed VM creation
+ * must unwind everything).
+ */
+#include "kvm/vm.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "boot/tables.h"
+#include "kvm/cpuid.h"
+#include "kvm/hotplug.h"
+#include "kvm/kvm_stats.h"
+#include "kvm/memory.h"
+#include "kvm/vm_internal.h"
+#include "util/fault.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#define VM_JOIN_TIMEOUT_NS (5 * NSEC_PER_SEC)
+
+static int enable_cap(int fd, uint32_t cap, uint64_t arg0)
+{
+	struct kvm_enable_cap c = { .cap = cap, .args = { arg0 } };
+
+	return kvm_ioctl(fd, KVM_ENABLE_CAP, &c);
+}
+
+/* Platform pieces of the VM that exist before any vCPU. */
+static int vm_create_kvm(struct vm *vm, char *err, size_t errlen)
+{
+	struct kvm_pit_config pit = { .flags = 0 };
+	int r;
+
+	r = fault_hit("vm.kvm");
+	if (!r)
+		r = kvm_ioctl(vm->sys.fd, KVM_CREATE_VM, 0);
+	if (r < 0) {
+		snprintf(err, errlen, "KVM_CREATE_VM: %s", strerror(-r));
+		return r;
+	}
+	vm->fd = r;
+	vm->stats_fd = kvm_stats_open(vm->fd);
+	r = kvm_ioctl(vm->fd, KVM_GET_TSC_KHZ, NULL);
+	vm->tsc_khz = r > 0 ? (uint64_t)r : 0; /* else measured on the first vCPU */
+	/* Needed for real mode on VMX without unrestricted guest; harmless elsewhere. */
+	kvm_ioctl(vm->fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)0xfffbd000ul);
+	r = fault_hit("vm.irqchip");
+	if (!r)
+		r = kvm_ioctl(vm->fd, KVM_CREATE_IRQCHIP, NULL);
+	if (!r)
+		r = kvm_ioctl(vm->fd, KVM_CREATE_PIT2, &pit);
+	if (r) {
+		snprintf(err, errlen, "creating the in-kernel irqchip and PIT: %s", strerror(-r));
+		return r;
+	}
+	/* 32-bit APIC IDs in MSIs: IPIs and hotplug notifications reach APIC IDs above 255. */
+	r = enable_cap(vm->fd, KVM_CAP_X2APIC_API,
+		       KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK);
+	if (r) {
+		snprintf(err, errlen, "enabling KVM_CAP_X2APIC_API: %s", strerror(-r));
+		return r;
+	}
+	r = vm_msr_setup(vm);
+	if (r) {
+		snprintf(err, errlen, "setting up MSR exits and the MSR filter: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen)
+{
+	struct vm *vm;
+	int r;
+
+	*out = NULL;
+	if (cfg->boot_vcpus == 0 || cfg->boot_vcpus > cfg->max_vcpus ||
+	    cfg->max_vcpus > BOOT_MAX_SLOTS) {
+		snprintf(err, errlen, "bad vCPU counts boot=%u max=%u (1 <= boot <= max <= %u)",
+			 cfg->boot_vcpus, cfg->max_vcpus, BOOT_MAX_SLOTS);
+		return -EINVAL;
+	}
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	vm->cfg = *cfg;
+	vm->fd = -1;
+	vm->stats_fd = -1;
+	vm->sys.fd = -1;
+	vm->start_ns = now_ns();
+	pthread_mutex_init(&vm->lock, NULL);
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (vm->stop_efd < 0) {
+		r = -errno;
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	r = kvm_sys_open(&vm->sys, cfg->kvm_path ? cfg->kvm_path : "/dev/kvm", err, errlen);
+	if (r)
+		goto fail;
+	if ((int)cfg->max_vcpus > vm->sys.max_vcpus) {
+		snprintf(err, errlen, "max=%u vCPUs exceeds KVM's limit of %d", cfg->max_vcpus,
+			 vm->sys.max_vcpus);
+		r = -EINVAL;
+		goto fail;
+	}
+	r = cpuid_build_template(vm->sys.cpuid, &cfg->hv, cfg->max_vcpus, &vm->cpuid, err, errlen);
+	if (r)
+		goto fail;
+	r = vm_create_kvm(vm, err, errlen);
+	if (r)
+		goto fail;
+	/* Before any vCPU exists: its threads may only go where the host check passed. */
+	r = vm_host_register(vm, err, errlen);
+	if (r)
+		goto fail;
+	r = guest_mem_create(vm->fd, cfg->mem_size, &vm->ram, err, errlen);
+	if (r)
+		goto fail;
+	r = vm_devices_init(vm, err, errlen);
+	if (r)
+		goto fail;
+	r = vm_hv_create(vm, err, errlen);
+	if (r)
+		goto fail;
+	r = vm_slots_init(vm, err, errlen);
+	if (r)
+		goto fail;
+	r = vm_write_tables(vm, err, errlen);
+	if (r)
+		goto fail;
+	r = vm_vcpus_create_boot(vm, err, errlen);
+	if (r)
+		goto fail;
+	*out = vm;
+	return 0;
+fail:
+	vm_destroy(vm);
+	return r;
+}
+
+int vm_write_tables(struct vm *vm, char *err, size_t errlen)
+{
+	struct boot_topology t = { .nslots = vm->cfg.max_vcpus, .nboot = vm->cfg.boot_vcpus };
+	int r = fault_hit("vm.tables");
+
+	if (r) {
+		snprintf(err, errlen, "writing the firmware tables: %s", strerror(-r));
+		return r;
+	}
+	return boot_write_tables(&vm->ram, &t, err, errlen);
+}
+
+void vm_stop(struct vm *vm, int status, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	int expected = 0;
+	va_list ap;
+
+	if (!atomic_compare_exchange_strong(&vm->stopping, &expected, 1))
+		return;
+	vm->exit_status = status;
+	va_start(ap, fmt);
+	vsnprintf(vm->exit_msg, sizeof(vm->exit_msg), fmt, ap);
+	va_end(ap);
+	if (vm->hv)
+		hv_partition_cancel_waits(vm->hv);
+	for (unsigned s = 0; vm->slots && s < vm->cfg.max_vcpus; s++) {
+		struct vcpu *v = atomic_load(&vm->slots[s]);
+
+		if (v)
+			vcpu_request(v, VCPU_REQ_STOP);
+	}
+	if (vm->stop_efd >= 0 && write(vm->stop_efd, &one, sizeof(one)) < 0)
+		pr_err("waking the main thread: %s", strerror(errno));
+}
+
+bool vm_stopping(const struct vm *vm)
+{
+	return atomic_load(&vm->stopping) != 0;
+}
+
+int vm_start(struct vm *vm)
+{
+	return vm_vcpus_start_boot(vm);
+}
+
+int vm_stop_fd(const struct vm *vm)
+{
+	return vm->stop_efd;
+}
+
+int vm_finish(struct vm *vm)
+{
+	int r;
+
+	if (!vm_stopping(vm))
+		vm_stop(vm, VM_EXIT_POWEROFF, "stopped");
+	r = vm_vcpus_join_all(vm, VM_JOIN_TIMEOUT_NS);
+	uart_flush(&vm->uart);
+	if (r) {
+		pr_err("%s", "vCPU threads did not stop in time");
+		return VM_EXIT_HOST_ERROR;
+	}
+	if (vm->exit_msg[0]) {
+		if (vm->exit_status == VM_EXIT_TRIPLE_FAULT ||
+		    vm->exit_status == VM_EXIT_INTERNAL_ERROR ||
+		    vm->exit_status == VM_EXIT_GUEST_CRASH || vm->exit_status == VM_EXIT_HOST_ERROR)
+			pr_err("%s", vm->exit_msg);
+		else
+			pr_info("%s", vm->exit_msg);
+	}
+	return vm->exit_status;
+}
+
+int vm_wait(struct vm *vm)
+{
+	struct pollfd p = { .fd = vm->stop_efd, .events = POLLIN };
+
+	while (!vm_stopping(vm))
+		poll(&p, 1, -1);
+	return vm_finish(vm);
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	if (!vm_stopping(vm))
+		vm_stop(vm, VM_EXIT_POWEROFF, "destroyed");
+	vm_vcpus_join_all(vm, VM_JOIN_TIMEOUT_NS);
+	vm_vcpus_destroy_all(vm);
+	vm_slots_destroy(vm);
+	vm_hv_destroy(vm);
+	vm_devices_destroy(vm);
+	free(vm->cpuid);
+	guest_mem_destroy(&vm->ram);
+	if (vm->stats_fd >= 0)
+		close(vm->stats_fd);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	vm_host_unregister(vm);
+	kvm_sys_close(&vm->sys);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	pthread_mutex_destroy(&vm->lock);
+	free(vm);
+}
+
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
+{
+	return guest_ram_ptr(&vm->ram, gpa, len);
+}
+
+uint64_t vm_guest_tsc(const struct vm *vm)
+{
+	return __builtin_ia32_rdtsc() + (uint64_t)vm->tsc_offset;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* Functions shared between the files of src/kvm; not for other layers. */
+#ifndef HVEMU_KVM_VM_INTERNAL_H
+#define HVEMU_KVM_VM_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kvm/vm.h"
+
+/* vm.c */
+int vm_write_tables(struct vm *vm, char *err, size_t errlen);
+int vm_stop_fd(const struct vm *vm);
+int vm_finish(struct vm *vm);
+
+/* msr.c */
+int vm_msr_setup(struct vm *vm);
+void vcpu_handle_msr(struct vcpu *v);
+
+/* devices.c */
+int vm_devices_init(struct vm *vm, char *err, size_t errlen);
+void vm_devices_destroy(struct vm *vm);
+
+/* hv_ops.c */
+int vm_hv_create(struct vm *vm, char *err, size_t errlen);
+void vm_hv_destroy(struct vm *vm);
+
+/* hostcpus.c */
+int vm_host_register(struct vm *vm, char *err, size_t errlen);
+void vm_host_unregister(struct vm *vm);
+int vm_host_thread_add(struct vm *vm, struct vcpu *v);
+void vm_host_thread_remove(struct vm *vm, struct vcpu *v);
+
+/* hotplug.c */
+int vm_slots_init(struct vm *vm, char *err, size_t errlen);
+void vm_slots_destroy(struct vm *vm);
+int vm_vcpus_create_boot(struct vm *vm, char *err, size_t errlen);
+int vm_vcpus_start_boot(struct vm *vm);
+int vm_vcpus_join_all(struct vm *vm, uint64_t timeout_ns);
+void vm_vcpus_destroy_all(struct vm *vm);
+
+/* exit.c */
+void vcpu_handle_exit(struct vcpu *v);
+
+/* hcall.c */
+void vcpu_handle_hypercall(struct vcpu *v);
+
+/* ipi.c */
+int vm_send_msi(struct vm *vm, uint32_t apic_id, uint8_t vector);
+
+/* flush.c */
+int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targets);
+/* The vCPU thread's side: a pending VCPU_REQ_FLUSH (SREGS method). */
+void vcpu_flush_tlb_sregs(struct vcpu *v);
+
+#endif
