@@ -136,3 +136,4 @@ clean:
 
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJS:.o=.d) $(TEST_SUPPORT_OBJS:.o=.d) \
 	$(TEST_SRCS:tests/unit/%.c=$(B)/obj/tests/unit/%.d) $(FUZZ_LIB_OBJS:.o=.d)
+.SECONDARY:

@@ -25,6 +25,7 @@ check clang-tidy clang-tidy
 check cppcheck cppcheck
 check procps pgrep
 check iproute2 ip
+check python3 python3
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages: ${need[*]} (run as root: apt-get install ${need[*]})" >&2

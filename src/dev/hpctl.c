@@ -3,17 +3,18 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/stats.h"
 
 int hpctl_init(struct hpctl *h, unsigned nslots, const struct hpctl_ops *ops, void *opaque)
 {
+	memset(h, 0, sizeof(*h));
 	h->ops = ops;
 	h->opaque = opaque;
 	h->nslots = nslots;
 	h->status = calloc(nslots, sizeof(*h->status));
 	h->select = calloc(nslots, sizeof(*h->select));
-	atomic_store(&h->notify, 0);
 	if (!h->status || !h->select) {
 		hpctl_destroy(h);
 		return -ENOMEM;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/log.h"
 #include "util/stats.h"
@@ -10,6 +11,7 @@
 int testdev_init(struct testdev *d, unsigned max_vcpus, const struct testdev_ops *ops,
 		 void *opaque)
 {
+	memset(d, 0, sizeof(*d));
 	d->ops = ops;
 	d->opaque = opaque;
 	d->max_vcpus = max_vcpus;

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: MIT
+#include "x86/apic.h"
+#include "x86/desc.h"
+#include "x86/processor.h"
+
+static volatile u32 *const xapic_mmio = (volatile u32 *)(uintptr_t)APIC_DEFAULT_BASE;
+static bool use_x2apic;
+/* Read by the AP entry code: switch to x2APIC before reading the APIC ID. */
+u8 ap_x2apic;
+void (*apic_eoi_hook)(void);
+
+static u32 xapic_read(u32 reg)
+{
+	return xapic_mmio[reg / 4];
+}
+
+static void xapic_write(u32 reg, u32 val)
+{
+	xapic_mmio[reg / 4] = val;
+}
+
+static void xapic_icr_write(u32 low, u32 dest)
+{
+	/* ICR2 then ICR: an interrupt in between could rewrite ICR2, so keep IF clear. */
+	u64 flags = irq_save();
+
+	for (int i = 0; i < 1000 && (xapic_read(APIC_ICR) & APIC_ICR_BUSY); i++)
+		asm volatile("pause");
+	xapic_write(APIC_ICR2, dest << 24);
+	xapic_write(APIC_ICR, low);
+	irq_restore(flags);
+}
+
+static u32 xapic_id(void)
+{
+	return xapic_read(APIC_ID) >> 24;
+}
+
+static u32 x2apic_read(u32 reg)
+{
+	return (u32)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
+}
+
+static void x2apic_write(u32 reg, u32 val)
+{
+	wrmsr(MSR_X2APIC_BASE + (reg >> 4), val);
+}
+
+static void x2apic_icr_write(u32 low, u32 dest)
+{
+	wrmsr(MSR_X2APIC_BASE + (APIC_ICR >> 4), low | ((u64)dest << 32));
+}
+
+static u32 x2apic_id(void)
+{
+	return (u32)rdmsr(MSR_X2APIC_BASE + (APIC_ID >> 4));
+}
+
+static const struct apic_ops xapic_ops = {
+	.name = "xAPIC",
+	.read = xapic_read,
+	.write = xapic_write,
+	.icr_write = xapic_icr_write,
+	.id = xapic_id,
+};
+
+static const struct apic_ops x2apic_ops = {
+	.name = "x2APIC",
+	.read = x2apic_read,
+	.write = x2apic_write,
+	.icr_write = x2apic_icr_write,
+	.id = x2apic_id,
+};
+
+const struct apic_ops *apic = &xapic_ops;
+
+bool x2apic_supported(void)
+{
+	return cpuid(1).c & (1u << 21);
+}
+
+bool apic_x2apic_mode(void)
+{
+	return use_x2apic;
+}
+
+void apic_init_bsp(bool allow_x2apic)
+{
+	use_x2apic = allow_x2apic && x2apic_supported();
+	ap_x2apic = use_x2apic;
+	apic = use_x2apic ? &x2apic_ops : &xapic_ops;
+	apic_init_cpu();
+}
+
+void apic_init_cpu(void)
+{
+	u64 base = rdmsr(MSR_IA32_APICBASE);
+
+	if (use_x2apic) {
+		if ((base & (APICBASE_ENABLE | APICBASE_EXTD)) != (APICBASE_ENABLE | APICBASE_EXTD))
+			wrmsr(MSR_IA32_APICBASE, base | APICBASE_ENABLE | APICBASE_EXTD);
+	} else if (!(base & APICBASE_ENABLE)) {
+		wrmsr(MSR_IA32_APICBASE, base | APICBASE_ENABLE);
+	}
+	apic->write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_VECTOR);
+	apic->write(APIC_TPR, 0);
+	/* The 8259 is masked too; LINT0 in ExtINT mode (firmware's virtual wire) goes away. */
+	apic->write(APIC_LVT0, APIC_LVT_MASKED);
+	apic->write(APIC_LVTT, APIC_LVT_MASKED);
+	apic->write(APIC_LVTERR, APIC_LVT_MASKED);
+}
+
+u32 apic_read_id(void)
+{
+	return apic->id();
+}
+
+void apic_eoi(void)
+{
+	void (*hook)(void) = apic_eoi_hook;
+
+	if (hook)
+		hook();
+	else
+		apic->write(APIC_EOI, 0);
+}
+
+void apic_icr(u32 low, u32 dest)
+{
+	apic->icr_write(low, dest);
+}
+
+void apic_send_ipi(u32 apic_id, u8 vector)
+{
+	apic->icr_write(APIC_DM_FIXED | APIC_INT_ASSERT | vector, apic_id);
+}
+
+void apic_send_ipi_self(u8 vector)
+{
+	if (use_x2apic)
+		x2apic_write(APIC_SELF_IPI, vector);
+	else
+		apic->icr_write(APIC_DEST_SELF | APIC_DM_FIXED | APIC_INT_ASSERT | vector, 0);
+}
+
+void apic_send_ipi_allbutself(u8 vector)
+{
+	apic->icr_write(APIC_DEST_ALLBUT | APIC_DM_FIXED | APIC_INT_ASSERT | vector, 0);
+}
+
+void apic_send_nmi(u32 apic_id)
+{
+	apic->icr_write(APIC_DM_NMI | APIC_INT_ASSERT, apic_id);
+}
+
+void apic_send_init(u32 apic_id)
+{
+	apic->icr_write(APIC_DM_INIT | APIC_INT_ASSERT, apic_id);
+}
+
+void apic_send_sipi(u32 apic_id, u8 page)
+{
+	apic->icr_write(APIC_DM_STARTUP | APIC_INT_ASSERT | page, apic_id);
+}

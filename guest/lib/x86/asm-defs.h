@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* Constants shared by the assembly files and C (keep in step with desc.h/processor.h). */
+#ifndef GUEST_X86_ASM_DEFS_H
+#define GUEST_X86_ASM_DEFS_H
+
+#define KERNEL_CS_SEL	     0x08
+#define KERNEL_DS_SEL	     0x10
+#define USER_DS_SEL	     0x23
+#define USER_CS_SEL	     0x2b
+#define USER_RET_VECTOR_NUM  0xee
+
+#define MULTIBOOT_HEADER_MAGIC 0x1badb002
+#define MULTIBOOT_BOOT_MAGIC   0x2badb002
+/* Flags: bit 0 page-align modules, bit 1 memory information. */
+#define MULTIBOOT_HEADER_FLAGS 0x00000003
+
+#define BOOT_PROTO_MULTIBOOT 0
+#define BOOT_PROTO_ELF64     1
+
+#define BOOT_STACK_SIZE 16384
+
+/* The AP trampoline is copied here and started with SIPI vector 0x08. */
+#define TRAMPOLINE_BASE 0x8000
+
+#define MAX_APIC_ID 4096
+#define AP_MAX_CPUS 1024
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Boot entry points and the boot page tables.
+ *
+ * mb_entry32: Multiboot v1 (32-bit protected mode, paging off, EAX = magic, EBX = info).
+ * elf64_entry: hvemu's ELF64 direct entry (long mode, RDI = info, RSI = magic).
+ * Both continue in start_c(magic, info, protocol) on the boot stack.
+ *
+ * The page tables are static data so that no emulated loop has to build them: 4 GiB
+ * identity-mapped with 2 MiB pages, present, writable and user-accessible (CPL3 test code
+ * runs from the kernel image). vm.c splits 2 MiB pages when a test remaps a 4 KiB page.
+ */
+#include "x86/asm-defs.h"
+
+	.section .multiboot, "a"
+	.balign 4
+multiboot_header:
+	.long MULTIBOOT_HEADER_MAGIC
+	.long MULTIBOOT_HEADER_FLAGS
+	.long -(MULTIBOOT_HEADER_MAGIC + MULTIBOOT_HEADER_FLAGS)
+
+	.section .text.boot, "ax"
+	.code32
+	.globl mb_entry32
+mb_entry32:
+	cli
+	movl %eax, %edi
+	movl %ebx, %esi
+	lgdt boot_gdt_desc
+	movl $boot_pml4, %eax
+	movl %eax, %cr3
+	movl %cr4, %eax
+	orl $0x20, %eax			/* PAE */
+	movl %eax, %cr4
+	movl $0xc0000080, %ecx		/* EFER.LME */
+	rdmsr
+	orl $0x100, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $0x80010023, %eax		/* PG | WP | NE | MP | PE */
+	movl %eax, %cr0
+	ljmp $KERNEL_CS_SEL, $multiboot_entry64
+
+	.code64
+multiboot_entry64:
+	movl %edi, %edi
+	movl %esi, %esi
+	movl $BOOT_PROTO_MULTIBOOT, %edx
+	jmp boot_common64
+
+	.globl elf64_entry
+elf64_entry:
+	cli
+	movq %rdi, %r12
+	movq %rsi, %r13
+	lgdt boot_gdt_desc(%rip)
+	movq $boot_pml4, %rax
+	movq %rax, %cr3
+	leaq boot_stack_top(%rip), %rsp
+	pushq $KERNEL_CS_SEL
+	leaq 1f(%rip), %rax
+	pushq %rax
+	lretq
+1:	movq %r13, %rdi
+	movq %r12, %rsi
+	movl $BOOT_PROTO_ELF64, %edx
+
+boot_common64:
+	movw $KERNEL_DS_SEL, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorl %eax, %eax
+	movw %ax, %fs
+	movw %ax, %gs
+	leaq boot_stack_top(%rip), %rsp
+	xorl %ebp, %ebp
+	call start_c
+2:	cli
+	hlt
+	jmp 2b
+
+	.data
+	.balign 16
+	.globl boot_gdt_desc
+boot_gdt:
+	.quad 0
+	.quad 0x00af9b000000ffff	/* 0x08: 64-bit code */
+	.quad 0x00cf93000000ffff	/* 0x10: data */
+boot_gdt_end:
+	.balign 8
+boot_gdt_desc:
+	.word boot_gdt_end - boot_gdt - 1
+	.quad boot_gdt
+
+	.section .data.pagetables, "aw"
+	.balign 4096
+	.globl boot_pml4
+boot_pml4:
+	.quad boot_pdpt + 0x7
+	.fill 511, 8, 0
+boot_pdpt:
+	.quad boot_pd + 0x0000 + 0x7
+	.quad boot_pd + 0x1000 + 0x7
+	.quad boot_pd + 0x2000 + 0x7
+	.quad boot_pd + 0x3000 + 0x7
+	.fill 508, 8, 0
+boot_pd:
+	.set addr, 0
+	.rept 2048
+	.quad addr + 0x87		/* present, writable, user, 2 MiB */
+	.set addr, addr + 0x200000
+	.endr
+
+	.section .bss.stack, "aw", @nobits
+	.balign 4096
+	.globl boot_stack, boot_stack_top
+boot_stack:
+	.skip BOOT_STACK_SIZE
+boot_stack_top:

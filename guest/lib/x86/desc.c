@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: MIT
+#include "x86/desc.h"
+#include "x86/processor.h"
+#include "x86/fault.h"
+#include "x86/apic.h"
+#include "x86/usermode.h"
+#include "console.h"
+#include "printf.h"
+#include "report.h"
+#include "atomic.h"
+
+struct __packed idt_gate {
+	u16 offset_lo;
+	u16 selector;
+	u8 ist;
+	u8 type_attr;
+	u16 offset_mid;
+	u32 offset_hi;
+	u32 reserved;
+};
+
+#define GATE_INTR_DPL0 0x8e
+#define GATE_INTR_DPL3 0xee
+#define GDT_FIXED      6 /* null, kcode, kdata, ucode32, udata, ucode64 */
+
+static u64 gdt[GDT_FIXED + 2 * MAX_CPUS] __aligned(16);
+static struct idt_gate idt[256] __aligned(16);
+static handler_fn exc_handlers[32];
+static handler_fn irq_handlers[256];
+static u64 spurious_count;
+
+/* 256 stubs of 16 bytes each, in entry.S. */
+extern char idt_stubs[];
+
+static void set_gate(unsigned int v, u8 type_attr)
+{
+	u64 addr = (u64)(uintptr_t)idt_stubs + 16 * v;
+
+	idt[v].offset_lo = (u16)addr;
+	idt[v].selector = KERNEL_CS;
+	idt[v].ist = 0;
+	idt[v].type_attr = type_attr;
+	idt[v].offset_mid = (u16)(addr >> 16);
+	idt[v].offset_hi = (u32)(addr >> 32);
+	idt[v].reserved = 0;
+}
+
+void desc_init_bsp(void)
+{
+	/*
+	 * Flat segments; the 64-bit code segments have L set. The accessed bits are preset so
+	 * that loading a selector never makes the CPU (or the emulator) write the GDT.
+	 */
+	gdt[0] = 0;
+	gdt[1] = 0x00af9b000000ffffull; /* 0x08 kernel code, 64-bit */
+	gdt[2] = 0x00cf93000000ffffull; /* 0x10 kernel data */
+	gdt[3] = 0x00cffb000000ffffull; /* 0x18 user code, 32-bit (unused; sysret order) */
+	gdt[4] = 0x00cff3000000ffffull; /* 0x20 user data */
+	gdt[5] = 0x00affb000000ffffull; /* 0x28 user code, 64-bit */
+	for (unsigned int v = 0; v < 256; v++)
+		set_gate(v, v == USER_RET_VECTOR ? GATE_INTR_DPL3 : GATE_INTR_DPL0);
+}
+
+void desc_init_tss(struct percpu *pc)
+{
+	u64 base = (u64)(uintptr_t)&pc->tss;
+	u64 limit = sizeof(pc->tss) - 1;
+	unsigned int i = GDT_FIXED + 2 * pc->cpu;
+
+	pc->tss.iomap_base = sizeof(pc->tss); /* no I/O bitmap: CPL3 port I/O needs IOPL 3 */
+	pc->tss.rsp[0] = pc->stack_top;
+	/* Type 9 (available 64-bit TSS), present. Rewritten before every ltr: ltr sets busy. */
+	gdt[i] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	gdt[i + 1] = base >> 32;
+}
+
+void desc_load_cpu(struct percpu *pc)
+{
+	struct desc_ptr gp = { sizeof(gdt) - 1, (u64)(uintptr_t)gdt };
+	struct desc_ptr ip = { sizeof(idt) - 1, (u64)(uintptr_t)idt };
+
+	lgdt(&gp);
+	lidt(&ip);
+	desc_init_tss(pc);
+	ltr(TSS_SEL(pc->cpu));
+}
+
+void load_idt_limit(u16 limit)
+{
+	struct desc_ptr ip = { limit, (u64)(uintptr_t)idt };
+
+	lidt(&ip);
+}
+
+handler_fn handle_exception(u8 vector, handler_fn fn)
+{
+	handler_fn old;
+
+	if (vector >= 32)
+		return NULL;
+	old = exc_handlers[vector];
+	WRITE_ONCE(exc_handlers[vector], fn);
+	return old;
+}
+
+handler_fn handle_irq(u8 vector, handler_fn fn)
+{
+	handler_fn old;
+
+	if (vector < 32)
+		return NULL;
+	old = irq_handlers[vector];
+	WRITE_ONCE(irq_handlers[vector], fn);
+	return old;
+}
+
+const char *exception_mnemonic(unsigned int vector)
+{
+	static const char *const names[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
+		"#NP", "#SS", "#GP", "#PF", "#15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+		"#22", "#23", "#24", "#25", "#26",  "#27", "#HV", "#VC", "#SX", "#31",
+	};
+
+	return vector < 32 ? names[vector] : "IRQ";
+}
+
+static void print_backtrace(const struct ex_regs *r)
+{
+	struct percpu *pc = this_cpu();
+	u64 lo = pc->stack_base, hi = pc->stack_top;
+	u64 fp = r->rbp;
+
+	printf("  backtrace: %#lx", (unsigned long)r->rip);
+	for (int depth = 0; depth < 16; depth++) {
+		const u64 *frame = (const u64 *)(uintptr_t)fp;
+
+		/* Frame pointers are only followed while they stay on this CPU's stack. */
+		if (fp < lo || fp + 16 > hi || (fp & 7))
+			break;
+		printf(" %#lx", (unsigned long)frame[1]);
+		fp = frame[0];
+	}
+	printf("\n");
+}
+
+__noreturn void unhandled_exception(struct ex_regs *r)
+{
+	console_lock_force();
+	if (r->vector < 32)
+		printf("EXCEPTION: %s (vector %lu) error %#lx RIP %#lx on CPU %u",
+		       exception_mnemonic((unsigned int)r->vector), (unsigned long)r->vector,
+		       (unsigned long)r->error_code, (unsigned long)r->rip, smp_id());
+	else
+		printf("EXCEPTION: unexpected interrupt (vector %lu) RIP %#lx on CPU %u",
+		       (unsigned long)r->vector, (unsigned long)r->rip, smp_id());
+	if (r->vector == PF_VECTOR)
+		printf(" CR2 %#lx", (unsigned long)read_cr2());
+	printf("\n");
+	printf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+	printf("  RSI=%016lx RDI=%016lx RBP=%016lx RSP=%016lx\n", r->rsi, r->rdi, r->rbp, r->rsp);
+	printf("  R8 =%016lx R9 =%016lx R10=%016lx R11=%016lx\n", r->r8, r->r9, r->r10, r->r11);
+	printf("  R12=%016lx R13=%016lx R14=%016lx R15=%016lx\n", r->r12, r->r13, r->r14, r->r15);
+	printf("  CS=%04lx SS=%04lx RFLAGS=%08lx CR0=%lx CR3=%lx CR4=%lx\n", r->cs, r->ss,
+	       r->rflags, read_cr0(), read_cr3(), read_cr4());
+	if (!(r->cs & 3))
+		print_backtrace(r);
+	exit_status(1);
+}
+
+void do_interrupt(struct ex_regs *r)
+{
+	struct percpu *pc = this_cpu();
+	unsigned int v = (unsigned int)r->vector;
+	handler_fn fn;
+
+	if (v < 32) {
+		/* CPL3 code run by run_user() ends at its first exception (NMI excepted). */
+		if ((r->cs & 3) && pc->user.active && !(v == NMI_VECTOR && exc_handlers[v]))
+			user_mode_exit(r);
+		fn = READ_ONCE(exc_handlers[v]);
+		if (fn) {
+			fn(r);
+			return;
+		}
+		if (!(r->cs & 3) && fixup_exception(r))
+			return;
+		unhandled_exception(r);
+	}
+	if (v == USER_RET_VECTOR) {
+		if ((r->cs & 3) && pc->user.active)
+			user_mode_exit(r);
+		unhandled_exception(r);
+	}
+	if (v == SPURIOUS_VECTOR || (v >= PIC_VECTOR_BASE && v < PIC_VECTOR_BASE + 16)) {
+		/* Spurious APIC or PIC interrupts take no EOI. */
+		atomic_inc(&spurious_count);
+		return;
+	}
+	pc->irq_count++;
+	fn = READ_ONCE(irq_handlers[v]);
+	if (!fn)
+		unhandled_exception(r);
+	fn(r);
+	apic_eoi();
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page tables. All CPUs share one set: the first 4 GiB identity-mapped with 2 MiB pages
+ * (present, writable, user). map_page() and friends work on 4 KiB pages anywhere in the
+ * canonical lower half, allocating page tables and splitting a 2 MiB page when needed.
+ * TEST_VA_BASE starts a region nothing maps, for tests that build their own mappings.
+ *
+ * map_page()/unmap_page() flush the calling CPU's TLB entry for the page; other CPUs
+ * keep stale entries until the caller flushes them (tlb_flush_native() or a PV flush).
+ * Writing a PTE through vm_pte() flushes nothing: that is how tests create stale entries.
+ */
+#ifndef GUEST_X86_VM_H
+#define GUEST_X86_VM_H
+
+#include "types.h"
+#include "cpumask.h"
+
+#define PTE_PRESENT  (1ull << 0)
+#define PTE_WRITE    (1ull << 1)
+#define PTE_USER     (1ull << 2)
+#define PTE_PWT	     (1ull << 3)
+#define PTE_PCD	     (1ull << 4)
+#define PTE_ACCESSED (1ull << 5)
+#define PTE_DIRTY    (1ull << 6)
+#define PTE_PS	     (1ull << 7)
+#define PTE_GLOBAL   (1ull << 8)
+#define PTE_ADDR     0x000ffffffffff000ull
+
+#define TEST_VA_BASE 0x100000000ull /* 4 GiB: unmapped until a test maps pages there */
+
+/* #PF error code bits. */
+#define PFERR_PRESENT (1u << 0)
+#define PFERR_WRITE   (1u << 1)
+#define PFERR_USER    (1u << 2)
+#define PFERR_RSVD    (1u << 3)
+#define PFERR_FETCH   (1u << 4)
+
+/* The page-table entry that maps @va at 4 KiB granularity, creating tables if @create. */
+u64 *vm_pte(u64 va, bool create);
+/* Maps one 4 KiB page: @flags are PTE bits (PTE_PRESENT is added). 0 or -ENOMEM/-EINVAL. */
+int map_page(u64 va, u64 pa, u64 flags);
+/* Clears the mapping of one 4 KiB page: 0, or -ENOENT when none exists. */
+int unmap_page(u64 va);
+/* Translates through the page tables: 0, or -ENOENT when not present. */
+int virt_to_phys(u64 va, u64 *pa);
+/* Reloads CR3: flushes this CPU's non-global TLB entries. */
+void flush_tlb_local(void);
+
+#define TLB_FLUSH_ALL (~0ull)
+/*
+ * The native TLB shootdown: every online CPU in @mask runs invlpg(@va) (or a full flush
+ * for TLB_FLUSH_ALL) through a cross-CPU call, and this returns when all are done.
+ */
+void tlb_flush_native(const struct cpumask *mask, u64 va);
+
+#endif

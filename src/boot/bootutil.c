@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: MIT
+#include "boot/bootutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+void boot_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+uint8_t boot_checksum(const uint8_t *p, size_t len)
+{
+	uint8_t sum = 0;
+
+	for (size_t i = 0; i < len; i++)
+		sum = (uint8_t)(sum + p[i]);
+	return (uint8_t)(0x100 - sum);
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal to src/boot: the boot GDT, the ELF64 entry page tables and the BSP register
+ * state of docs/architecture.md §2.3.
+ */
+#ifndef HVEMU_BOOT_ENTRY_H
+#define HVEMU_BOOT_ENTRY_H
+
+#include <stdint.h>
+
+#include "boot/load.h"
+
+/* GDT entries written at BOOT_GDT_GPA: null, code, data. */
+#define BOOT_GDT_ENTRIES 3
+
+/*
+ * Clears hvemu's private boot area (BOOT_PRIVATE_GPA..BOOT_UNUSED_GPA), writes the GDT and,
+ * for BOOT_MODE_LONG64, the page tables; fills the register fields of *e for entry at rip
+ * with the Multiboot information at mbi. -EFAULT when ram does not cover the area.
+ */
+int boot_entry_setup(const struct guest_ram *ram, enum boot_mode mode, uint64_t rip, uint64_t mbi,
+		     struct boot_entry *e);
+
+#endif

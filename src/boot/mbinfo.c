@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: MIT
+#include "boot/mbinfo.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "boot/bootutil.h"
+
+/* Offsets in struct multiboot_info (Multiboot 0.6.96 §3.3). */
+enum {
+	MBI_FLAGS = 0,
+	MBI_MEM_LOWER = 4,
+	MBI_MEM_UPPER = 8,
+	MBI_CMDLINE = 16,
+	MBI_MODS_COUNT = 20,
+	MBI_MODS_ADDR = 24,
+	MBI_MMAP_LENGTH = 44,
+	MBI_MMAP_ADDR = 48,
+	MBI_BOOT_LOADER_NAME = 64,
+};
+
+static const char *str_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* Takes size bytes at the page-aligned cursor; false when they do not end by limit. */
+static bool take(uint64_t *cursor, uint64_t size, uint64_t limit, uint64_t *addr)
+{
+	if (!boot_range_fits(*cursor, size, limit))
+		return false;
+	*addr = *cursor;
+	/*
+	 * An empty piece (a zero-length module) still gets its own page so that no two
+	 * pieces share an address. limit is at most 3 GiB: this cannot overflow.
+	 */
+	*cursor = ALIGN_UP(*cursor + MAX(size, 1), BOOT_PAGE_SIZE);
+	return true;
+}
+
+int mbi_plan(const struct guest_ram *ram, const struct mbi_input *in, struct mbi_layout *l,
+	     char *err, size_t errlen)
+{
+	uint64_t limit = ram->low_size, cursor, cmdline_size;
+	const char *what;
+
+	memset(l, 0, sizeof(*l));
+	l->mmap_count = boot_e820_build_split(ram->low_size, ram->high_size, l->map, BOOT_E820_MAX);
+	if (l->mmap_count < 0) {
+		boot_errf(err, errlen, "guest RAM sizes have no memory map");
+		return -EINVAL;
+	}
+	if (in->start > limit) {
+		what = "the first boot data page";
+		goto nospace;
+	}
+	cursor = ALIGN_UP(in->start, BOOT_PAGE_SIZE);
+	l->path_len = strlen(str_or_empty(in->kernel_path));
+	l->args_len = strlen(str_or_empty(in->cmdline));
+	l->mod_string_len = strlen(str_or_empty(in->module_path));
+	/* "<path> <args>" and the terminator; each length is far below 2^62. */
+	cmdline_size = l->path_len + 1 + l->args_len + 1;
+
+	what = "the module (--initrd)";
+	if (in->has_module) {
+		if (!take(&cursor, in->module_size, limit, &l->mod_start))
+			goto nospace;
+		l->mod_end = l->mod_start + in->module_size;
+	}
+	what = "the Multiboot information";
+	if (!take(&cursor, MULTIBOOT_INFO_SIZE, limit, &l->info))
+		goto nospace;
+	what = "the module list";
+	if (in->has_module && !take(&cursor, MULTIBOOT_MOD_SIZE, limit, &l->mods))
+		goto nospace;
+	what = "the memory map";
+	if (!take(&cursor, (uint64_t)l->mmap_count * MULTIBOOT_MMAP_SIZE, limit, &l->mmap))
+		goto nospace;
+	what = "the command line";
+	if (!take(&cursor, cmdline_size, limit, &l->cmdline))
+		goto nospace;
+	what = "the module string";
+	if (in->has_module && !take(&cursor, l->mod_string_len + 1, limit, &l->mod_string))
+		goto nospace;
+	what = "the boot loader name";
+	if (!take(&cursor, sizeof(BOOT_LOADER_NAME), limit, &l->loader_name))
+		goto nospace;
+	l->end = cursor;
+	return 0;
+nospace:
+	boot_errf(err, errlen,
+		  "boot data does not fit: %s does not fit in low RAM above the kernel (RAM ends "
+		  "at 0x%llx)",
+		  what, (unsigned long long)limit);
+	return -ENOSPC;
+}
+
+static uint8_t *ptr(const struct guest_ram *ram, uint64_t gpa, uint64_t len)
+{
+	return guest_ram_ptr(ram, gpa, len);
+}
+
+int mbi_write(const struct guest_ram *ram, const struct mbi_input *in, const struct mbi_layout *l)
+{
+	uint8_t *info = ptr(ram, l->info, MULTIBOOT_INFO_SIZE);
+	uint8_t *mmap = ptr(ram, l->mmap, (uint64_t)l->mmap_count * MULTIBOOT_MMAP_SIZE);
+	uint8_t *cmd = ptr(ram, l->cmdline, l->path_len + l->args_len + 2);
+	uint8_t *name = ptr(ram, l->loader_name, sizeof(BOOT_LOADER_NAME));
+	uint32_t flags = MULTIBOOT_INFO_MEMORY | MULTIBOOT_INFO_CMDLINE | MULTIBOOT_INFO_MODS |
+			 MULTIBOOT_INFO_MEM_MAP | MULTIBOOT_INFO_BOOT_LOADER_NAME;
+
+	if (!info || !mmap || !cmd || !name)
+		return -EFAULT;
+	if (in->has_module) {
+		uint8_t *mod = ptr(ram, l->mod_start, in->module_size);
+		uint8_t *list = ptr(ram, l->mods, MULTIBOOT_MOD_SIZE);
+		uint8_t *str = ptr(ram, l->mod_string, l->mod_string_len + 1);
+
+		if (!mod || !list || !str)
+			return -EFAULT;
+		if (in->module_size)
+			memcpy(mod, in->module, in->module_size);
+		memcpy(str, str_or_empty(in->module_path), l->mod_string_len + 1);
+		put_le32(list + 0, (uint32_t)l->mod_start);
+		put_le32(list + 4, (uint32_t)l->mod_end);
+		put_le32(list + 8, (uint32_t)l->mod_string);
+		put_le32(list + 12, 0);
+	}
+	/*
+	 * QEMU (hw/i386/multiboot.c) passes "<kernel path> <-append text>" even when the text
+	 * is empty, leaving a trailing space; kernels that parse it must already cope.
+	 */
+	memcpy(cmd, str_or_empty(in->kernel_path), l->path_len);
+	cmd[l->path_len] = ' ';
+	memcpy(cmd + l->path_len + 1, str_or_empty(in->cmdline), l->args_len);
+	cmd[l->path_len + 1 + l->args_len] = '\0';
+	memcpy(name, BOOT_LOADER_NAME, sizeof(BOOT_LOADER_NAME));
+
+	for (int i = 0; i < l->mmap_count; i++) {
+		uint8_t *e = mmap + (size_t)i * MULTIBOOT_MMAP_SIZE;
+
+		put_le32(e, MULTIBOOT_MMAP_SIZE_FIELD);
+		put_le64(e + 4, l->map[i].addr);
+		put_le64(e + 12, l->map[i].len);
+		put_le32(e + 20, l->map[i].type);
+	}
+
+	memset(info, 0, MULTIBOOT_INFO_SIZE);
+	put_le32(info + MBI_FLAGS, flags);
+	put_le32(info + MBI_MEM_LOWER, (uint32_t)(BOOT_LOW_RAM_END / 1024));
+	/* KiB from 1 MiB to the first hole: low RAM ends at most at 3 GiB. */
+	put_le32(info + MBI_MEM_UPPER, (uint32_t)((ram->low_size - BOOT_HIGH_RAM_BASE) / 1024));
+	put_le32(info + MBI_CMDLINE, (uint32_t)l->cmdline);
+	put_le32(info + MBI_MODS_COUNT, in->has_module ? 1 : 0);
+	put_le32(info + MBI_MODS_ADDR, (uint32_t)l->mods);
+	put_le32(info + MBI_MMAP_LENGTH, (uint32_t)(l->mmap_count * MULTIBOOT_MMAP_SIZE));
+	put_le32(info + MBI_MMAP_ADDR, (uint32_t)l->mmap);
+	put_le32(info + MBI_BOOT_LOADER_NAME, (uint32_t)l->loader_name);
+	return 0;
+}

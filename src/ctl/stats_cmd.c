@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+/*
+ * query-stats: the backend calls back once per statistic; this file filters them and
+ * groups them the way QEMU's query-stats does: one entry per (target, vCPU, provider),
+ * each with its list of statistics. Every statistic carries its type and unit inline,
+ * so the output describes itself (QEMU keeps those in query-stats-schemas).
+ */
+#include "ctl/priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct stats_group {
+	enum ctl_stats_target target;
+	uint32_t slot;
+	json_t *stats; /* borrowed from the entry in the result array */
+	const char *provider; /* borrowed from the entry */
+};
+
+struct stats_ctx {
+	/* filters; NULL = everything */
+	const char *target;
+	json_t *vcpus, *providers, *names;
+
+	json_t *result;
+	struct stats_group *groups;
+	size_t nr, cap;
+	size_t last; /* backends emit group by group: try the previous group first */
+	int err;
+};
+
+static bool in_str_list(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+
+	if (!list)
+		return true;
+	json_array_foreach (list, i, v)
+		if (strcmp(json_string_value(v), s) == 0)
+			return true;
+	return false;
+}
+
+static bool in_int_list(json_t *list, uint32_t n)
+{
+	size_t i;
+	json_t *v;
+
+	if (!list)
+		return true;
+	json_array_foreach (list, i, v)
+		if (json_integer_value(v) == (json_int_t)n)
+			return true;
+	return false;
+}
+
+static bool group_is(const struct stats_group *g, const struct ctl_stat *st)
+{
+	return g->target == st->target && (st->target == CTL_STATS_VM || g->slot == st->vcpu_slot) &&
+	       strcmp(g->provider, st->provider) == 0;
+}
+
+static struct stats_group *find_group(struct stats_ctx *c, const struct ctl_stat *st)
+{
+	struct stats_group *g;
+	json_t *entry;
+
+	if (c->last < c->nr && group_is(&c->groups[c->last], st))
+		return &c->groups[c->last];
+	for (size_t i = 0; i < c->nr; i++) {
+		if (group_is(&c->groups[i], st)) {
+			c->last = i;
+			return &c->groups[i];
+		}
+	}
+	if (c->nr == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct stats_group *n = realloc(c->groups, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		c->groups = n;
+		c->cap = cap;
+	}
+	entry = json_pack("{s:s}", "target", ctl_stats_target_name(st->target));
+	if (!entry)
+		return NULL;
+	if ((st->target == CTL_STATS_VCPU && ctl_json_set_int(entry, "vcpu", st->vcpu_slot)) ||
+	    ctl_json_set_str(entry, "provider", st->provider) ||
+	    ctl_json_set_new(entry, "stats", json_array())) {
+		json_decref(entry);
+		return NULL;
+	}
+	if (json_array_append_new(c->result, entry)) /* takes entry even when it fails */
+		return NULL;
+	g = &c->groups[c->nr];
+	g->target = st->target;
+	g->slot = st->vcpu_slot;
+	g->stats = json_object_get(entry, "stats");
+	g->provider = json_string_value(json_object_get(entry, "provider"));
+	c->last = c->nr++;
+	return g;
+}
+
+static void add_stat(void *ctx, const struct ctl_stat *st)
+{
+	struct stats_ctx *c = ctx;
+	struct stats_group *g;
+	json_t *o;
+
+	if (c->err || !st->name || !st->provider)
+		return;
+	if (c->target && strcmp(c->target, ctl_stats_target_name(st->target)) != 0)
+		return;
+	if (st->target == CTL_STATS_VCPU && !in_int_list(c->vcpus, st->vcpu_slot))
+		return;
+	if (!in_str_list(c->providers, st->provider) || !in_str_list(c->names, st->name))
+		return;
+	g = find_group(c, st);
+	if (!g) {
+		c->err = -ENOMEM;
+		return;
+	}
+	o = json_pack("{s:o, s:I, s:s, s:s}", "name", ctl_json_string(st->name), "value",
+		      (json_int_t)MIN(st->value, (uint64_t)INT64_MAX), "type",
+		      stat_type_name(st->type), "unit", stat_unit_name(st->unit));
+	if (json_array_append_new(g->stats, o))
+		c->err = -ENOMEM;
+}
+
+int ctl_cmd_query_stats(const struct ctl_dispatch *d, json_t *args, json_t **ret,
+			struct ctl_error *e)
+{
+	struct stats_ctx c = { 0 };
+	json_error_t jerr;
+	char msg[CTL_ERRMSG_MAX] = "";
+	int r;
+
+	if (json_unpack_ex(args, &jerr, JSON_STRICT, "{s?s, s?o, s?o, s?o}", "target", &c.target,
+			   "vcpus", &c.vcpus, "providers", &c.providers, "names", &c.names)) {
+		ctl_error_set(e, CTL_ERR_GENERIC, "query-stats: bad arguments: %s", jerr.text);
+		return -EINVAL;
+	}
+	if (c.target && strcmp(c.target, "vm") && strcmp(c.target, "vcpu")) {
+		ctl_error_set(e, CTL_ERR_GENERIC,
+			      "query-stats: 'target' must be \"vm\" or \"vcpu\", not \"%s\"",
+			      c.target);
+		return -EINVAL;
+	}
+	if (c.vcpus && c.target && strcmp(c.target, "vm") == 0) {
+		ctl_error_set(e, CTL_ERR_GENERIC, "query-stats: 'vcpus' needs target \"vcpu\"");
+		return -EINVAL;
+	}
+	if (!d->ops->query_stats) {
+		ctl_error_set(e, CTL_ERR_GENERIC, "query-stats is not supported by this VM");
+		return -EOPNOTSUPP;
+	}
+	c.result = json_array();
+	if (!c.result)
+		return -ENOMEM;
+	r = d->ops->query_stats(d->opaque, add_stat, &c, msg);
+	free(c.groups);
+	if (r == 0)
+		r = c.err;
+	if (r < 0) {
+		json_decref(c.result);
+		msg[CTL_ERRMSG_MAX - 1] = '\0';
+		ctl_error_backend(e, "query-stats", r, msg);
+		return r;
+	}
+	*ret = c.result;
+	return 0;
+}

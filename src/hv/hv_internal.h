@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to src/hv (and its unit tests): the partition and VP objects, their statistics,
+ * and the helpers the modules share. Nothing here is part of the backend's interface.
+ *
+ * Locking: part->lock protects the partition-wide MSRs (HV_X64_MSR_GUEST_OS_ID writes,
+ * HYPERCALL, REFERENCE_TSC, crash); it is a leaf lock under which only ops->gpa_ptr is
+ * called. part->vp_lock serialises VP creation and destruction. Everything the hypercall
+ * and flush paths read from other threads (the VP table, online, inhibit, waiting_on) is
+ * an atomic read without a lock.
+ */
+#ifndef HVEMU_HV_HV_INTERNAL_H
+#define HVEMU_HV_HV_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "hv/hv.h"
+#include "hv/tlfs.h"
+
+/* waiting_on of a VP that is not suspended. */
+#define HV_VP_NONE 0xFFFFFFFFu
+
+/* The CPUID bits KVM's access checks look at (KVM's kvm_vcpu_hv.cpuid_cache). */
+struct hv_cpuid_cache {
+	uint32_t features_eax, features_ebx, features_edx; /* 0x40000003 */
+	uint32_t enlight_eax, enlight_ebx;                 /* 0x40000004 */
+};
+
+/* The synthetic MSRs src/hv implements, in the order of their statistics. */
+#define HV_MSR_LIST(X)                                                                             \
+	X(GUEST_OS_ID, guest_os_id)                                                                \
+	X(HYPERCALL, hypercall)                                                                    \
+	X(VP_INDEX, vp_index)                                                                      \
+	X(RESET, reset)                                                                            \
+	X(VP_RUNTIME, vp_runtime)                                                                  \
+	X(TIME_REF_COUNT, time_ref_count)                                                          \
+	X(REFERENCE_TSC, reference_tsc)                                                            \
+	X(TSC_FREQUENCY, tsc_frequency)                                                            \
+	X(APIC_FREQUENCY, apic_frequency)                                                          \
+	X(EOI, eoi)                                                                                \
+	X(ICR, icr)                                                                                \
+	X(TPR, tpr)                                                                                \
+	X(VP_ASSIST_PAGE, vp_assist_page)                                                          \
+	X(CRASH_P0, crash_p0)                                                                      \
+	X(CRASH_P1, crash_p1)                                                                      \
+	X(CRASH_P2, crash_p2)                                                                      \
+	X(CRASH_P3, crash_p3)                                                                      \
+	X(CRASH_P4, crash_p4)                                                                      \
+	X(CRASH_CTL, crash_ctl)
+
+enum hv_msr_idx {
+#define HV_MSR_ENUM(u, l) HV_MSR_IDX_##u,
+	HV_MSR_LIST(HV_MSR_ENUM)
+#undef HV_MSR_ENUM
+		HV_MSR_IDX_NR,
+};
+
+struct hv_msr_counters {
+	_Atomic uint64_t reads, writes, gp;
+};
+
+/* Hypercall statistics, one counter per call (the row's stat field). */
+enum hv_hc_stat {
+	HV_HC_STAT_FLUSH_SPACE,
+	HV_HC_STAT_FLUSH_LIST,
+	HV_HC_STAT_SPIN_WAIT,
+	HV_HC_STAT_SEND_IPI,
+	HV_HC_STAT_FLUSH_SPACE_EX,
+	HV_HC_STAT_FLUSH_LIST_EX,
+	HV_HC_STAT_SEND_IPI_EX,
+	HV_HC_STAT_POST_MESSAGE,
+	HV_HC_STAT_SIGNAL_EVENT,
+	HV_HC_STAT_DEBUG,
+	HV_HC_STAT_EXTENDED,
+	HV_HC_STAT_UNKNOWN, /* not in the table: INVALID_HYPERCALL_CODE */
+	HV_HC_STAT_OTHER,   /* rows added by tests */
+	HV_HC_STAT_NR,
+};
+
+/* Hypercall results, one counter per status the dispatcher can produce. */
+enum hv_res_stat {
+	HV_RES_SUCCESS,
+	HV_RES_INVALID_HYPERCALL_CODE,
+	HV_RES_INVALID_HYPERCALL_INPUT,
+	HV_RES_INVALID_ALIGNMENT,
+	HV_RES_INVALID_PARAMETER,
+	HV_RES_ACCESS_DENIED,
+	HV_RES_OPERATION_DENIED,
+	HV_RES_TIME_OUT,
+	HV_RES_OTHER,
+	HV_RES_NR,
+};
+
+struct hv_partition_stats {
+	struct hv_msr_counters msr[HV_MSR_IDX_NR];
+	_Atomic uint64_t msr_unimplemented; /* other synthetic MSRs: #GP */
+	_Atomic uint64_t hypercall_page_writes;
+	_Atomic uint64_t tsc_page_writes;
+	_Atomic uint64_t tsc_page_not_ram; /* REFERENCE_TSC enabled on a GPA that is not RAM */
+	_Atomic uint64_t apic_msr_errors;
+	_Atomic uint64_t resets, crashes;
+
+	_Atomic uint64_t hcall[HV_HC_STAT_NR];
+	_Atomic uint64_t hcall_result[HV_RES_NR];
+	_Atomic uint64_t hcall_ud;        /* #UD: CPL > 0, real mode, XMM input not offered */
+	_Atomic uint64_t hcall_disabled;  /* GUEST_OS_ID == 0: not a Hyper-V hypercall */
+	_Atomic uint64_t hcall_continued; /* rep calls returned with reps left */
+	_Atomic uint64_t hcall_suspended; /* calls that suspended their caller */
+	_Atomic uint64_t hcall_xmm_errors;
+
+	_Atomic uint64_t flush_space, flush_list, flush_space_ex, flush_list_ex;
+	_Atomic uint64_t flush_fast, flush_slow;
+	_Atomic uint64_t flush_all;        /* ALL_PROCESSORS, mask 0, or HV_GENERIC_SET_ALL */
+	_Atomic uint64_t flush_empty;      /* sparse set with no banks: nothing flushed */
+	_Atomic uint64_t flush_targets;    /* VPs passed to ops->flush_tlb, summed */
+	_Atomic uint64_t flush_gva_ranges; /* List rep elements seen */
+	_Atomic uint64_t flush_gva_pages;  /* pages they cover */
+	_Atomic uint64_t flush_flags_ignored; /* reserved flag bits set (KVM ignores them) */
+	_Atomic uint64_t flush_errors;     /* ops->flush_tlb failed: HV_STATUS_TIME_OUT */
+
+	_Atomic uint64_t ipi_calls, ipi_ex_calls, ipi_fast, ipi_slow;
+	_Atomic uint64_t ipis_sent; /* target VPs, summed */
+	_Atomic uint64_t ipi_errors;
+	_Atomic uint64_t spin_waits;
+
+	_Atomic uint64_t suspensions;   /* times a VP was suspended */
+	_Atomic uint64_t suspended_ns;  /* total time VPs spent suspended */
+	_Atomic uint64_t suspended_vps; /* instant: VPs suspended now */
+	_Atomic uint64_t inhibit_sets, inhibit_clears;
+	_Atomic uint64_t unsuspends; /* VPs woken by an inhibit clear, removal or cancel */
+};
+
+struct hv_vp_stats {
+	_Atomic uint64_t hypercalls;
+	_Atomic uint64_t flushes;
+	_Atomic uint64_t suspensions;
+	_Atomic uint64_t suspended_ns;
+};
+
+/* A two-slot reader count: hv_tlb_flush_inhibit_sync waits for the flushes in flight. */
+struct hv_flush_sync {
+	_Atomic uint32_t gen;
+	_Atomic uint32_t readers[2];
+	pthread_mutex_t writer; /* one synchroniser at a time */
+};
+
+struct hv_partition {
+	struct hv_features features;
+	struct hv_cpuid_cache cpuid;
+	uint32_t max_vps;
+	uint64_t tsc_hz, apic_hz;
+	const struct hv_platform_ops *ops;
+	void *opaque;
+
+	/* Partition reference time = ((tsc * ref_scale) >> 64) + ref_offset (constant). */
+	uint64_t ref_scale;
+	uint64_t ref_offset;
+
+	/* VP index -> VP, read without a lock. */
+	_Atomic(struct hv_vp *) *vps;
+	pthread_mutex_t vp_lock;
+	struct hv_vp *dead; /* destroyed VPs, freed with the partition */
+
+	pthread_mutex_t lock; /* partition-wide MSRs */
+	_Atomic uint64_t guest_os_id;
+	_Atomic uint64_t hypercall;
+	uint64_t reference_tsc;
+	uint64_t crash_p[HV_CRASH_PARAMS];
+
+	_Atomic uint32_t cancelled;
+	struct hv_flush_sync flush_sync;
+
+	struct hv_partition_stats stats;
+};
+
+struct hv_vp {
+	struct hv_partition *part;
+	uint32_t index;
+	void *opaque;
+	_Atomic uint32_t online;
+
+	uint64_t vp_assist_page; /* HV_X64_MSR_VP_ASSIST_PAGE; only its vCPU thread touches it */
+
+	/* The suspended state (suspend.c, docs/suspend.md). */
+	_Atomic uint32_t inhibit;
+	_Atomic uint32_t waiting_on; /* VP index, or HV_VP_NONE; the futex word */
+	_Atomic uint64_t suspended_since_ns;
+	uint64_t suspend_start_ns; /* vCPU thread only: accounting of the last suspension */
+	bool suspend_open;         /* vCPU thread only: suspend_start_ns not yet accounted */
+
+	struct hv_vp *next_dead;
+	struct hv_vp_stats stats;
+};
+
+/* cpuid.c */
+void hv_cpuid_cache_build(const struct hv_features *f, struct hv_cpuid_cache *c);
+int hv_features_check(const struct hv_features *f, char *err, size_t errlen);
+
+/* msr_time.c */
+uint64_t hv_ref_time(struct hv_partition *part);
+void hv_ref_time_init(struct hv_partition *part);
+enum hv_msr_result hv_msr_reference_tsc_write(struct hv_partition *part, uint64_t value);
+
+/* suspend.c */
+/* Returns the online, inhibited VP in targets that blocks a flush by vp (suspending vp on
+ * it), or HV_VP_NONE when the flush may proceed. */
+uint32_t hv_suspend_on_inhibited(struct hv_vp *vp, const struct hv_vpset *targets);
+/* Accounts the end of vp's last suspension if it is over (vCPU thread only). */
+void hv_suspend_account(struct hv_vp *vp);
+uint32_t hv_flush_read_lock(struct hv_partition *part);
+void hv_flush_read_unlock(struct hv_partition *part, uint32_t gen);
+
+static inline struct hv_vp *hv_vp_get(struct hv_partition *part, uint32_t index)
+{
+	if (index >= part->max_vps)
+		return NULL;
+	return atomic_load_explicit(&part->vps[index], memory_order_acquire);
+}
+
+static inline uint64_t hv_mul_u64_u64_shr64(uint64_t a, uint64_t b)
+{
+	return (uint64_t)(((unsigned __int128)a * b) >> 64);
+}
+
+#endif

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+/* Statistics of a partition and of its VPs, as src/util/stats.h descriptor tables. */
+#include "hv/hv_internal.h"
+#include "util/compiler.h"
+
+#define P(nm_, field_, type_, unit_)                                                               \
+	{                                                                                          \
+		.name = (nm_), .type = (type_), .unit = (unit_),                                   \
+		.offset = offsetof(struct hv_partition_stats, field_)                              \
+	}
+#define PC(field)       P(#field, field, STAT_CUMULATIVE, STAT_UNIT_NONE)
+#define MSR3(u, l)                                                                                 \
+	P("msr_" #l "_reads", msr[HV_MSR_IDX_##u].reads, STAT_CUMULATIVE, STAT_UNIT_NONE),         \
+		P("msr_" #l "_writes", msr[HV_MSR_IDX_##u].writes, STAT_CUMULATIVE,                \
+		  STAT_UNIT_NONE),                                                                 \
+		P("msr_" #l "_gp", msr[HV_MSR_IDX_##u].gp, STAT_CUMULATIVE, STAT_UNIT_NONE),
+#define HC(idx, name)  P("hcalls_" name, hcall[idx], STAT_CUMULATIVE, STAT_UNIT_NONE)
+#define RES(idx, name) P("hcall_status_" name, hcall_result[idx], STAT_CUMULATIVE, STAT_UNIT_NONE)
+
+static const struct stat_desc partition_descs[] = {
+	HV_MSR_LIST(MSR3)
+	PC(msr_unimplemented),
+	PC(hypercall_page_writes),
+	PC(tsc_page_writes),
+	PC(tsc_page_not_ram),
+	PC(apic_msr_errors),
+	PC(resets),
+	PC(crashes),
+
+	HC(HV_HC_STAT_FLUSH_SPACE, "flush_space"),
+	HC(HV_HC_STAT_FLUSH_LIST, "flush_list"),
+	HC(HV_HC_STAT_SPIN_WAIT, "notify_long_spin_wait"),
+	HC(HV_HC_STAT_SEND_IPI, "send_ipi"),
+	HC(HV_HC_STAT_FLUSH_SPACE_EX, "flush_space_ex"),
+	HC(HV_HC_STAT_FLUSH_LIST_EX, "flush_list_ex"),
+	HC(HV_HC_STAT_SEND_IPI_EX, "send_ipi_ex"),
+	HC(HV_HC_STAT_POST_MESSAGE, "post_message"),
+	HC(HV_HC_STAT_SIGNAL_EVENT, "signal_event"),
+	HC(HV_HC_STAT_DEBUG, "debug"),
+	HC(HV_HC_STAT_EXTENDED, "extended"),
+	HC(HV_HC_STAT_UNKNOWN, "unknown"),
+	HC(HV_HC_STAT_OTHER, "other"),
+	RES(HV_RES_SUCCESS, "success"),
+	RES(HV_RES_INVALID_HYPERCALL_CODE, "invalid_hypercall_code"),
+	RES(HV_RES_INVALID_HYPERCALL_INPUT, "invalid_hypercall_input"),
+	RES(HV_RES_INVALID_ALIGNMENT, "invalid_alignment"),
+	RES(HV_RES_INVALID_PARAMETER, "invalid_parameter"),
+	RES(HV_RES_ACCESS_DENIED, "access_denied"),
+	RES(HV_RES_OPERATION_DENIED, "operation_denied"),
+	RES(HV_RES_TIME_OUT, "time_out"),
+	RES(HV_RES_OTHER, "other"),
+	PC(hcall_ud),
+	PC(hcall_disabled),
+	PC(hcall_continued),
+	PC(hcall_suspended),
+	PC(hcall_xmm_errors),
+
+	PC(flush_space),
+	PC(flush_list),
+	PC(flush_space_ex),
+	PC(flush_list_ex),
+	PC(flush_fast),
+	PC(flush_slow),
+	PC(flush_all),
+	PC(flush_empty),
+	PC(flush_targets),
+	PC(flush_gva_ranges),
+	PC(flush_gva_pages),
+	PC(flush_flags_ignored),
+	PC(flush_errors),
+
+	PC(ipi_calls),
+	PC(ipi_ex_calls),
+	PC(ipi_fast),
+	PC(ipi_slow),
+	PC(ipis_sent),
+	PC(ipi_errors),
+	PC(spin_waits),
+
+	PC(suspensions),
+	P("suspended_time", suspended_ns, STAT_CUMULATIVE, STAT_UNIT_NSEC),
+	P("suspended_vps", suspended_vps, STAT_INSTANT, STAT_UNIT_NONE),
+	PC(inhibit_sets),
+	PC(inhibit_clears),
+	PC(unsuspends),
+};
+
+static const struct stat_desc vp_descs[] = {
+	STAT_DESC(struct hv_vp_stats, hypercalls, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct hv_vp_stats, flushes, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct hv_vp_stats, suspensions, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	{ .name = "suspended_time",
+	  .type = STAT_CUMULATIVE,
+	  .unit = STAT_UNIT_NSEC,
+	  .offset = offsetof(struct hv_vp_stats, suspended_ns) },
+};
+
+void hv_partition_stats_visit(struct hv_partition *part, stat_visit_fn fn, void *ctx)
+{
+	stats_visit(partition_descs, ARRAY_SIZE(partition_descs), &part->stats, fn, ctx);
+}
+
+void hv_vp_stats_visit(struct hv_vp *vp, stat_visit_fn fn, void *ctx)
+{
+	stats_visit(vp_descs, ARRAY_SIZE(vp_descs), &vp->stats, fn, ctx);
+}

@@ -1,0 +1,954 @@
+// SPDX-License-Identifier: MIT
+/*
+ * boot_load on synthetic images built here (ELF64, ELF32 Multiboot, a.out kludge): the
+ * bytes in guest RAM, the entry state, the Multiboot information, and every rejection.
+ *
+ * With HVEMU_BOOT_SEED_DIR=dir set, also writes the fuzz seed corpus (tiny valid images
+ * in the fuzz_boot input format) into dir.
+ */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "boot/load.h"
+#include "harness.h"
+
+#define MiB   (1ull << 20)
+#define GiB   (1ull << 30)
+#define KPATH "/images/kernel.elf"
+#define IPATH "/images/initrd.img"
+#define JUNK  0xCC
+
+/* ---- image builders ------------------------------------------------------------------ */
+
+struct tseg {
+	uint64_t paddr, vaddr, memsz, filesz;
+};
+
+struct img {
+	uint8_t *d;
+	size_t n;
+	size_t mb_off; /* Multiboot header offset, when there is one */
+};
+
+static uint8_t pat(unsigned int seg, uint64_t i)
+{
+	return (uint8_t)(0x31 + seg * 0x40 + i * 7);
+}
+
+static void put_mb(uint8_t *p, uint32_t flags, const uint32_t *aout)
+{
+	uint32_t w[8] = { 0x1BADB002u, flags, (uint32_t) - (0x1BADB002u + flags) };
+
+	if (aout)
+		memcpy(w + 3, aout, 5 * sizeof(uint32_t));
+	memcpy(p, w, aout ? 32 : 12);
+}
+
+/*
+ * ELF image: header, program headers, then (mb_flags >= 0) a Multiboot header with the
+ * a.out fields aout (or none), then each segment's file bytes, 16-byte aligned, pat(k, i).
+ */
+static struct img elf_img(int cls, uint64_t entry, const struct tseg *s, unsigned int n,
+			  int64_t mb_flags, const uint32_t *aout)
+{
+	size_t ehsz = cls == 64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	size_t phsz = cls == 64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	size_t off = ehsz + n * phsz, offs[8];
+	struct img im = { 0 };
+
+	if (mb_flags >= 0) {
+		im.mb_off = (off + 3) & ~3ul;
+		off = im.mb_off + 32;
+	}
+	for (unsigned int k = 0; k < n; k++) {
+		off = (off + 15) & ~15ul;
+		offs[k] = off;
+		off += s[k].filesz;
+	}
+	im.n = off;
+	im.d = calloc(1, off);
+	memcpy(im.d, ELFMAG, SELFMAG);
+	im.d[EI_CLASS] = cls == 64 ? ELFCLASS64 : ELFCLASS32;
+	im.d[EI_DATA] = ELFDATA2LSB;
+	im.d[EI_VERSION] = EV_CURRENT;
+	if (cls == 64) {
+		Elf64_Ehdr e = { .e_type = ET_EXEC,
+				 .e_machine = EM_X86_64,
+				 .e_version = 1,
+				 .e_entry = entry,
+				 .e_phoff = ehsz,
+				 .e_ehsize = (uint16_t)ehsz,
+				 .e_phentsize = (uint16_t)phsz,
+				 .e_phnum = (uint16_t)n };
+
+		memcpy(e.e_ident, im.d, EI_NIDENT);
+		memcpy(im.d, &e, sizeof(e));
+	} else {
+		Elf32_Ehdr e = { .e_type = ET_EXEC,
+				 .e_machine = EM_386,
+				 .e_version = 1,
+				 .e_entry = (uint32_t)entry,
+				 .e_phoff = (uint32_t)ehsz,
+				 .e_ehsize = (uint16_t)ehsz,
+				 .e_phentsize = (uint16_t)phsz,
+				 .e_phnum = (uint16_t)n };
+
+		memcpy(e.e_ident, im.d, EI_NIDENT);
+		memcpy(im.d, &e, sizeof(e));
+	}
+	for (unsigned int k = 0; k < n; k++) {
+		uint8_t *ph = im.d + ehsz + k * phsz;
+
+		if (cls == 64) {
+			Elf64_Phdr p = { PT_LOAD,    PF_R | PF_X, offs[k],    s[k].vaddr,
+					 s[k].paddr, s[k].filesz, s[k].memsz, 0x1000 };
+
+			memcpy(ph, &p, sizeof(p));
+		} else {
+			Elf32_Phdr p = { PT_LOAD,
+					 (uint32_t)offs[k],
+					 (uint32_t)s[k].vaddr,
+					 (uint32_t)s[k].paddr,
+					 (uint32_t)s[k].filesz,
+					 (uint32_t)s[k].memsz,
+					 PF_R | PF_X,
+					 0x1000 };
+
+			memcpy(ph, &p, sizeof(p));
+		}
+		for (uint64_t i = 0; i < s[k].filesz; i++)
+			im.d[offs[k] + i] = pat(k, i);
+	}
+	if (mb_flags >= 0)
+		put_mb(im.d + im.mb_off, (uint32_t)mb_flags, aout);
+	return im;
+}
+
+/* Not ELF: size bytes of pattern with a Multiboot header (a.out fields) at hoff. */
+static struct img aout_img(size_t size, size_t hoff, uint32_t flags, uint32_t header_addr,
+			   uint32_t load_addr, uint32_t load_end, uint32_t bss_end, uint32_t entry)
+{
+	uint32_t aout[5] = { header_addr, load_addr, load_end, bss_end, entry };
+	struct img im = { calloc(1, size), size, hoff };
+
+	for (size_t i = 0; i < size; i++)
+		im.d[i] = (uint8_t)(i * 13 + 5);
+	put_mb(im.d + hoff, flags, aout);
+	return im;
+}
+
+/* ---- guest RAM ------------------------------------------------------------------------ */
+
+struct tram {
+	struct guest_ram r;
+	uint64_t junk_len; /* bytes of low RAM pre-filled with JUNK */
+};
+
+static void ram_new(struct tram *t, uint64_t low, uint64_t high)
+{
+	int fl = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+
+	/* NORESERVE: a "3 GiB" guest only costs the pages the loader touches. */
+	t->r.low = mmap(NULL, low, PROT_READ | PROT_WRITE, fl, -1, 0);
+	t->r.low_size = low;
+	t->r.high = high ? mmap(NULL, high, PROT_READ | PROT_WRITE, fl, -1, 0) : NULL;
+	t->r.high_size = high;
+	if (t->r.low == MAP_FAILED || t->r.high == MAP_FAILED)
+		abort();
+	t->junk_len = low < 16 * MiB ? low : 16 * MiB;
+	memset(t->r.low, JUNK, t->junk_len);
+}
+
+static void ram_del(struct tram *t)
+{
+	munmap(t->r.low, t->r.low_size);
+	if (t->r.high)
+		munmap(t->r.high, t->r.high_size);
+}
+
+static uint8_t *gp(const struct tram *t, uint64_t gpa, uint64_t len)
+{
+	uint8_t *p = guest_ram_ptr(&t->r, gpa, len);
+
+	if (!p)
+		abort(); /* a test bug, not a loader result */
+	return p;
+}
+
+static uint32_t rd32(const struct tram *t, uint64_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, gp(t, gpa, 4), 4);
+	return v;
+}
+
+static uint64_t rd64(const struct tram *t, uint64_t gpa)
+{
+	uint64_t v;
+
+	memcpy(&v, gp(t, gpa, 8), 8);
+	return v;
+}
+
+static const char *rdstr(const struct tram *t, uint64_t gpa)
+{
+	return (const char *)gp(t, gpa, 1);
+}
+
+/* True when [from, to) holds only v. */
+static bool ram_all(const struct tram *t, uint64_t from, uint64_t to, uint8_t v)
+{
+	const uint8_t *p = gp(t, from, to - from);
+
+	for (uint64_t i = 0; i < to - from; i++)
+		if (p[i] != v)
+			return false;
+	return true;
+}
+
+static char err[512];
+
+static int load(struct tram *t, const struct img *k, const struct boot_image *initrd,
+		const char *cmdline, struct boot_entry *e)
+{
+	struct boot_image ki = { k->d, k->n, KPATH };
+
+	err[0] = '\0';
+	return boot_load(&t->r, &ki, initrd, cmdline, e, err, sizeof(err));
+}
+
+/* Segments' file bytes are at paddr, the rest of memsz is zero, after them RAM is junk. */
+static void check_segs(const struct tram *t, const struct tseg *s, unsigned int n)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		const uint8_t *p = gp(t, s[k].paddr, s[k].memsz);
+		unsigned int bad = 0;
+
+		for (uint64_t i = 0; i < s[k].filesz; i++)
+			bad += p[i] != pat(k, i);
+		CHECK_EQ(bad, 0);
+		CHECK(ram_all(t, s[k].paddr + s[k].filesz, s[k].paddr + s[k].memsz, 0));
+	}
+}
+
+/* ---- entry state ---------------------------------------------------------------------- */
+
+/* A 4-level walk as the CPU does it; returns the PDE (2 MiB page) or 0 if not mapped. */
+static uint64_t walk(const struct tram *t, uint64_t cr3, uint64_t va)
+{
+	uint64_t e = rd64(t, cr3 + ((va >> 39) & 511) * 8);
+
+	if (!(e & 1))
+		return 0;
+	e = rd64(t, (e & ~0xFFFull) + ((va >> 30) & 511) * 8);
+	if (!(e & 1) || (e & 0x80))
+		return 0;
+	e = rd64(t, (e & ~0xFFFull) + ((va >> 21) & 511) * 8);
+	return (e & 1) && (e & 0x80) ? e : 0;
+}
+
+static void check_flat(const struct boot_segment *s, uint16_t sel, uint8_t type, int l, int db)
+{
+	CHECK_EQ(s->selector, sel);
+	CHECK_EQ(s->base, 0);
+	CHECK_EQ(s->limit, 0xFFFFFFFFu);
+	CHECK_EQ(s->type, type);
+	CHECK_EQ(s->present, 1);
+	CHECK_EQ(s->dpl, 0);
+	CHECK_EQ(s->s, 1);
+	CHECK_EQ(s->g, 1);
+	CHECK_EQ(s->l, l);
+	CHECK_EQ(s->db, db);
+	CHECK_EQ(s->unusable, 0);
+}
+
+static void test_elf64_entry(void)
+{
+	const struct tseg s[] = {
+		{ 0x100000, 0x100000, 0x2000, 0x2000 },
+		{ 0x103000, 0x103000, 0x3000, 0x1234 },
+		{ 0x200000, 0x200000, 0x5000, 0 }, /* bss only */
+	};
+	struct img k = elf_img(64, 0x100080, s, 3, -1, NULL);
+	struct tram t;
+	struct boot_entry e;
+	static const uint64_t va[] = { 0,	   0x100080,   0xBEFF8,	   0x7FFFFFFF,
+				       0xBFFFFFFF, 0xC0000000, 0xFEE00000, 0xFFFFFFFF };
+
+	ram_new(&t, 16 * MiB, 0);
+	CHECK_EQ(load(&t, &k, NULL, "x", &e), 0);
+	check_segs(&t, s, 3);
+	CHECK(ram_all(&t, 0x102000, 0x103000, JUNK)); /* the gap between segments */
+	CHECK_EQ(e.mode, BOOT_MODE_LONG64);
+	CHECK_EQ(e.rip, 0x100080);
+	CHECK_EQ(e.rsp, 0xBF000);
+	CHECK_EQ(e.rflags, 0x2);
+	CHECK_EQ(e.rdi, e.mbi_gpa);
+	CHECK_EQ(e.rsi, 0x2BADB002);
+	CHECK_EQ(e.rax, 0);
+	CHECK_EQ(e.rbx, 0);
+	CHECK_EQ(e.cr0, 0x80010033ull); /* PE MP ET NE WP PG */
+	CHECK_EQ(e.cr3, 0xB1000);
+	CHECK_EQ(e.cr4, 0x20);
+	CHECK_EQ(e.efer, 0x500);
+	CHECK_EQ(e.gdt.base, 0xB0000);
+	CHECK_EQ(e.gdt.limit, 23);
+	CHECK_EQ(e.idt.limit, 0);
+	check_flat(&e.cs, 0x08, 0xB, 1, 0);
+	check_flat(&e.ds, 0x10, 0x3, 0, 1);
+	check_flat(&e.ss, 0x10, 0x3, 0, 1);
+	check_flat(&e.es, 0x10, 0x3, 0, 1);
+	check_flat(&e.fs, 0x10, 0x3, 0, 1);
+	check_flat(&e.gs, 0x10, 0x3, 0, 1);
+	CHECK_EQ(e.tr.type, 0xB); /* busy TSS, required by VM entry */
+	CHECK_EQ(e.tr.present, 1);
+	CHECK_EQ(rd64(&t, 0xB0000), 0);
+	CHECK_EQ(rd64(&t, 0xB0008), 0x00AF9B000000FFFFull);
+	CHECK_EQ(rd64(&t, 0xB0010), 0x00CF93000000FFFFull);
+	for (size_t i = 0; i < sizeof(va) / sizeof(va[0]); i++) {
+		uint64_t pde = walk(&t, e.cr3, va[i]);
+
+		CHECK_EQ((pde & ~0x1FFFFFull & ((1ull << 52) - 1)) | (va[i] & 0x1FFFFF), va[i]);
+		CHECK_EQ(pde & 0x6, 0x2);		       /* writable, supervisor */
+		CHECK_EQ(!!(pde & 0x10), va[i] >= 0xC0000000); /* the MMIO hole is uncached */
+	}
+	CHECK_EQ(walk(&t, e.cr3, 0x100000000ull), 0); /* only 4 GiB is mapped */
+	CHECK_EQ(e.kernel_low, 0x100000);
+	CHECK_EQ(e.kernel_high, 0x205000);
+	CHECK_EQ(e.mbi_gpa, 0x205000);
+	CHECK(e.boot_data_end > e.mbi_gpa && e.boot_data_end <= 16 * MiB);
+	CHECK_EQ(e.module_gpa, 0);
+	ram_del(&t);
+	free(k.d);
+}
+
+static void test_multiboot_elf32(void)
+{
+	const struct tseg s[] = {
+		{ 0x100000, 0x100000, 0x1800, 0x1800 },
+		{ 0x102000, 0x102000, 0x4000, 0x800 },
+	};
+	struct img k = elf_img(32, 0x100010, s, 2, 0x3, NULL);
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 16 * MiB, 0);
+	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+	check_segs(&t, s, 2);
+	CHECK_EQ(e.mode, BOOT_MODE_MULTIBOOT32);
+	CHECK_EQ(e.rip, 0x100010);
+	CHECK_EQ(e.rax, 0x2BADB002);
+	CHECK_EQ(e.rbx, e.mbi_gpa);
+	CHECK_EQ(e.rsi, 0);
+	CHECK_EQ(e.rdi, 0);
+	CHECK_EQ(e.rflags, 0x2);
+	CHECK_EQ(e.cr0, 0x11); /* PE ET, paging off */
+	CHECK_EQ(e.cr3, 0);
+	CHECK_EQ(e.cr4, 0);
+	CHECK_EQ(e.efer, 0);
+	check_flat(&e.cs, 0x08, 0xB, 0, 1);
+	check_flat(&e.ss, 0x10, 0x3, 0, 1);
+	CHECK_EQ(e.gdt.base, 0xB0000);
+	CHECK_EQ(rd64(&t, 0xB0008), 0x00CF9B000000FFFFull);
+	CHECK_EQ(rd64(&t, 0xB1000), 0); /* no page tables for a Multiboot kernel */
+	CHECK(e.mbi_gpa >= 0x106000 && e.mbi_gpa % 4096 == 0);
+	ram_del(&t);
+	free(k.d);
+}
+
+static void test_virtual_entry(void)
+{
+	/* A kernel linked at 3 GiB + 1 MiB, loaded at 1 MiB: e_entry is virtual. */
+	const struct tseg s[] = { { 0x100000, 0xC0100000, 0x1000, 0x100 } };
+	struct img k32 = elf_img(32, 0xC0100010, s, 1, 0x2, NULL);
+	struct img k64 = elf_img(64, 0xC0100020, s, 1, -1, NULL);
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 4 * MiB, 0);
+	CHECK_EQ(load(&t, &k32, NULL, NULL, &e), 0);
+	CHECK_EQ(e.rip, 0x100010);
+	CHECK_EQ(load(&t, &k64, NULL, NULL, &e), 0);
+	CHECK_EQ(e.rip, 0x100020);
+	ram_del(&t);
+	free(k32.d);
+	free(k64.d);
+}
+
+static void test_aout_kludge(void)
+{
+	struct img a =
+	    aout_img(0x2000, 0x40, 0x10003, 0x200040, 0x200000, 0x201800, 0x203000, 0x200100);
+	/* header 0x1000 into the file but 0x800 into the text: the text starts at 0x800 */
+	struct img b = aout_img(0x2000, 0x1000, 0x10000, 0x400800, 0x400000, 0, 0, 0x400000);
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 16 * MiB, 0);
+	CHECK_EQ(load(&t, &a, NULL, NULL, &e), 0);
+	CHECK_EQ(e.mode, BOOT_MODE_MULTIBOOT32);
+	CHECK_EQ(e.rip, 0x200100);
+	CHECK(memcmp(gp(&t, 0x200000, 0x1800), a.d, 0x1800) == 0);
+	CHECK(ram_all(&t, 0x201800, 0x203000, 0)); /* bss */
+	CHECK_EQ(e.mbi_gpa, 0x203000); /* boot data starts on the first page above the bss */
+	CHECK_EQ(e.kernel_high, 0x203000);
+
+	CHECK_EQ(load(&t, &b, NULL, NULL, &e), 0);
+	CHECK_EQ(e.rip, 0x400000);
+	CHECK(memcmp(gp(&t, 0x400000, 0x1800), b.d + 0x800, 0x1800) == 0);
+	CHECK_EQ(e.kernel_high, 0x401800);
+	ram_del(&t);
+	free(a.d);
+	free(b.d);
+}
+
+static void test_aout_overrides_elf32(void)
+{
+	/* An ELF32 file whose Multiboot header has flag 16: the header's addresses win. */
+	const struct tseg s[] = { { 0x100000, 0x100000, 0x1000, 0x100 } };
+	struct img k = elf_img(32, 0x100000, s, 1, 0, NULL);
+	uint32_t aout[5] = { 0x300000 + (uint32_t)k.mb_off, 0x300000, 0, 0x304000, 0x300008 };
+	struct tram t;
+	struct boot_entry e;
+
+	put_mb(k.d + k.mb_off, 0x10000, aout);
+	ram_new(&t, 16 * MiB, 0);
+	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+	CHECK_EQ(e.mode, BOOT_MODE_MULTIBOOT32);
+	CHECK_EQ(e.rip, 0x300008);
+	CHECK(memcmp(gp(&t, 0x300000, k.n), k.d, k.n) == 0);
+	CHECK(ram_all(&t, 0x300000 + k.n, 0x304000, 0));
+	CHECK(ram_all(&t, 0x100000, 0x101000, JUNK)); /* the ELF headers were not used */
+	ram_del(&t);
+	free(k.d);
+}
+
+/* ---- Multiboot information ------------------------------------------------------------ */
+
+enum {
+	MBI_FLAGS = 0,
+	MBI_MEM_LOWER = 4,
+	MBI_MEM_UPPER = 8,
+	MBI_CMDLINE = 16,
+	MBI_MODS_COUNT = 20,
+	MBI_MODS_ADDR = 24,
+	MBI_MMAP_LENGTH = 44,
+	MBI_MMAP_ADDR = 48,
+	MBI_LOADER = 64
+};
+
+static const uint64_t doc_map[][3] = {
+	{ 0x0, 0x9FC00, 1 },	 { 0x9FC00, 0x400, 2 },	  { 0xA0000, 0x10000, 2 },
+	{ 0xB0000, 0x10000, 2 }, { 0xC0000, 0x20000, 2 }, { 0xE0000, 0x10000, 2 },
+	{ 0xF0000, 0x10000, 2 },
+};
+
+static void check_mmap(const struct tram *t, uint64_t mbi)
+{
+	uint64_t low = t->r.low_size, high = t->r.high_size;
+	uint32_t n = rd32(t, mbi + MBI_MMAP_LENGTH) / 24, want = high ? 9 : 8;
+	uint64_t m = rd32(t, mbi + MBI_MMAP_ADDR);
+
+	CHECK_EQ(rd32(t, mbi + MBI_MMAP_LENGTH), want * 24);
+	CHECK_EQ(rd32(t, mbi + MBI_MEM_LOWER), 639);
+	CHECK_EQ(rd32(t, mbi + MBI_MEM_UPPER), (low - MiB) / 1024);
+	if (n != want)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t e = m + 24 * i, addr, len, type;
+
+		if (i < 7) {
+			addr = doc_map[i][0], len = doc_map[i][1], type = doc_map[i][2];
+		} else if (i == 7) {
+			addr = MiB, len = low - MiB, type = 1;
+		} else {
+			addr = 4 * GiB, len = high, type = 1;
+		}
+		CHECK_EQ(rd32(t, e), 20);
+		CHECK_EQ(rd64(t, e + 4), addr);
+		CHECK_EQ(rd64(t, e + 12), len);
+		CHECK_EQ(rd32(t, e + 20), type);
+	}
+}
+
+static void test_mbi_fields(void)
+{
+	const struct tseg s[] = { { 0x100000, 0x100000, 0x3000, 0x1000 } };
+	struct img k = elf_img(64, 0x100000, s, 1, -1, NULL);
+	uint8_t *initrd = malloc(5000);
+	struct boot_image ird = { initrd, 5000, IPATH };
+	struct tram t;
+	struct boot_entry e;
+	uint64_t mbi, mods, ms, me, pieces[5];
+
+	for (int i = 0; i < 5000; i++)
+		initrd[i] = (uint8_t)(i ^ 0x5A);
+	ram_new(&t, 16 * MiB, 0);
+	CHECK_EQ(load(&t, &k, &ird, "console=ttyS0 quiet", &e), 0);
+	mbi = e.mbi_gpa;
+	CHECK_EQ(rd32(&t, mbi + MBI_FLAGS), 0x24D); /* MEM CMDLINE MODS MMAP LOADER_NAME */
+	CHECK_STR(rdstr(&t, rd32(&t, mbi + MBI_CMDLINE)), KPATH " console=ttyS0 quiet");
+	CHECK_STR(rdstr(&t, rd32(&t, mbi + MBI_LOADER)), "hvemu");
+	check_mmap(&t, mbi);
+	CHECK_EQ(rd32(&t, mbi + MBI_MODS_COUNT), 1);
+	mods = rd32(&t, mbi + MBI_MODS_ADDR);
+	ms = rd32(&t, mods);
+	me = rd32(&t, mods + 4);
+	CHECK_EQ(ms, e.module_gpa);
+	CHECK(ms % 4096 == 0 && ms >= 0x103000);
+	CHECK_EQ(me - ms, 5000);
+	CHECK(memcmp(gp(&t, ms, 5000), initrd, 5000) == 0);
+	CHECK_STR(rdstr(&t, rd32(&t, mods + 8)), IPATH);
+	CHECK_EQ(rd32(&t, mods + 12), 0);
+	/* Every piece of boot data on its own page, above the module, below the end. */
+	pieces[0] = mbi;
+	pieces[1] = mods;
+	pieces[2] = rd32(&t, mbi + MBI_MMAP_ADDR);
+	pieces[3] = rd32(&t, mbi + MBI_CMDLINE);
+	pieces[4] = rd32(&t, mbi + MBI_LOADER);
+	for (int i = 0; i < 5; i++) {
+		CHECK(pieces[i] % 4096 == 0);
+		CHECK(pieces[i] >= ((me + 4095) & ~4095ull));
+		CHECK(pieces[i] < e.boot_data_end);
+		for (int j = 0; j < i; j++)
+			CHECK(pieces[i] != pieces[j]);
+	}
+	CHECK(e.boot_data_end <= 16 * MiB);
+	ram_del(&t);
+	free(initrd);
+	free(k.d);
+}
+
+static void test_mbi_cmdline_forms(void)
+{
+	const struct tseg s[] = { { 0x100000, 0x100000, 0x1000, 0x10 } };
+	struct img k = elf_img(32, 0x100000, s, 1, 0, NULL);
+	struct boot_image nopath = { k.d, k.n, NULL };
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 4 * MiB, 0);
+	/* As QEMU: "<path> <text>", keeping the space when there is no text. */
+	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), KPATH " ");
+	CHECK_EQ(rd32(&t, e.mbi_gpa + MBI_MODS_COUNT), 0);
+	CHECK_EQ(rd32(&t, e.mbi_gpa + MBI_FLAGS) & 0x8, 0x8);
+	CHECK_EQ(load(&t, &k, NULL, "", &e), 0);
+	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), KPATH " ");
+	CHECK_EQ(load(&t, &k, NULL, "a  b", &e), 0);
+	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), KPATH " a  b");
+	CHECK_EQ(boot_load(&t.r, &nopath, NULL, "x=1", &e, NULL, 0), 0);
+	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), " x=1");
+	ram_del(&t);
+	free(k.d);
+}
+
+static void test_mbi_memory_sizes(void)
+{
+	static const uint64_t sizes[][2] = {
+		{ 2 * MiB, 0 },	   { 64 * MiB, 0 },  { 3 * GiB, 0 },
+		{ 3 * GiB, 4096 }, { 3 * GiB, GiB },
+	};
+	const struct tseg s[] = { { 0x100000, 0x100000, 0x1000, 0x10 } };
+	struct img k = elf_img(64, 0x100000, s, 1, -1, NULL);
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct tram t;
+		struct boot_entry e;
+
+		ram_new(&t, sizes[i][0], sizes[i][1]);
+		CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+		check_mmap(&t, e.mbi_gpa);
+		ram_del(&t);
+	}
+	free(k.d);
+}
+
+static void test_high_ram_segment(void)
+{
+	const struct tseg s[] = {
+		{ 0x100000, 0x100000, 0x1000, 0x100 },
+		{ 4 * GiB + 0x200000, 4 * GiB + 0x200000, 0x3000, 0x2000 },
+	};
+	struct img k = elf_img(64, 0x100000, s, 2, -1, NULL);
+	struct img hi = elf_img(64, 4 * GiB + 0x200000, s, 2, -1, NULL);
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 3 * GiB, 64 * MiB);
+	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+	check_segs(&t, s, 2);
+	/* boot data stays in low RAM, above the low segment */
+	CHECK(e.mbi_gpa >= 0x101000 && e.mbi_gpa < 16 * MiB);
+	CHECK_EQ(e.kernel_high, 4 * GiB + 0x203000);
+	CHECK_EQ(load(&t, &hi, NULL, NULL, &e), -ENOEXEC);
+	CHECK(strstr(err, "above 4 GiB") != NULL);
+	ram_del(&t);
+	free(k.d);
+	free(hi.d);
+}
+
+static void test_boot_data_placement(void)
+{
+	/* Program headers out of address order: boot data goes above the highest. */
+	const struct tseg s[] = {
+		{ 0x600000, 0x600000, 0x1800, 0x1000 },
+		{ 0x100000, 0x100000, 0x1000, 0x1000 },
+	};
+	const struct tseg full[] = { { 0x100000, 0x100000, 4 * MiB - 0x101000, 0x10 } };
+	struct img k = elf_img(64, 0x100000, s, 2, -1, NULL);
+	struct img big = elf_img(64, 0x100000, full, 1, -1, NULL);
+	uint8_t blob[64] = { 0 };
+	struct boot_image ird = { blob, 3 * MiB, IPATH };
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 8 * MiB, 0);
+	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+	CHECK(e.mbi_gpa >= 0x602000);
+	check_segs(&t, s, 2);
+	ram_del(&t);
+
+	/* The kernel leaves one page: the boot data needs more. Nothing may be written. */
+	ram_new(&t, 4 * MiB, 0);
+	CHECK_EQ(load(&t, &big, NULL, NULL, &e), -ENOSPC);
+	CHECK(strstr(err, "does not fit") != NULL);
+	CHECK(ram_all(&t, 0, 4 * MiB, JUNK));
+	/* A module too large for the RAM left. */
+	ird.data = malloc(ird.size);
+	memset((void *)ird.data, 1, ird.size);
+	CHECK_EQ(load(&t, &k, &ird, NULL, &e), -ENOEXEC); /* 0x600000 is beyond 4 MiB */
+	CHECK_EQ(load(&t, &(struct img){ big.d, big.n, 0 }, &ird, NULL, &e), -ENOSPC);
+	CHECK(strstr(err, "module") != NULL);
+	CHECK(ram_all(&t, 0, 4 * MiB, JUNK));
+	free((void *)ird.data);
+	ram_del(&t);
+	free(k.d);
+	free(big.d);
+}
+
+/* ---- rejections ----------------------------------------------------------------------- */
+
+static void reject(struct img k, int want, const char *msg)
+{
+	struct tram t;
+	struct boot_entry e;
+	int ret;
+
+	ram_new(&t, 4 * MiB, 0);
+	ret = load(&t, &k, NULL, NULL, &e);
+	CHECK_MSG(ret == want, "got %d, want %d (%s) for \"%s\"", ret, want, err, msg);
+	CHECK_MSG(strstr(err, msg) != NULL, "message \"%s\" lacks \"%s\"", err, msg);
+	CHECK(ram_all(&t, 0, 4 * MiB, JUNK));
+	ram_del(&t);
+	free(k.d);
+}
+
+static struct img raw(const void *bytes, size_t n)
+{
+	struct img im = { malloc(n ? n : 1), n, 0 };
+
+	memcpy(im.d, bytes, n);
+	return im;
+}
+
+static const struct tseg one[] = { { 0x100000, 0x100000, 0x2000, 0x100 } };
+
+static struct img elf64(void)
+{
+	return elf_img(64, 0x100000, one, 1, -1, NULL);
+}
+
+#define EH64(f) offsetof(Elf64_Ehdr, f)
+#define PH64(f) (sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, f))
+#define SET(im, off, type, v)                              \
+	do {                                               \
+		type v__ = (type)(v);                      \
+		memcpy((im).d + (off), &v__, sizeof(v__)); \
+	} while (0)
+
+static void test_reject_not_loadable(void)
+{
+	struct img k = aout_img(0x1000, 0x100, 0x10000, 0, 0, 0, 0, 0);
+
+	reject(raw("", 0), -ENOEXEC, "empty");
+	reject(raw("hello, world, not a kernel", 26), -ENOEXEC, "no ELF magic and no Multiboot");
+	/* a magic with a wrong checksum is not a header */
+	SET(k, 0x108, uint32_t, 0x12345678);
+	reject(k, -ENOEXEC, "no ELF magic and no Multiboot");
+	/* a header past the first 8 KiB does not count */
+	k = aout_img(0x3000, 0x2000, 0x10000, 0x102000, 0x100000, 0, 0, 0x100000);
+	reject(k, -ENOEXEC, "no ELF magic and no Multiboot");
+	/* a header without flag 16 in a file that is not ELF */
+	k = aout_img(0x1000, 0x100, 0x3, 0, 0, 0, 0, 0);
+	reject(k, -ENOEXEC, "flag 16");
+	/* ELF32 without a Multiboot header */
+	reject(elf_img(32, 0x100000, one, 1, -1, NULL), -ENOEXEC,
+	       "ELF32 image without a Multiboot header");
+}
+
+static void test_reject_multiboot_header(void)
+{
+	struct img k;
+
+	reject(aout_img(0x1000, 0x40, 0x10004, 0x100040, 0x100000, 0, 0, 0x100000), -ENOEXEC,
+	       "video mode");
+	reject(aout_img(0x1000, 0x40, 0x10020, 0x100040, 0x100000, 0, 0, 0x100000), -ENOEXEC,
+	       "unknown features (bits 0x0020)");
+	/* optional bits 17-31 are fine */
+	k = aout_img(0x1000, 0x40, 0x80010000, 0x100040, 0x100000, 0, 0, 0x100000);
+	{
+		struct tram t;
+		struct boot_entry e;
+
+		ram_new(&t, 4 * MiB, 0);
+		CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+		ram_del(&t);
+		free(k.d);
+	}
+	/* flag 16 needs 32 bytes of header inside the first 8 KiB */
+	k = aout_img(0x3000, 8192 - 16, 0x10000, 0, 0, 0, 0, 0);
+	reject(k, -ENOEXEC, "truncated Multiboot header");
+	k = aout_img(0x3000, 0x1000, 0x10000, 0, 0, 0, 0, 0);
+	k.n = 0x1000 + 12; /* the file ends inside the header */
+	reject(k, -ENOEXEC, "truncated Multiboot header");
+}
+
+static void test_reject_elf_headers(void)
+{
+	struct img k;
+
+	reject(raw("\x7f"
+		   "ELF\x02\x01\x01",
+		   7),
+	       -ENOEXEC, "truncated ELF identification");
+	k = elf64();
+	k.n = 40;
+	reject(k, -ENOEXEC, "truncated ELF header");
+	k = elf64();
+	k.d[EI_CLASS] = 3;
+	reject(k, -ENOEXEC, "wrong ELF class 3");
+	k = elf64();
+	k.d[EI_DATA] = ELFDATA2MSB;
+	reject(k, -ENOEXEC, "little-endian");
+	k = elf64();
+	k.d[EI_VERSION] = 0;
+	reject(k, -ENOEXEC, "EV_CURRENT");
+	k = elf64();
+	SET(k, EH64(e_machine), uint16_t, EM_386);
+	reject(k, -ENOEXEC, "wrong ELF machine 3 for ELF64");
+	k = elf_img(32, 0x100000, one, 1, 0, NULL);
+	SET(k, offsetof(Elf32_Ehdr, e_machine), uint16_t, EM_X86_64);
+	reject(k, -ENOEXEC, "wrong ELF machine 62 for ELF32");
+	k = elf64();
+	SET(k, EH64(e_type), uint16_t, ET_DYN);
+	reject(k, -ENOEXEC, "wrong ELF type 3");
+	k = elf64();
+	SET(k, EH64(e_phnum), uint16_t, 0);
+	reject(k, -ENOEXEC, "no program headers");
+	k = elf64();
+	SET(k, EH64(e_phnum), uint16_t, 0xFFFF);
+	reject(k, -ENOEXEC, "PN_XNUM");
+	k = elf64();
+	SET(k, EH64(e_phentsize), uint16_t, 32);
+	reject(k, -ENOEXEC, "e_phentsize 32");
+	k = elf64();
+	SET(k, EH64(e_phnum), uint16_t, 500);
+	reject(k, -ENOEXEC, "truncated ELF program header table");
+	k = elf64();
+	SET(k, EH64(e_phoff), uint64_t, k.n - 8);
+	reject(k, -ENOEXEC, "truncated ELF program header table");
+	k = elf64();
+	SET(k, EH64(e_phoff), uint64_t, UINT64_MAX - 16); /* offset + size overflows */
+	reject(k, -ENOEXEC, "truncated ELF program header table");
+}
+
+static void test_reject_elf_segments(void)
+{
+	const struct tseg low[] = { { 0xF0000, 0xF0000, 0x1000, 0x10 } };
+	const struct tseg straddle[] = { { 0xFF000, 0xFF000, 0x2000, 0x10 } };
+	const struct tseg beyond[] = { { 0x3FF000, 0x3FF000, 0x2000, 0x10 } };
+	const struct tseg hole[] = { { 0xBFFFF000, 0xBFFFF000, 0x2000, 0x10 } };
+	const struct tseg wrap[] = { { 0xFFFFFFFFFFFFF000ull, 0x1000, 0x2000, 0x10 } };
+	const struct tseg ovl[] = { { 0x100000, 0x100000, 0x2000, 0x10 },
+				    { 0x101FFF, 0x101FFF, 0x10, 0x10 } };
+	const struct tseg adj[] = { { 0x100000, 0x100000, 0x2000, 0x10 },
+				    { 0x102000, 0x102000, 0x10, 0x10 } };
+	struct img k;
+
+	k = elf64();
+	SET(k, PH64(p_filesz), uint64_t, 0x2001);
+	reject(k, -ENOEXEC, "p_filesz 0x2001 is larger than p_memsz 0x2000");
+	k = elf64();
+	SET(k, PH64(p_offset), uint64_t, k.n - 0x80);
+	reject(k, -ENOEXEC, "truncated ELF segment");
+	k = elf64();
+	SET(k, PH64(p_offset), uint64_t, UINT64_MAX - 0x10);
+	reject(k, -ENOEXEC, "truncated ELF segment");
+	reject(elf_img(64, 0xF0000, low, 1, -1, NULL), -ENOEXEC, "below 1 MiB");
+	reject(elf_img(64, 0x100000, straddle, 1, -1, NULL), -ENOEXEC, "below 1 MiB");
+	reject(elf_img(64, 0x3FF000, beyond, 1, -1, NULL), -ENOEXEC, "outside usable RAM");
+	reject(elf_img(64, 0xBFFFF000, hole, 1, -1, NULL), -ENOEXEC, "MMIO hole");
+	reject(elf_img(32, 0xBFFFF000, hole, 1, 0, NULL), -ENOEXEC, "MMIO hole");
+	reject(elf_img(64, 0x1000, wrap, 1, -1, NULL), -ENOEXEC, "wraps around");
+	reject(elf_img(64, 0x100000, ovl, 2, -1, NULL), -ENOEXEC, "overlapping segments");
+	reject(elf_img(64, 0x200000, one, 1, -1, NULL), -ENOEXEC,
+	       "entry point 0x200000 is not inside any loaded segment");
+	reject(elf_img(64, 0x102000 + 0x10, adj, 2, -1, NULL), -ENOEXEC, "entry point");
+	/* only zero-sized PT_LOADs: nothing to load */
+	k = elf64();
+	SET(k, PH64(p_memsz), uint64_t, 0);
+	SET(k, PH64(p_filesz), uint64_t, 0);
+	reject(k, -ENOEXEC, "no loadable segments");
+	/* non-PT_LOAD headers are ignored, even with nonsense in them */
+	k = elf64();
+	SET(k, PH64(p_type), uint32_t, PT_NOTE);
+	SET(k, PH64(p_offset), uint64_t, UINT64_MAX);
+	reject(k, -ENOEXEC, "no loadable segments");
+}
+
+static void test_reject_aout(void)
+{
+	reject(aout_img(0x1000, 0x40, 0x10000, 0x100000, 0x100040, 0, 0, 0x100040), -ENOEXEC,
+	       "load_addr 0x100040 is above header_addr 0x100000");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0x100080, 0x100000, 0, 0, 0x100000), -ENOEXEC,
+	       "header_addr - load_addr = 0x80 but the header is at file offset 0x40");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0x100040, 0x100000, 0xFF000, 0, 0x100000), -ENOEXEC,
+	       "load_end_addr 0xff000 is below load_addr");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0x100040, 0x100000, 0x101001, 0, 0x100000), -ENOEXEC,
+	       "file too short");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0x100040, 0x100000, 0x100800, 0x1007FF, 0x100000),
+	       -ENOEXEC, "bss_end_addr 0x1007ff is below the end of the loaded data 0x100800");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0x100040, 0x100000, 0, 0, 0x101000), -ENOEXEC,
+	       "entry point 0x101000");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0x80040, 0x80000, 0, 0, 0x80000), -ENOEXEC,
+	       "a.out kludge segment [0x80000, 0x81000) is below 1 MiB");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0xFFFFF040, 0xFFFFF000, 0, 0xFFFFFFFF, 0xFFFFF000),
+	       -ENOEXEC, "bss_end_addr 0xffffffff is below the end of the loaded data 0x100000000");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0xFFFFF040, 0xFFFFF000, 0, 0, 0xFFFFF000), -ENOEXEC,
+	       "a.out kludge segment [0xfffff000, 0x100000000) overlaps the MMIO hole");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0xBFFFF040, 0xBFFFF000, 0, 0xC0001000, 0xBFFFF000),
+	       -ENOEXEC, "MMIO hole");
+}
+
+static void test_reject_args(void)
+{
+	struct img k = elf64();
+	struct boot_image ki = { k.d, k.n, KPATH }, bad = { NULL, 5, IPATH };
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 4 * MiB, 0);
+	CHECK_EQ(boot_load(NULL, &ki, NULL, NULL, &e, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(boot_load(&t.r, NULL, NULL, NULL, &e, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(boot_load(&t.r, &ki, NULL, NULL, NULL, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(boot_load(&t.r, &ki, &bad, NULL, &e, err, sizeof(err)), -EINVAL);
+	t.r.low_size -= 100;
+	CHECK_EQ(boot_load(&t.r, &ki, NULL, NULL, &e, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "guest RAM") != NULL);
+	t.r.low_size += 100;
+	CHECK(ram_all(&t, 0, 4 * MiB, JUNK));
+	ram_del(&t);
+	free(k.d);
+}
+
+static void test_read_file(void)
+{
+	char path[] = "/tmp/hvemu-boot-XXXXXX";
+	int fd = mkstemp(path);
+	struct img k = elf64();
+	struct boot_image im;
+
+	CHECK(fd >= 0);
+	if (fd < 0)
+		return;
+	CHECK_EQ(write(fd, k.d, k.n), (ssize_t)k.n);
+	close(fd);
+	CHECK_EQ(boot_read_file(path, &im, err, sizeof(err)), 0);
+	CHECK_EQ(im.size, k.n);
+	CHECK(im.data && memcmp(im.data, k.d, k.n) == 0);
+	CHECK(im.path == path);
+	boot_image_free(&im);
+	CHECK(im.data == NULL);
+	CHECK_EQ(truncate(path, 0), 0);
+	CHECK_EQ(boot_read_file(path, &im, err, sizeof(err)), 0);
+	CHECK_EQ(im.size, 0);
+	boot_image_free(&im);
+	unlink(path);
+	CHECK_EQ(boot_read_file(path, &im, err, sizeof(err)), -ENOENT);
+	CHECK(strstr(err, path) != NULL);
+	CHECK_EQ(boot_read_file("/tmp", &im, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "not a regular file") != NULL);
+	CHECK_EQ(boot_read_file(NULL, &im, err, sizeof(err)), -EINVAL);
+	boot_image_free(NULL);
+	free(k.d);
+}
+
+/* ---- fuzz seeds ----------------------------------------------------------------------- */
+
+/* fuzz_boot input: control byte (bit 7: the tail is also an initrd; bits 0-6: tail
+ * length), the kernel image, then the tail (the --cmdline text). */
+static void write_seed(const char *dir, const char *name, uint8_t ctl, struct img k,
+		       const char *tail)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "wb");
+	if (f) {
+		fputc(ctl, f);
+		fwrite(k.d, 1, k.n, f);
+		fwrite(tail, 1, strlen(tail), f);
+		fclose(f);
+	}
+	free(k.d);
+}
+
+static void write_seeds(const char *dir)
+{
+	const struct tseg two[] = { { 0x100000, 0x100000, 0x1000, 0x40 },
+				    { 0x102000, 0xC0102000, 0x2000, 0x20 } };
+
+	write_seed(dir, "elf64", 0, elf_img(64, 0x100000, two, 2, -1, NULL), "");
+	write_seed(dir, "elf64-initrd", 0x80 | 10, elf_img(64, 0xC0102000, two, 2, -1, NULL),
+		   "initrd=yes");
+	write_seed(dir, "elf32-mb", 5, elf_img(32, 0x100010, two, 2, 3, NULL), "a b c");
+	write_seed(dir, "aout", 0,
+		   aout_img(0x200, 0x20, 0x10003, 0x100020, 0x100000, 0x100180, 0x102000, 0x100040),
+		   "");
+	write_seed(dir, "aout-noend", 2,
+		   aout_img(0x100, 0x8, 0x10000, 0x200008, 0x200000, 0, 0, 0x200000), "hi");
+}
+
+int main(void)
+{
+	const char *seed_dir = getenv("HVEMU_BOOT_SEED_DIR");
+
+	if (seed_dir)
+		write_seeds(seed_dir);
+	RUN(test_elf64_entry);
+	RUN(test_multiboot_elf32);
+	RUN(test_virtual_entry);
+	RUN(test_aout_kludge);
+	RUN(test_aout_overrides_elf32);
+	RUN(test_mbi_fields);
+	RUN(test_mbi_cmdline_forms);
+	RUN(test_mbi_memory_sizes);
+	RUN(test_high_ram_segment);
+	RUN(test_boot_data_placement);
+	RUN(test_reject_not_loadable);
+	RUN(test_reject_multiboot_header);
+	RUN(test_reject_elf_headers);
+	RUN(test_reject_elf_segments);
+	RUN(test_reject_aout);
+	RUN(test_reject_args);
+	RUN(test_read_file);
+	return t_done();
+}

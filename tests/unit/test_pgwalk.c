@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+/* The user-space guest page walk used to perform the hypercall page's `ret`. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "kvm/pgwalk.h"
+
+#define RAM (16u << 20)
+#define P   1ull /* present */
+#define W   2ull
+#define PS  0x80ull
+
+static uint64_t *pte(struct guest_ram *r, uint64_t gpa)
+{
+	return (uint64_t *)(r->low + gpa);
+}
+
+static void test_walks(void)
+{
+	struct guest_ram r = { .low = calloc(1, RAM), .low_size = RAM };
+	uint64_t gpa = 0;
+
+	/* PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
+	*pte(&r, 0x1000) = 0x2000 | P | W;
+	*pte(&r, 0x2000) = 0x3000 | P | W;
+	*pte(&r, 0x3000 + 8 * 1) = 0x400000 | P | W | PS;          /* 2 MiB page at VA 2M */
+	*pte(&r, 0x3000 + 8 * 2) = 0x4000 | P | W;                 /* PT for VA 4M..6M */
+	*pte(&r, 0x4000 + 8 * 3) = 0x777000 | P | W;               /* VA 0x403000 */
+	*pte(&r, 0x2000 + 8 * 1) = 0x40000000ull | P | W | PS;     /* 1 GiB page at VA 1G */
+	/* Kernel half: PML4[511] -> PDPT 0x5000 -> 1 GiB page. */
+	*pte(&r, 0x1000 + 8 * 511) = 0x5000 | P;
+	*pte(&r, 0x5000 + 8 * 510) = 0x80000000ull | P | PS;
+
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0x200123, &gpa), 0);
+	CHECK_EQ(gpa, 0x400123);
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0x403ff8, &gpa), 0);
+	CHECK_EQ(gpa, 0x777ff8);
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000 | 0x5, 0, 0x40001234ull, &gpa), 0); /* PCID bits */
+	CHECK_EQ(gpa, 0x40001234ull);
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0xffffffff80001000ull, &gpa), 0);
+	CHECK_EQ(gpa, 0x80001000ull);
+	/* Not present at each level, non-canonical, tables outside RAM. */
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0x404000, &gpa), -EFAULT);
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0x600000, &gpa), -EFAULT);
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0x8000000000ull, &gpa), -EFAULT);
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0x0000800000000000ull, &gpa), -EINVAL);
+	CHECK_EQ(pgwalk_long_mode(&r, 0x40000000ull, 0, 0x1000, &gpa), -EFAULT);
+	*pte(&r, 0x3000 + 8 * 5) = 0xfff000000ull | P; /* PT beyond RAM */
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0xa00000, &gpa), -EFAULT);
+	/* 5-level paging: a 57-bit address is canonical only with LA57. */
+	CHECK_EQ(pgwalk_long_mode(&r, 0x1000, 0, 0x00ff000000000000ull, &gpa), -EINVAL);
+	free(r.low);
+}
+
+int main(void)
+{
+	RUN(test_walks);
+	return t_done();
+}
