@@ -30,14 +30,20 @@ static const char *str_or_dash(json_t *o, const char *key)
 
 static const char *duration(json_int_t ns, char *buf, size_t len)
 {
+	long long s = (long long)(ns / 1000000000);
+
 	if (ns < 0)
 		return "-";
 	if (ns < 1000000)
 		snprintf(buf, len, "%lld us", (long long)(ns / 1000));
-	else if (ns < 10000000000ll)
+	else if (ns < 1000000000)
 		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
+	else if (s < 60)
+		snprintf(buf, len, "%.2f s", (double)ns / 1e9);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm %02llds", s / 60, s % 60);
 	else
-		snprintf(buf, len, "%.1f s", (double)ns / 1e9);
+		snprintf(buf, len, "%lldh %02lldm %02llds", s / 3600, s / 60 % 60, s % 60);
 	return buf;
 }
 

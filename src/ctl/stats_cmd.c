@@ -14,7 +14,9 @@
 struct stats_group {
 	enum ctl_stats_target target;
 	uint32_t slot;
-	json_t *stats; /* borrowed from the entry in the result array */
+	size_t order;         /* first appearance, keeps the providers' order */
+	json_t *entry;        /* borrowed from the result array */
+	json_t *stats;        /* borrowed from the entry */
 	const char *provider; /* borrowed from the entry */
 };
 
@@ -98,6 +100,8 @@ static struct stats_group *find_group(struct stats_ctx *c, const struct ctl_stat
 	g = &c->groups[c->nr];
 	g->target = st->target;
 	g->slot = st->vcpu_slot;
+	g->order = c->nr;
+	g->entry = entry;
 	g->stats = json_object_get(entry, "stats");
 	g->provider = json_string_value(json_object_get(entry, "provider"));
 	c->last = c->nr++;
@@ -128,6 +132,36 @@ static void add_stat(void *ctx, const struct ctl_stat *st)
 		      stat_type_name(st->type), "unit", stat_unit_name(st->unit));
 	if (json_array_append_new(g->stats, o))
 		c->err = -ENOMEM;
+}
+
+/* The VM first, then the vCPUs by slot; providers in the order the backend gave them. */
+static int group_cmp(const void *a, const void *b)
+{
+	const struct stats_group *x = a, *y = b;
+
+	if (x->target != y->target)
+		return x->target == CTL_STATS_VM ? -1 : 1;
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The result in group order (a new reference), or NULL on ENOMEM. */
+static json_t *sorted_result(struct stats_ctx *c)
+{
+	json_t *arr = json_array();
+
+	if (!arr)
+		return NULL;
+	if (c->nr > 1) /* groups is NULL when nothing matched */
+		qsort(c->groups, c->nr, sizeof(*c->groups), group_cmp);
+	for (size_t i = 0; i < c->nr; i++) {
+		if (json_array_append(arr, c->groups[i].entry)) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
 }
 
 int ctl_cmd_query_stats(const struct ctl_dispatch *d, json_t *args, json_t **ret,
@@ -161,15 +195,18 @@ int ctl_cmd_query_stats(const struct ctl_dispatch *d, json_t *args, json_t **ret
 	if (!c.result)
 		return -ENOMEM;
 	r = d->ops->query_stats(d->opaque, add_stat, &c, msg);
-	free(c.groups);
 	if (r == 0)
 		r = c.err;
+	if (r == 0) {
+		*ret = sorted_result(&c);
+		r = *ret ? 0 : -ENOMEM;
+	}
+	free(c.groups);
+	json_decref(c.result);
 	if (r < 0) {
-		json_decref(c.result);
 		msg[CTL_ERRMSG_MAX - 1] = '\0';
 		ctl_error_backend(e, "query-stats", r, msg);
 		return r;
 	}
-	*ret = c.result;
 	return 0;
 }

@@ -232,7 +232,9 @@ void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out)
  * Flushes in flight, for hv_tlb_flush_inhibit_sync: a two-slot reader count in the style
  * of SRCU. A flush enters before its inhibit check and leaves after ops->flush_tlb.
  * The synchroniser flips gen and waits for the slot of the old generation to drain; new
- * flushes count in the other slot, so they cannot starve it.
+ * flushes count in the other slot, so they cannot starve it. It does that twice: a flush
+ * left over from an earlier synchroniser that timed out sits in the other slot, and the
+ * second flip-and-wait covers it (while new flushes go to the slot already drained).
  *
  * A flush that saw inhibit == 0 entered before the synchroniser's flip: its increment
  * precedes its inhibit load, which precedes the inhibit store, which precedes the flip and
@@ -273,23 +275,25 @@ int hv_tlb_flush_inhibit_sync(struct hv_partition *part, uint64_t timeout_ns)
 		return -EINVAL;
 	s = &part->flush_sync;
 	pthread_mutex_lock(&s->writer);
-	slot = atomic_fetch_add(&s->gen, 1) & 1;
-	for (;;) {
-		uint32_t v = atomic_load(&s->readers[slot]);
-		uint64_t rem = 0;
+	for (int flip = 0; flip < 2 && !r; flip++) {
+		slot = atomic_fetch_add(&s->gen, 1) & 1;
+		for (;;) {
+			uint32_t v = atomic_load(&s->readers[slot]);
+			uint64_t rem = 0;
 
-		if (v == 0)
-			break;
-		if (deadline) {
-			uint64_t now = now_ns();
-
-			if (now >= deadline) {
-				r = -ETIMEDOUT;
+			if (v == 0)
 				break;
+			if (deadline) {
+				uint64_t now = now_ns();
+
+				if (now >= deadline) {
+					r = -ETIMEDOUT;
+					break;
+				}
+				rem = deadline - now;
 			}
-			rem = deadline - now;
+			futex_wait(&s->readers[slot], v, rem);
 		}
-		futex_wait(&s->readers[slot], v, rem);
 	}
 	pthread_mutex_unlock(&s->writer);
 	return r;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void *mock_gpa_ptr(void *opaque, uint64_t gpa, uint64_t len)
 {
@@ -36,12 +37,16 @@ static int mock_flush_tlb(void *opaque, struct hv_vp *caller, const struct hv_vp
 	struct hvmock *m = opaque;
 	int r;
 
+	atomic_fetch_add(&m->flush_entered, 1);
+	while (atomic_load(&m->flush_block))
+		usleep(100);
 	pthread_mutex_lock(&m->lock);
 	m->flushes++;
 	m->last_flush = *targets;
 	m->last_flush_caller = hv_vp_index(caller);
 	r = m->flush_ret;
 	pthread_mutex_unlock(&m->lock);
+	atomic_fetch_add(&m->flush_done, 1);
 	return r;
 }
 

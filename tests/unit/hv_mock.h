@@ -24,6 +24,10 @@ struct hvmock {
 	uint64_t tsc_step;     /* added to tsc after every read */
 	uint64_t runtime_ns;   /* ops->vp_runtime_ns */
 
+	/* While flush_block is non-zero, ops->flush_tlb waits (a flush held in flight). */
+	_Atomic uint32_t flush_block;
+	_Atomic uint32_t flush_entered, flush_done;
+
 	pthread_mutex_t lock; /* protects the records below */
 	unsigned flushes;
 	struct hv_vpset last_flush;

@@ -175,7 +175,7 @@ static void test_query_status_output(void)
 	CHECK(strstr(r.out, "status:      running\n") != NULL);
 	CHECK(strstr(r.out, "vcpus:       3 present, 2 boot, 4 max\n") != NULL);
 	CHECK(strstr(r.out, "hv features: vpindex,tlbflush\n") != NULL);
-	CHECK(strstr(r.out, "uptime:      1500.0 ms\n") != NULL);
+	CHECK(strstr(r.out, "uptime:      1.50 s\n") != NULL);
 	CHECK_STR(r.err, "");
 	run_free(&r);
 }

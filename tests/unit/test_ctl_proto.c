@@ -258,8 +258,14 @@ static void test_query_stats(void)
 	reset();
 	r = rq("{\"execute\": \"query-stats\"}");
 	ret = ret_of(r);
-	/* vm/hvemu, vcpu0/hvemu, vm/kvm, vcpu1/hvemu, vcpu0/kvm, vcpu1/kvm */
+	/* emitted interleaved; returned as VM first, then vCPUs by slot, providers in order */
 	CHECK_EQ(json_array_size(ret), 6);
+	CHECK(json_array_get(ret, 0) == stats_group(ret, "vm", -1, "hvemu"));
+	CHECK(json_array_get(ret, 1) == stats_group(ret, "vm", -1, "kvm"));
+	CHECK(json_array_get(ret, 2) == stats_group(ret, "vcpu", 0, "hvemu"));
+	CHECK(json_array_get(ret, 3) == stats_group(ret, "vcpu", 0, "kvm"));
+	CHECK(json_array_get(ret, 4) == stats_group(ret, "vcpu", 1, "hvemu"));
+	CHECK(json_array_get(ret, 5) == stats_group(ret, "vcpu", 1, "kvm"));
 	g = stats_group(ret, "vm", -1, "hvemu");
 	CHECK(g != NULL);
 	CHECK_EQ(json_array_size(json_object_get(g, "stats")), 2); /* grouped though interleaved */
@@ -292,6 +298,10 @@ static void test_query_stats(void)
 	CHECK(stats_group(ret, "vm", -1, "kvm") != NULL);
 	json_decref(r);
 
+	r = rq("{\"execute\": \"query-stats\", \"arguments\": {\"providers\": [\"none\"]}}");
+	CHECK(json_is_array(ret_of(r)) && json_array_size(ret_of(r)) == 0);
+	json_decref(r);
+
 	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"target\": \"vcpus\"}}",
 		     "GenericError", "'target' must be \"vm\" or \"vcpu\"");
 	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"target\": \"vm\", "
@@ -301,7 +311,7 @@ static void test_query_stats(void)
 		     "GenericError", "'vcpus' must be an array of integers");
 	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"providers\": \"kvm\"}}",
 		     "GenericError", "'providers' must be an array of strings");
-	CHECK_EQ(mock.calls[MOCK_STATS], 3);
+	CHECK_EQ(mock.calls[MOCK_STATS], 4);
 }
 
 static void test_quit_and_capabilities(void)

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VM creation and vCPU hot-add on real KVM, with a failure injected at every step:
+ * everything unwinds (no fd, thread, mapping or host-context reference left), the VM keeps
+ * working, and a failed vCPU never becomes visible. Skips without /dev/kvm.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "host/host.h"
+#include "kvm/hotplug.h"
+#include "kvm/vm.h"
+#include "util/fault.h"
+#include "util/log.h"
+
+static int count_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1; /* opendir's own fd, when counting /proc/self/fd */
+}
+
+static int nfds(void)
+{
+	return count_dir("/proc/self/fd");
+}
+
+static int nthreads(void)
+{
+	return count_dir("/proc/self/task") + 1;
+}
+
+static bool have_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		t_skip("/dev/kvm is not usable here");
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+static struct vm_config cfg(unsigned boot, unsigned max)
+{
+	struct vm_config c = { .mem_size = 16ull << 20, .boot_vcpus = boot, .max_vcpus = max,
+			       .serial = UART_SINK_NONE, .name = "test" };
+	char err[128];
+
+	hv_features_parse("all", &c.hv, err, sizeof(err));
+	return c;
+}
+
+/* A tiny ELF64 kernel that halts forever (cli; hlt; jmp), written to a temporary file. */
+static const char *idle_kernel(void)
+{
+	static char path[] = "/tmp/hvemu-idle-XXXXXX";
+	static const uint8_t code[] = { 0xfa, 0xf4, 0xeb, 0xfd };
+	struct {
+		Elf64_Ehdr eh;
+		Elf64_Phdr ph;
+		uint8_t code[sizeof(code)];
+	} img;
+	int fd;
+
+	if (path[sizeof(path) - 2] != 'X')
+		return path;
+	memset(&img, 0, sizeof(img));
+	memcpy(img.eh.e_ident, ELFMAG, SELFMAG);
+	img.eh.e_ident[EI_CLASS] = ELFCLASS64;
+	img.eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	img.eh.e_ident[EI_VERSION] = EV_CURRENT;
+	img.eh.e_type = ET_EXEC;
+	img.eh.e_machine = EM_X86_64;
+	img.eh.e_version = EV_CURRENT;
+	img.eh.e_entry = 0x100000;
+	img.eh.e_phoff = offsetof(typeof(img), ph);
+	img.eh.e_ehsize = sizeof(img.eh);
+	img.eh.e_phentsize = sizeof(img.ph);
+	img.eh.e_phnum = 1;
+	img.ph.p_type = PT_LOAD;
+	img.ph.p_flags = PF_R | PF_X;
+	img.ph.p_offset = offsetof(typeof(img), code);
+	img.ph.p_paddr = img.ph.p_vaddr = 0x100000;
+	img.ph.p_filesz = img.ph.p_memsz = sizeof(code);
+	memcpy(img.code, code, sizeof(code));
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, &img, sizeof(img)) != (ssize_t)sizeof(img))
+		return NULL;
+	close(fd);
+	return path;
+}
+
+static int start_idle(struct vm *vm)
+{
+	char err[256];
+	int r = vm_load_kernel(vm, idle_kernel(), NULL, NULL, err, sizeof(err));
+
+	return r ? r : vm_start(vm);
+}
+
+/* Threads that end asynchronously (host CPU checks) may take a moment to disappear. */
+static int settle_threads(int want)
+{
+	int n = nthreads();
+
+	for (int i = 0; i < 200 && n > want; i++) {
+		usleep(10000);
+		n = nthreads();
+	}
+	return n;
+}
+
+static void test_create_destroy_no_leak(void)
+{
+	struct vm_config c = cfg(2, 4);
+	struct vm *vm;
+	char err[512];
+	int fds, thr;
+
+	if (!have_kvm())
+		return;
+	fds = nfds();
+	thr = nthreads();
+	CHECK_EQ(vm_create(&c, &vm, err, sizeof(err)), 0);
+	CHECK_EQ(host_usage_count(), 1);
+	CHECK(nthreads() > thr); /* vCPU threads and the host CPU monitor */
+	vm_destroy(vm);
+	CHECK_EQ(host_usage_count(), 0);
+	CHECK_EQ(nfds(), fds);
+	CHECK_EQ(settle_threads(thr), thr);
+}
+
+static void test_create_fault_at_every_step(void)
+{
+	static const char *const points[] = {
+		"vm.kvm",       "hostctx.create", "hostctx.monitor", "vm.irqchip",
+		"vm.memory",    "vm.tables",      "vcpu.kvm_vcpu",   "vcpu.cpuid",
+		"vcpu.state",   "vcpu.hv",        "vcpu.thread",     "vcpu.oncpu",
+		"vcpu.place",   "vcpu.apic",      "vcpu.kvm_vcpu@2", "vcpu.thread@2",
+	};
+	struct vm_config c = cfg(2, 4);
+	int fds, thr;
+
+	if (!have_kvm())
+		return;
+	fds = nfds();
+	thr = nthreads();
+	for (size_t i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
+		struct vm *vm = NULL;
+		char err[512] = "";
+		int r;
+
+		fault_disarm_all();
+		CHECK_EQ(fault_arm(points[i]), 0);
+		r = vm_create(&c, &vm, err, sizeof(err));
+		CHECK_MSG(r != 0 && vm == NULL, "%s: vm_create returned %d", points[i], r);
+		CHECK_MSG(err[0] != '\0', "%s: no error message", points[i]);
+		CHECK_MSG(host_usage_count() == 0, "%s: host context still referenced", points[i]);
+		CHECK_MSG(nfds() == fds, "%s: %d fds, want %d", points[i], nfds(), fds);
+		CHECK_MSG(settle_threads(thr) == thr, "%s: %d threads, want %d", points[i],
+			  nthreads(), thr);
+	}
+	fault_disarm_all();
+}
+
+static void test_hotadd_fault_at_every_step(void)
+{
+	static const char *const steps[] = { "vcpu.kvm_vcpu", "vcpu.cpuid", "vcpu.state",
+					      "vcpu.hv",       "vcpu.thread", "vcpu.oncpu",
+					      "vcpu.place",    "vcpu.apic",   "vcpu.online" };
+	struct vm_config c = cfg(1, 4);
+	struct vm *vm;
+	char err[512];
+	uint32_t vp;
+	int thr, fds;
+
+	if (!have_kvm())
+		return;
+	CHECK_EQ(vm_create(&c, &vm, err, sizeof(err)), 0);
+	CHECK_EQ(start_idle(vm), 0);
+	thr = nthreads();
+	fds = nfds();
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		fault_disarm_all();
+		CHECK_EQ(fault_arm(steps[i]), 0);
+		CHECK_MSG(vm_cpu_add(vm, 2) == -EIO, "%s: hot-add did not fail", steps[i]);
+		CHECK_MSG(vm_vcpu_online(vm, 2) == NULL, "%s: failed vCPU is visible", steps[i]);
+		CHECK_MSG(vm_cpu_step(vm, 2, NULL) == 0, "%s: slot not back at step 0", steps[i]);
+		CHECK_MSG(hpctl_status(&vm->hpctl, 2) == 0, "%s: slot present to the guest",
+			  steps[i]);
+		CHECK_MSG(nthreads() == thr, "%s: %d threads, want %d", steps[i], nthreads(), thr);
+		/* Only the KVM vCPU and its stats fd may stay: KVM cannot destroy a vCPU. */
+		CHECK_MSG(nfds() <= fds + 2, "%s: %d fds, want <= %d", steps[i], nfds(), fds + 2);
+	}
+	fault_disarm_all();
+	CHECK_EQ(vm_cpu_add(vm, 2), 0);
+	CHECK(vm_vcpu_online(vm, 2) != NULL);
+	vp = vm->slot_vp_index[2];
+	CHECK(vp != UINT32_MAX);
+	CHECK(vm_vcpu_by_vp(vm, vp) == vm_vcpu_online(vm, 2));
+	CHECK_EQ(vm_cpu_add(vm, 2), -EEXIST);
+	/* Removal parks it; re-adding reuses the slot and its VP index. */
+	CHECK_EQ(vm_cpu_eject(vm, 2), 0);
+	CHECK(vm_vcpu_online(vm, 2) == NULL);
+	CHECK_EQ(nthreads(), thr);
+	CHECK_EQ(vm_cpu_add(vm, 2), 0);
+	CHECK_EQ(vm->slot_vp_index[2], vp);
+	/* The next new slot gets the next index: never reused. */
+	CHECK_EQ(vm_cpu_add(vm, 3), 0);
+	CHECK(vm->slot_vp_index[3] != vp && vm->slot_vp_index[3] != vm->slot_vp_index[0]);
+	CHECK_EQ(vm_cpu_eject(vm, 0), -EINVAL);
+	CHECK_EQ(vm_cpu_request_remove(vm, 0), -EBUSY);
+	vm_stop(vm, 0, "test done");
+	CHECK_EQ(vm_wait(vm), 0);
+	vm_destroy(vm);
+	CHECK_EQ(host_usage_count(), 0);
+}
+
+static _Atomic bool churn_stop;
+
+static void *churn_vms(void *arg)
+{
+	int *failures = arg;
+
+	for (int i = 0; i < 4; i++) {
+		struct vm_config c = cfg(2, 2);
+		struct vm *vm;
+		char err[512];
+
+		if (vm_create(&c, &vm, err, sizeof(err))) {
+			(*failures)++;
+			continue;
+		}
+		start_idle(vm);
+		usleep(2000);
+		vm_stop(vm, 0, "churn");
+		vm_wait(vm);
+		vm_destroy(vm);
+	}
+	return NULL;
+}
+
+static void *churn_uevents(void *arg)
+{
+	static const char off[] = "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
+				  "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0SEQNUM=1\0";
+	(void)arg;
+	while (!atomic_load(&churn_stop)) {
+		host_test_inject_uevent(off, sizeof(off));
+		usleep(500);
+	}
+	return NULL;
+}
+
+/* Seed 001: VMs created and destroyed from many threads while hotplug events arrive. */
+static void test_parallel_create_destroy(void)
+{
+	pthread_t th[3], ev;
+	int failures[3] = { 0 };
+	int fds, thr;
+
+	if (!have_kvm())
+		return;
+	fds = nfds();
+	thr = nthreads();
+	atomic_store(&churn_stop, false);
+	pthread_create(&ev, NULL, churn_uevents, NULL);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&th[i], NULL, churn_vms, &failures[i]);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+		CHECK_EQ(failures[i], 0);
+	}
+	atomic_store(&churn_stop, true);
+	pthread_join(ev, NULL);
+	CHECK_EQ(host_usage_count(), 0);
+	CHECK_EQ(nfds(), fds);
+	CHECK_EQ(settle_threads(thr), thr);
+}
+
+int main(void)
+{
+	int r;
+
+	log_set_level(LOG_ERR);
+	vcpu_kick_init();
+	RUN(test_create_destroy_no_leak);
+	RUN(test_create_fault_at_every_step);
+	RUN(test_hotadd_fault_at_every_step);
+	RUN(test_parallel_create_destroy);
+	r = t_done();
+	if (idle_kernel())
+		unlink(idle_kernel());
+	return r;
+}
