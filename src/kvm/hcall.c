@@ -69,12 +69,23 @@ static void inject_ud(struct vcpu *v)
  */
 static bool wait_unsuspended(struct vcpu *v)
 {
+	struct hv_vp_suspend_info si;
+	uint64_t t0 = now_ns();
+
 	stat_inc(&v->stats.suspended_waits);
+	hv_vp_suspend_info(v->hv, &si);
+	ctl_event(v->vm->ctl, CTL_EVENT_VCPU_SUSPENDED, CTL_EV_INT("slot", v->slot),
+		  CTL_EV_INT("vp-index", hv_vp_index(v->hv)),
+		  CTL_EV_INT("waiting-on", si.waiting_on), CTL_EV_BOOL("cycle", si.in_cycle));
 	for (;;) {
 		int r = hv_vp_wait_unsuspended(v->hv, SUSPEND_POLL_NS);
 
-		if (r == 0)
+		if (r == 0) {
+			ctl_event(v->vm->ctl, CTL_EVENT_VCPU_RESUMED, CTL_EV_INT("slot", v->slot),
+				  CTL_EV_INT("vp-index", hv_vp_index(v->hv)),
+				  CTL_EV_INT("suspended-ns", now_ns() - t0));
 			return true;
+		}
 		if (r == -ECANCELED || (atomic_load(&v->requests) & VCPU_REQ_STOP))
 			return false;
 		if (atomic_load(&v->requests) & VCPU_REQ_WORK) {

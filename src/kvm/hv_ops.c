@@ -69,27 +69,14 @@ static int op_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vpset
 /* x2APIC registers through KVM_SET/GET_MSRS: only on the vCPU's own thread (MSR exits). */
 static int op_apic_write(void *opaque, struct hv_vp *vp, uint32_t msr, uint64_t value)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = msr, .data = value } };
-
 	(void)opaque;
-	return kvm_ioctl(vp_vcpu(vp)->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EOPNOTSUPP;
+	return kvm_vcpu_set_msr(vp_vcpu(vp)->fd, msr, value) ? -EOPNOTSUPP : 0;
 }
 
 static int op_apic_read(void *opaque, struct hv_vp *vp, uint32_t msr, uint64_t *value)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1, .e = { .index = msr } };
-
 	(void)opaque;
-	if (kvm_ioctl(vp_vcpu(vp)->fd, KVM_GET_MSRS, &m) != 1)
-		return -EOPNOTSUPP;
-	*value = m.e.data;
-	return 0;
+	return kvm_vcpu_get_msr(vp_vcpu(vp)->fd, msr, value) ? -EOPNOTSUPP : 0;
 }
 
 /*
@@ -98,14 +85,9 @@ static int op_apic_read(void *opaque, struct hv_vp *vp, uint32_t msr, uint64_t *
  */
 static int op_vp_assist_page(void *opaque, struct hv_vp *vp, uint64_t gpa, bool enable)
 {
-	struct {
-		struct kvm_msrs hdr;
-		struct kvm_msr_entry e;
-	} m = { .hdr.nmsrs = 1,
-		.e = { .index = MSR_KVM_PV_EOI_EN, .data = enable ? gpa | KVM_MSR_ENABLED : 0 } };
-
 	(void)opaque;
-	return kvm_ioctl(vp_vcpu(vp)->fd, KVM_SET_MSRS, &m) == 1 ? 0 : -EOPNOTSUPP;
+	return kvm_vcpu_set_msr(vp_vcpu(vp)->fd, MSR_KVM_PV_EOI_EN,
+				enable ? gpa | KVM_MSR_ENABLED : 0) ? -EOPNOTSUPP : 0;
 }
 
 static void op_system_event(void *opaque, struct hv_vp *vp, enum hv_system_event ev,
@@ -119,6 +101,10 @@ static void op_system_event(void *opaque, struct hv_vp *vp, enum hv_system_event
 			slot);
 		return;
 	}
+	ctl_event(vm->ctl, CTL_EVENT_GUEST_CRASHED, CTL_EV_INT("slot", slot),
+		  CTL_EV_HEX("p0", params[0]), CTL_EV_HEX("p1", params[1]),
+		  CTL_EV_HEX("p2", params[2]), CTL_EV_HEX("p3", params[3]),
+		  CTL_EV_HEX("p4", params[4]));
 	vm_stop(vm, VM_EXIT_GUEST_CRASH,
 		"vcpu%u: guest crash reported (HV_X64_MSR_CRASH_CTL): P0=0x%llx P1=0x%llx "
 		"P2=0x%llx P3=0x%llx P4=0x%llx",

@@ -158,3 +158,37 @@ struct kvm_cpuid2 *kvm_cpuid_dup(const struct kvm_cpuid2 *src, unsigned extra)
 	memcpy(c->entries, src->entries, src->nent * sizeof(c->entries[0]));
 	return c;
 }
+
+/* struct kvm_msrs ends in a flexible array: one entry rides in a buffer behind it. */
+union kvm_one_msr {
+	struct kvm_msrs hdr;
+	uint8_t buf[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+};
+
+int kvm_vcpu_set_msr(int vcpu_fd, uint32_t index, uint64_t value)
+{
+	union kvm_one_msr m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.hdr.entries[0].index = index;
+	m.hdr.entries[0].data = value;
+	r = kvm_ioctl(vcpu_fd, KVM_SET_MSRS, &m);
+	return r == 1 ? 0 : (r < 0 ? r : -EINVAL);
+}
+
+int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value)
+{
+	union kvm_one_msr m;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.nmsrs = 1;
+	m.hdr.entries[0].index = index;
+	r = kvm_ioctl(vcpu_fd, KVM_GET_MSRS, &m);
+	if (r != 1)
+		return r < 0 ? r : -EINVAL;
+	*value = m.hdr.entries[0].data;
+	return 0;
+}

@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct kvm_sys {
 	int fd;
@@ -23,6 +24,9 @@ void kvm_sys_close(struct kvm_sys *sys);
 int kvm_sys_check_cap(const struct kvm_sys *sys, long cap);
 /* An ioctl that retries on EINTR; returns the result or -errno. */
 int kvm_ioctl(int fd, unsigned long req, void *arg);
+/* One MSR of a vCPU through KVM_SET_MSRS / KVM_GET_MSRS. 0 or -errno (-EINVAL: refused). */
+int kvm_vcpu_set_msr(int vcpu_fd, uint32_t index, uint64_t value);
+int kvm_vcpu_get_msr(int vcpu_fd, uint32_t index, uint64_t *value);
 /* A copy of the supported CPUID with room for extra leaves; free() it. */
 struct kvm_cpuid2 *kvm_cpuid_dup(const struct kvm_cpuid2 *src, unsigned extra);
 

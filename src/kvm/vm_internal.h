@@ -31,9 +31,31 @@ void vm_host_unregister(struct vm *vm);
 int vm_host_thread_add(struct vm *vm, struct vcpu *v);
 void vm_host_thread_remove(struct vm *vm, struct vcpu *v);
 
-/* hotplug.c */
+/* vcpu_steps.c: the bring-up steps (docs/architecture.md §7.2), positions on vm->hp */
+enum vcpu_step_pos {
+	VCPU_STEP_KVM_VCPU = 1,
+	VCPU_STEP_CPUID,
+	VCPU_STEP_STATE,
+	VCPU_STEP_HV,
+	VCPU_STEP_THREAD,
+	VCPU_STEP_ONCPU,
+	VCPU_STEP_PLACE,
+	VCPU_STEP_APIC,
+	VCPU_STEP_ONLINE,
+};
+/* Boot vCPUs are built up to here by vm_create and started by vm_start. */
+#define VCPU_STEP_READY VCPU_STEP_APIC
 int vm_slots_init(struct vm *vm, char *err, size_t errlen);
 void vm_slots_destroy(struct vm *vm);
+/* Stops and joins a vCPU thread, at most timeout_ns. 0, or -ETIMEDOUT (it is left running). */
+int vcpu_join_thread(struct vcpu *v, uint64_t timeout_ns);
+
+static inline struct vcpu *vm_slot_vcpu(struct vm *vm, unsigned slot)
+{
+	return atomic_load(&vm->slots[slot]);
+}
+
+/* hotplug.c */
 int vm_vcpus_create_boot(struct vm *vm, char *err, size_t errlen);
 int vm_vcpus_start_boot(struct vm *vm);
 int vm_vcpus_join_all(struct vm *vm, uint64_t timeout_ns);

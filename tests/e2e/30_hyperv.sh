@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# asan: yes
+# Issue 3: Hyper-V conformance (hyperv-facts §4.3 items 1-10, 19-21, 25) with several --hv
+# sets, 1 and 4 vCPUs; the reset and crash MSRs; the --hv dependency check.
+. "$(dirname "$0")/lib.sh"
+HV_SETS=("none" "vpindex" "vpindex,tlbflush" "vpindex,ipi,xmm-input" "all")
+CPU_COUNTS=${CPU_COUNTS:-"1 4"}
+names=()
+for n in $CPU_COUNTS; do
+	for s in "${HV_SETS[@]}"; do names+=("hv_conf --hv $s, $n vCPUs"); done
+done
+need_kvm "${names[@]}" "--hv tlbflush without vpindex is refused" "HV_X64_MSR_RESET resets" \
+	"HV_X64_MSR_RESET needs the reset feature" "crash MSRs stop the VM with P0-P4" \
+	"crash MSRs need the crash feature"
+
+G="$GUESTS/hv_conf.elf"
+
+# conf NAME SET CPUS: hv_conf passes with that --hv set ("none": no --hv at all).
+conf() {
+	local args=()
+	[ "$2" != none ] && args=(--hv "$2")
+	run_hvemu 120 run --kernel "$G" --cpus "boot=$3" "${args[@]}" --cmdline "hv=$2"
+	if [ "$RC" -eq 1 ] && grep -q "SUMMARY: .* 0 failures" "$OUT" && ! grep -q "^FAIL" "$OUT"; then
+		tap_ok "$1"
+	else
+		tap_fail "$1 (status $RC)" "$(grep -E '^(FAIL|EXCEPTION|PANIC|SUMMARY)' "$OUT"; tail -5 "$ERR")"
+	fi
+}
+
+for n in $CPU_COUNTS; do
+	for s in "${HV_SETS[@]}"; do conf "hv_conf --hv $s, $n vCPUs" "$s" "$n"; done
+done
+
+run_hvemu 30 run --kernel "$G" --hv tlbflush
+if [ "$RC" -eq 2 ] && grep -q "tlbflush needs vpindex" "$ERR"; then
+	tap_ok "--hv tlbflush without vpindex is refused"
+else
+	tap_fail "--hv tlbflush without vpindex is refused (status $RC, want 2)" "$(tail -3 "$ERR")"
+fi
+
+run_hvemu 60 run --kernel "$G" --cpus boot=4 --hv all --cmdline "hv=all mode=reset"
+if [ "$RC" -eq 10 ] && grep -q "HV_X64_MSR_RESET" "$ERR"; then
+	tap_ok "HV_X64_MSR_RESET resets"
+else
+	tap_fail "HV_X64_MSR_RESET resets (status $RC, want 10)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
+fi
+
+# Without the feature the WRMSR takes #GP and the guest reports the missing reset (3).
+run_hvemu 60 run --kernel "$G" --hv vpindex --cmdline "hv=vpindex mode=reset"
+if [ "$RC" -eq 3 ] && grep -q "^FAIL: RESET = 1 returned (#GP)" "$OUT"; then
+	tap_ok "HV_X64_MSR_RESET needs the reset feature"
+else
+	tap_fail "HV_X64_MSR_RESET needs the reset feature (status $RC, want 3)" "$(tail -5 "$OUT")"
+fi
+
+run_hvemu 60 run --kernel "$G" --cpus boot=4 --hv all --cmdline "hv=all mode=crash"
+params=1
+for i in 0 1 2 3 4; do
+	grep -q "P$i=0xc0ffee00000000$i" "$ERR" || params=0
+done
+if [ "$RC" -eq 8 ] && [ "$params" -eq 1 ]; then
+	tap_ok "crash MSRs stop the VM with P0-P4"
+else
+	tap_fail "crash MSRs stop the VM with P0-P4 (status $RC, want 8)" "$(tail -5 "$ERR")"
+fi
+
+run_hvemu 60 run --kernel "$G" --hv vpindex,reset --cmdline "hv=vpindex,reset mode=crash"
+if [ "$RC" -eq 3 ] && grep -q "^FAIL: CRASH_CTL notify returned (#GP)" "$OUT"; then
+	tap_ok "crash MSRs need the crash feature"
+else
+	tap_fail "crash MSRs need the crash feature (status $RC, want 3)" "$(tail -5 "$OUT")"
+fi
+tap_done
