@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench hypercall_overhead_ratio: median hypercall through the page / median bare port exit,
+# both measured in the same guest run (guest/tests/hv_bench.c), BENCH_REPS runs; the
+# figure is the median of the per-run ratios. Run by bench/run.sh.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+HVEMU=${HVEMU:-build/hvemu}
+G=${GUESTS:-build/guest}
+REPS=${BENCH_REPS:-5}
+
+if [ ! -c /dev/kvm ]; then
+	echo "bench hypercall_overhead_ratio: skipped (/dev/kvm is not available)"
+	exit 0
+fi
+if [ ! -f "$G/hv_bench.elf" ]; then
+	echo "bench hypercall_overhead_ratio: skipped (no $G/hv_bench.elf)"
+	exit 0
+fi
+tmp=$(mktemp -d /tmp/hvemu-bench-hc.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# median of numbers on stdin (one per line)
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[int((NR+1)/2)]}'; }
+# field NAME KEY FILE...: the KEY= values of "BENCH NAME ..." lines, one per line
+field() {
+	local name=$1 key=$2
+	shift 2
+	cat "$@" | awk -v n="$name" -v k="$key" '$1 == "BENCH" && $2 == n {
+		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }'
+}
+
+ok=0
+for i in $(seq "$REPS"); do
+	# A guest that returns 0 makes hvemu exit 1; the figures decide success.
+	"$HVEMU" run --kernel "$G/hv_bench.elf" --hv vpindex,tlbflush --serial stdio \
+		>"$tmp/run.$i" 2>"$tmp/err.$i" || true
+	if grep -q '^BENCH hypercall_ns median=' "$tmp/run.$i"; then
+		ok=$((ok + 1))
+	else
+		mv "$tmp/run.$i" "$tmp/failed.$i"
+	fi
+done
+if [ "$ok" -eq 0 ]; then
+	echo "bench hypercall_overhead_ratio: failed (no run produced figures)"
+	tail -3 "$tmp"/failed.* "$tmp"/err.* 2>/dev/null | sed 's/^/  /'
+	exit 0
+fi
+
+runs=("$tmp"/run.*)
+for f in "${runs[@]}"; do
+	p=$(field port_exit_ns median "$f")
+	h=$(field hypercall_ns median "$f")
+	awk -v p="$p" -v h="$h" 'BEGIN { if (p > 0) printf "%.3f\n", h / p }'
+done >"$tmp/ratios"
+
+stat() { field "$1" "$2" "${runs[@]}" | median; }
+echo "bench hypercall_overhead_ratio: $(median <"$tmp/ratios")"
+echo "  median of $ok runs of 10^4 calls each (blocks of 100, interleaved); per-run ratios:" \
+	"$(tr '\n' ' ' <"$tmp/ratios")"
+echo "  hypercall (HvCallFlushVirtualAddressSpaceEx, empty sparse set, slow, direct call to" \
+	"the page): median $(stat hypercall_ns median) ns, p99 $(stat hypercall_ns p99) ns"
+echo "  bare port exit (outl to ECHO 0x510): median $(stat port_exit_ns median) ns," \
+	"p99 $(stat port_exit_ns p99) ns"
+echo "  diagnostics: timing floor $(stat timing_floor_ns median) ns; call+ret to a guest" \
+	"stub $(stat call_ret_ns median) ns; call to a guest 'out; ret' stub" \
+	"$(stat port_via_stub_ns median) ns (all include the floor)"
+exit 0

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hv_bench.elf: the cost of a hypercall through the page against the bare exit it is
+ * built on. Needs --hv with tlbflush. Options: n=COUNT samples of each (default 10000),
+ * block=COUNT per block (default 100).
+ *
+ *   port_exit_ns   `outl %eax, %dx` to the test device's ECHO port (0x510): one exit to
+ *                  the VMM, which resumes at once
+ *   hypercall_ns   `call hv_hypercall_page` with HvCallFlushVirtualAddressSpaceEx (slow) and an
+ * empty sparse VP set: the VMM decodes the call, checks it, reads the 32-byte header from the input
+ * page and returns SUCCESS without flushing (no ioctl, no log line, no syscall: the least a valid
+ * call does; an unknown code would log, NotifyLongSpinWait would sched_yield())
+ *
+ * Both loops are the same code but for that one instruction (the same registers are
+ * loaded each time: RCX control, RDX port or input GPA, R8 output GPA), each sample is
+ * timed with rdtsc around it, and the two run in alternating blocks so that they share
+ * the noise. The page's code is `out; ret`, and the VMM performs the `ret` itself when it
+ * can, so a hypercall costs the guest one emulated `call` more than the bare exit.
+ *
+ * Output: "BENCH <name> median=<ns> p99=<ns> n=<count>" per figure, then
+ * "BENCH hypercall_ratio_milli=<1000 * hypercall median / port median>".
+ */
+#include "libguest.h"
+#include "x86/hv.h"
+
+#define TIMED_LOOP(name, insn)                                                             \
+	static __noinline void name(u64 *out, u32 n, u64 control, u64 rdx_val, u64 r8_val) \
+	{                                                                                  \
+		for (u32 i = 0; i < n; i++) {                                              \
+			register u64 r8 asm("r8") = r8_val;                                \
+			u64 rcx = control, rdx = rdx_val, rax;                             \
+			u64 t0 = rdtsc();                                                  \
+                                                                                           \
+			asm volatile(insn                                                  \
+				     : "=a"(rax), "+c"(rcx), "+d"(rdx), "+r"(r8)           \
+				     :                                                     \
+				     : "cc", "memory", "r9", "r10", "r11");                \
+			out[i] = rdtsc() - t0;                                             \
+			(void)rax;                                                         \
+		}                                                                          \
+	}
+
+/*
+ * Diagnostics that split the difference: the timing floor (a nop), a direct CALL to a
+ * guest stub that is only `ret` (the emulated call and return), and to a stub
+ * `outl %eax, %dx; ret` (the bare exit plus both emulated instructions: what the page
+ * would cost if the VMM did no more than for ECHO and left the `ret` to the guest).
+ */
+asm(".pushsection .text\n"
+    ".balign 64\n"
+    "bench_ret_stub: ret\n"
+    ".balign 64\n"
+    "bench_out_stub: outl %eax, %dx\n"
+    "	ret\n"
+    ".popsection\n");
+
+TIMED_LOOP(loop_port, "outl %%eax, %%dx")
+TIMED_LOOP(loop_hypercall, "call hv_hypercall_page")
+TIMED_LOOP(loop_nop, "nop")
+TIMED_LOOP(loop_call_ret, "call bench_ret_stub")
+TIMED_LOOP(loop_call_out, "call bench_out_stub")
+
+struct samples {
+	u64 *v;
+	u32 n;
+};
+
+static void sift(u64 *a, u32 root, u32 n)
+{
+	for (u32 child; (child = 2 * root + 1) < n; root = child) {
+		u64 t;
+
+		if (child + 1 < n && a[child + 1] > a[child])
+			child++;
+		if (a[root] >= a[child])
+			return;
+		t = a[root];
+		a[root] = a[child];
+		a[child] = t;
+	}
+}
+
+/* Heapsort, run at CPL3 where code is native (CPL0 code is emulated on some hosts). */
+static u64 sort_user(u64 arg)
+{
+	struct samples *s = (struct samples *)(uintptr_t)arg;
+	u64 t;
+
+	for (u32 i = s->n / 2; i-- > 0;)
+		sift(s->v, i, s->n);
+	for (u32 end = s->n; end-- > 1;) {
+		t = s->v[0];
+		s->v[0] = s->v[end];
+		s->v[end] = t;
+		sift(s->v, 0, end);
+	}
+	return 0;
+}
+
+static u64 print_stats(const char *name, struct samples *s)
+{
+	u64 med, p99;
+
+	if (run_user(sort_user, (u64)(uintptr_t)s, 0, NULL) != FAULT_NONE)
+		sort_user((u64)(uintptr_t)s);
+	med = tsc_cycles_to_ns(s->v[s->n / 2]);
+	p99 = tsc_cycles_to_ns(s->v[(u64)s->n * 99 / 100]);
+	printf("BENCH %s median=%lu p99=%lu n=%u\n", name, (unsigned long)med, (unsigned long)p99,
+	       s->n);
+	return med;
+}
+
+int main(void)
+{
+	u32 n = (u32)cmdline_u64("n", 10000), block = (u32)cmdline_u64("block", 100);
+	u64 control = HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, in, out, r, port_med, hc_med;
+	struct samples port, hc;
+	int err = hv_init();
+
+	if (err || !hv_recommended(HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED) ||
+	    !hv_recommended(HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED)) {
+		printf("BENCH hypercall skipped: needs Hyper-V with tlbflush (hv_init %d)\n", err);
+		return 1;
+	}
+	if (!n || !block || n % block) {
+		printf("BENCH hypercall skipped: n must be a non-zero multiple of block\n");
+		return 1;
+	}
+	port.n = hc.n = n;
+	port.v = alloc_pages(ALIGN_UP(n * sizeof(u64), PAGE_SIZE) / PAGE_SIZE);
+	hc.v = alloc_pages(ALIGN_UP(n * sizeof(u64), PAGE_SIZE) / PAGE_SIZE);
+	if (!port.v || !hc.v) {
+		printf("BENCH hypercall skipped: no memory for %u samples\n", n);
+		return 1;
+	}
+	/* Zeroed input: format HV_GENERIC_SET_SPARSE_4K, no banks, varhead 0. */
+	memset(hv_this_cpu()->input, 0, PAGE_SIZE);
+	in = hv_pa(hv_this_cpu()->input);
+	out = hv_pa(hv_this_cpu()->output);
+	r = hv_hypercall(control, in, out);
+	if (hv_result_status(r) != HV_STATUS_SUCCESS) {
+		printf("BENCH hypercall skipped: the null call returned %#lx\n", (unsigned long)r);
+		return 1;
+	}
+	/* Alternate which goes first, so that neither always follows the other. */
+	for (u32 b = 0; b < n / block; b++) {
+		u32 o = b * block;
+
+		if (b & 1) {
+			loop_hypercall(hc.v + o, block, control, in, out);
+			loop_port(port.v + o, block, control, TDEV_PORT_ECHO, out);
+		} else {
+			loop_port(port.v + o, block, control, TDEV_PORT_ECHO, out);
+			loop_hypercall(hc.v + o, block, control, in, out);
+		}
+	}
+	port_med = print_stats("port_exit_ns", &port);
+	hc_med = print_stats("hypercall_ns", &hc);
+	printf("BENCH hypercall_ratio_milli=%lu\n",
+	       port_med ? (unsigned long)(hc_med * 1000 / port_med) : 0ul);
+	/* The diagnostics, interleaved the same way, reusing the sample arrays. */
+	for (u32 b = 0; b < n / block; b++) {
+		u32 o = b * block;
+
+		loop_call_ret(port.v + o, block, control, TDEV_PORT_ECHO, out);
+		loop_call_out(hc.v + o, block, control, TDEV_PORT_ECHO, out);
+	}
+	print_stats("call_ret_ns", &port);
+	print_stats("port_via_stub_ns", &hc);
+	for (u32 b = 0; b < n / block; b++)
+		loop_nop(port.v + b * block, block, control, TDEV_PORT_ECHO, out);
+	print_stats("timing_floor_ns", &port);
+	return 0;
+}
