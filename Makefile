@@ -83,7 +83,8 @@ guest: $(GUEST_ELFS)
 # --- fuzzing (clang libFuzzer + ASan + UBSan) -------------------------------------------
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer-no-link,address,undefined \
-	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-command-line-argument
+	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-command-line-argument \
+	-MMD -MP
 FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=build/fuzz/obj/%.o)
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 

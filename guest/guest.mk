@@ -14,15 +14,18 @@ GUEST_CFLAGS := -std=gnu11 -m64 -ffreestanding -fno-builtin -nostdlib -mno-red-z
 	-fno-tree-loop-distribute-patterns -fno-omit-frame-pointer -fno-common \
 	-O2 -g -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wundef -Wwrite-strings \
 	-Wmissing-prototypes -Wstrict-prototypes -Wold-style-definition -Wpointer-arith \
-	-Wimplicit-fallthrough -MMD -MP -Iinclude -Ilib -Iguest/lib
+	-Wnull-dereference -Wimplicit-fallthrough -MMD -MP -Iinclude -Ilib -Iguest/lib
 GUEST_ASFLAGS := -m64 -g -MMD -MP -Iguest/lib
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T guest/guest.ld
 
 GUEST_LIB_C := $(sort $(wildcard guest/lib/*.c guest/lib/x86/*.c))
 GUEST_LIB_S := $(sort $(wildcard guest/lib/x86/*.S))
-GUEST_LIB_OBJS := $(GUEST_LIB_C:guest/lib/%.c=$(GUEST_OUT)/obj/lib/%.o) \
-	$(GUEST_LIB_S:guest/lib/%.S=$(GUEST_OUT)/obj/lib/%.o)
+# The boot code is linked as an object (it holds the entry points); everything else comes
+# from libguest.a, so a guest links only the runtime parts it uses.
+GUEST_BOOT_OBJ := $(GUEST_OUT)/obj/lib/x86/boot.o
+GUEST_LIB_OBJS := $(filter-out $(GUEST_BOOT_OBJ),$(GUEST_LIB_C:guest/lib/%.c=$(GUEST_OUT)/obj/lib/%.o) \
+	$(GUEST_LIB_S:guest/lib/%.S=$(GUEST_OUT)/obj/lib/%.o))
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard guest/tests/*.c))))
 GUEST_ELFS := $(GUEST_TESTS:%=$(GUEST_OUT)/%.elf)
 # Guests kept as ELF64 (hvemu's direct entry); all others become ELF32 Multiboot images.
@@ -46,11 +49,10 @@ $(GUEST_OUT)/obj/tests/%.o: guest/tests/%.c
 $(GUEST_OUT)/obj/libguest.a: $(GUEST_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-# The whole library is linked (--whole-archive): weak hooks and the entry code must be in.
-$(GUEST_OUT)/obj/%.debug.elf: $(GUEST_OUT)/obj/tests/%.o $(GUEST_OUT)/obj/libguest.a guest/guest.ld
+$(GUEST_OUT)/obj/%.debug.elf: $(GUEST_OUT)/obj/tests/%.o $(GUEST_BOOT_OBJ) $(GUEST_OUT)/obj/libguest.a guest/guest.ld
 	@$(if $(Q),echo "  GLD     $@")
 	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) $(if $(filter $*,$(GUEST_ELF64)),-Wl$(guest_comma)-e$(guest_comma)elf64_entry) \
-		-o $@ $< -Wl,--whole-archive $(GUEST_OUT)/obj/libguest.a -Wl,--no-whole-archive
+		-o $@ $(GUEST_BOOT_OBJ) $< $(GUEST_OUT)/obj/libguest.a
 
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.debug.elf
 	@$(if $(Q),echo "  OBJCOPY $@")
@@ -60,4 +62,4 @@ $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.debug.elf
 
 guest_comma := ,
 
--include $(GUEST_LIB_OBJS:.o=.d) $(GUEST_TESTS:%=$(GUEST_OUT)/obj/tests/%.d)
+-include $(GUEST_LIB_OBJS:.o=.d) $(GUEST_BOOT_OBJ:.o=.d) $(GUEST_TESTS:%=$(GUEST_OUT)/obj/tests/%.d)

@@ -14,10 +14,16 @@ struct cpumask {
 	u64 bits[MAX_CPUS / 64];
 };
 
+/*
+ * Words of a mask that can hold a CPU (set by smp_init() from the MADT). The helpers
+ * below only look at these: with CPL0 code emulated, scanning 16 words for a 2-CPU guest
+ * costs more than the IPI itself. Bits beyond them are never set by the runtime.
+ */
+extern unsigned int nr_cpumask_words;
+
 static inline void cpumask_clear(struct cpumask *m)
 {
-	for (unsigned int i = 0; i < MAX_CPUS / 64; i++)
-		m->bits[i] = 0;
+	__builtin_memset(m, 0, sizeof(*m));
 }
 
 static inline void cpumask_set(struct cpumask *m, unsigned int cpu)
@@ -50,36 +56,37 @@ static inline unsigned int cpumask_weight(const struct cpumask *m)
 {
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < MAX_CPUS / 64; i++)
+	for (unsigned int i = 0; i < nr_cpumask_words; i++)
 		n += hweight64(READ_ONCE(m->bits[i]));
 	return n;
 }
 
 static inline bool cpumask_empty(const struct cpumask *m)
 {
-	for (unsigned int i = 0; i < MAX_CPUS / 64; i++) {
+	for (unsigned int i = 0; i < nr_cpumask_words; i++) {
 		if (READ_ONCE(m->bits[i]))
 			return false;
 	}
 	return true;
 }
 
+/* dst's words beyond nr_cpumask_words are left as they are. */
 static inline void cpumask_copy(struct cpumask *dst, const struct cpumask *src)
 {
-	for (unsigned int i = 0; i < MAX_CPUS / 64; i++)
+	for (unsigned int i = 0; i < nr_cpumask_words; i++)
 		dst->bits[i] = READ_ONCE(src->bits[i]);
 }
 
 static inline void cpumask_and(struct cpumask *dst, const struct cpumask *a,
 			       const struct cpumask *b)
 {
-	for (unsigned int i = 0; i < MAX_CPUS / 64; i++)
+	for (unsigned int i = 0; i < nr_cpumask_words; i++)
 		dst->bits[i] = READ_ONCE(a->bits[i]) & READ_ONCE(b->bits[i]);
 }
 
 static inline bool cpumask_equal(const struct cpumask *a, const struct cpumask *b)
 {
-	for (unsigned int i = 0; i < MAX_CPUS / 64; i++) {
+	for (unsigned int i = 0; i < nr_cpumask_words; i++) {
 		if (READ_ONCE(a->bits[i]) != READ_ONCE(b->bits[i]))
 			return false;
 	}
@@ -89,7 +96,7 @@ static inline bool cpumask_equal(const struct cpumask *a, const struct cpumask *
 /* The first set CPU >= start, or MAX_CPUS. */
 static inline unsigned int cpumask_next(const struct cpumask *m, unsigned int start)
 {
-	while (start < MAX_CPUS) {
+	while (start < nr_cpumask_words * 64) {
 		u64 w = READ_ONCE(m->bits[start / 64]) >> (start % 64);
 
 		if (w)
@@ -99,8 +106,8 @@ static inline unsigned int cpumask_next(const struct cpumask *m, unsigned int st
 	return MAX_CPUS;
 }
 
-#define for_each_cpu(cpu, mask)                                                              \
-	for ((cpu) = cpumask_next((mask), 0); (cpu) < MAX_CPUS;                               \
+#define for_each_cpu(cpu, mask)                                 \
+	for ((cpu) = cpumask_next((mask), 0); (cpu) < MAX_CPUS; \
 	     (cpu) = cpumask_next((mask), (cpu) + 1))
 
 #endif

@@ -30,10 +30,10 @@ __noreturn void poweroff(void);
 /* Prints "PANIC: <message> (CPU n)" and exits with failure. */
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 
-#define assert(cond)                                                                         \
-	do {                                                                                 \
-		if (!(cond))                                                                 \
-			panic("assertion failed at %s:%d: %s", __FILE__, __LINE__, #cond);   \
+#define assert(cond)                                                                       \
+	do {                                                                               \
+		if (!(cond))                                                               \
+			panic("assertion failed at %s:%d: %s", __FILE__, __LINE__, #cond); \
 	} while (0)
 
 #endif

@@ -12,7 +12,10 @@ struct spinlock {
 	u32 locked;
 };
 
-#define SPINLOCK_INIT { 0 }
+#define SPINLOCK_INIT \
+	{             \
+		0     \
+	}
 
 void spin_lock(struct spinlock *lock);
 bool spin_trylock(struct spinlock *lock);

@@ -1,15 +1,63 @@
 // SPDX-License-Identifier: MIT
 /*
- * String functions. memcpy/memset use rep movsb/stosb: CPL0 code is emulated here, and
- * one string instruction costs far fewer emulated instructions than a byte loop.
+ * String functions. CPL0 code is emulated on this KVM and every store costs microseconds:
+ * measured per byte, a C loop costs ~4 us, rep stosb ~1 us, rep stosq ~0.07 us (0.5 us per
+ * quadword). memcpy/memset therefore move quadwords, and hand blocks of USER_BULK_MIN
+ * bytes and more to CPL3, which runs natively (run_user_bulk()).
  */
 #include "string.h"
+#include "x86/usermode.h"
+
+struct bulk_args {
+	void *dst;
+	const void *src;
+	size_t n;
+	int c;
+};
+
+static void copy_fwd(void *d, const void *s, size_t n)
+{
+	size_t q = n / 8, r = n % 8;
+
+	asm volatile("rep movsq; movq %3, %%rcx; rep movsb"
+		     : "+D"(d), "+S"(s), "+c"(q)
+		     : "r"(r)
+		     : "memory");
+}
+
+static void fill(void *d, int c, size_t n)
+{
+	u64 pattern = 0x0101010101010101ull * (u8)c;
+	size_t q = n / 8, r = n % 8;
+
+	asm volatile("rep stosq; movq %3, %%rcx; rep stosb"
+		     : "+D"(d), "+c"(q)
+		     : "a"(pattern), "r"(r)
+		     : "memory");
+}
+
+static u64 copy_user(u64 arg)
+{
+	const struct bulk_args *b = (const struct bulk_args *)(uintptr_t)arg;
+
+	copy_fwd(b->dst, b->src, b->n);
+	return 0;
+}
+
+static u64 fill_user(u64 arg)
+{
+	const struct bulk_args *b = (const struct bulk_args *)(uintptr_t)arg;
+
+	fill(b->dst, b->c, b->n);
+	return 0;
+}
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	void *d = dst;
+	struct bulk_args b = { dst, src, n, 0 };
 
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+	if (n < USER_BULK_MIN || !run_user_bulk(copy_user, (u64)(uintptr_t)&b, NULL))
+		copy_fwd(dst, src, n);
 	return dst;
 }
 
@@ -20,8 +68,10 @@ void *memmove(void *dst, const void *src, size_t n)
 
 	if (d == s || n == 0)
 		return dst;
-	if (d < s || d >= s + n)
-		return memcpy(dst, src, n);
+	if (d < s || d >= s + n) {
+		copy_fwd(dst, src, n);
+		return dst;
+	}
 	/* Overlapping with dst above src: copy backwards. */
 	d += n - 1;
 	s += n - 1;
@@ -31,9 +81,10 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	void *d = dst;
+	struct bulk_args b = { dst, NULL, n, c };
 
-	asm volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	if (n < USER_BULK_MIN || !run_user_bulk(fill_user, (u64)(uintptr_t)&b, NULL))
+		fill(dst, c, n);
 	return dst;
 }
 

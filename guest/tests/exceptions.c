@@ -16,6 +16,7 @@
  * Each probe is a function whose faulting instruction has a global label, so the test
  * knows the exact RIP the CPU must report. The fixup resumes at the *_end label.
  */
+/* clang-format off */
 asm(".pushsection .text\n"
     ".globl probe_de, probe_ud, probe_gp_noncanonical, probe_gp_selector, probe_pf_read\n"
     ".globl probe_pf_write, probe_bp\n"
@@ -25,21 +26,36 @@ asm(".pushsection .text\n"
     "	movl $1, %eax\n"
     "	xorl %edx, %edx\n"
     "de_insn: divl %ecx\n"
-    "de_end: ret\n" EX_TABLE_ENTRY(de_insn, de_end) "probe_ud:\n"
+    "de_end: ret\n"
+    EX_TABLE_ENTRY(de_insn, de_end)
+    "probe_ud:\n"
     "ud_insn: ud2\n"
-    "ud_end: ret\n" EX_TABLE_ENTRY(ud_insn, ud_end) "probe_gp_noncanonical:\n"
+    "ud_end: ret\n"
+    EX_TABLE_ENTRY(ud_insn, ud_end)
+    "probe_gp_noncanonical:\n"
     "	movabsq $0x8000000000000000, %rax\n"
     "gpnc_insn: movq (%rax), %rax\n"
-    "gpnc_end: ret\n" EX_TABLE_ENTRY(gpnc_insn, gpnc_end) "probe_gp_selector:\n"
+    "gpnc_end: ret\n"
+    EX_TABLE_ENTRY(gpnc_insn, gpnc_end)
+    "probe_gp_selector:\n"
     "	movw %di, %ax\n"
     "gpsel_insn: movw %ax, %fs\n"
-    "gpsel_end: ret\n" EX_TABLE_ENTRY(gpsel_insn, gpsel_end) "probe_pf_read:\n"
+    "gpsel_end: ret\n"
+    EX_TABLE_ENTRY(gpsel_insn, gpsel_end)
+    "probe_pf_read:\n"
     "pfr_insn: movq (%rdi), %rax\n"
-    "pfr_end: ret\n" EX_TABLE_ENTRY(pfr_insn, pfr_end) "probe_pf_write:\n"
+    "pfr_end: ret\n"
+    EX_TABLE_ENTRY(pfr_insn, pfr_end)
+    "probe_pf_write:\n"
     "pfw_insn: movq %rsi, (%rdi)\n"
-    "pfw_end: ret\n" EX_TABLE_ENTRY(pfw_insn, pfw_end) "probe_bp:\n"
+    "pfw_end: ret\n"
+    EX_TABLE_ENTRY(pfw_insn, pfw_end)
+    "probe_bp:\n"
     "bp_insn: int3\n"
-    "bp_end: ret\n" EX_TABLE_ENTRY(bp_insn, bp_end) ".popsection\n");
+    "bp_end: ret\n"
+    EX_TABLE_ENTRY(bp_insn, bp_end)
+    ".popsection\n");
+/* clang-format on */
 
 void probe_de(void);
 void probe_ud(void);
@@ -57,7 +73,7 @@ static void expect(const char *what, int vector, u32 error_code, const void *rip
 
 	fault_get(&f);
 	report(f.vector == vector && f.error_code == error_code && f.rip == (u64)(uintptr_t)rip &&
-		       (vector != PF_VECTOR || f.cr2 == cr2),
+		   (vector != PF_VECTOR || f.cr2 == cr2),
 	       "%s: vector %d error %#x RIP %#lx CR2 %#lx (expected %d %#x %#lx %#lx)", what,
 	       f.vector, f.error_code, (unsigned long)f.rip, (unsigned long)f.cr2, vector,
 	       error_code, (unsigned long)(uintptr_t)rip, (unsigned long)cr2);
@@ -143,8 +159,8 @@ static void test_breakpoint(void)
 	int r = run_user(user_int3, 0, 0, &res);
 
 	/* #BP is a trap: the reported RIP is the instruction after int3. */
-	report(r == BP_VECTOR && res.error_code == 0,
-	       "#BP from int3 at CPL3 (vector %d, RIP %#lx)", r, (unsigned long)res.rip);
+	report(r == BP_VECTOR && res.error_code == 0, "#BP from int3 at CPL3 (vector %d, RIP %#lx)",
+	       r, (unsigned long)res.rip);
 	if (!cmdline_has("bp0")) {
 		report_skip("#BP from int3 at CPL0 (emulated; pass bp0 to try it)");
 		return;

@@ -41,11 +41,12 @@ static void count_madt(const struct madt_cpu *c, void *ctx)
 
 int main(void)
 {
-	u32 want_aps = smp_nr_present() - 1, n, bad = 0, cpu;
+	u32 want_aps = smp_nr_online() - 1, n, bad = 0, cpu;
 	u64 deadline = rdtsc() + tsc_ms_to_cycles(cmdline_u64("timeout_ms", 10000));
 	u64 expect;
 	int r;
 
+	/* Every CPU that came online must reach ap_main(); the counts are checked below. */
 	while ((n = atomic_load(&checked_in)) < want_aps && rdtsc() < deadline)
 		cpu_relax();
 	/* All CPUs (this one included) are in test code now. */
@@ -62,7 +63,8 @@ int main(void)
 	if (!cmdline_get_u64("expect", &expect))
 		report(n + 1 == expect, "expect=%lu CPUs, %u checked in", (unsigned long)expect,
 		       n + 1);
-	for_each_cpu(cpu, &cpu_online_mask) {
+	for_each_cpu(cpu, &cpu_online_mask)
+	{
 		if (cpu && READ_ONCE(checkin_apic[cpu]) != per_cpu(cpu)->apic_id + 1)
 			bad++;
 	}
@@ -71,12 +73,13 @@ int main(void)
 
 	on_all_cpus(xcall_fn, (void *)(uintptr_t)0x5a);
 	bad = 0;
-	for_each_cpu(cpu, &cpu_online_mask) {
+	for_each_cpu(cpu, &cpu_online_mask)
+	{
 		if (READ_ONCE(xcall_seen[cpu]) != 0x5a)
 			bad++;
 	}
 	report(atomic_load(&xcall_hits) == smp_nr_online() && !bad,
-	       "a cross-CPU call reached all %u online CPUs (%u hits, %u missing)",
-	       smp_nr_online(), atomic_load(&xcall_hits), bad);
+	       "a cross-CPU call reached all %u online CPUs (%u hits, %u missing)", smp_nr_online(),
+	       atomic_load(&xcall_hits), bad);
 	return report_summary();
 }

@@ -16,25 +16,25 @@
 
 #include <stdint.h>
 
-#define HV_BIT(n)        (1u << (n))
-#define HV_BIT_ULL(n)    (1ull << (n))
-#define HV_PAGE_SHIFT    12
-#define HV_PAGE_SIZE     4096u
+#define HV_BIT(n)	 (1u << (n))
+#define HV_BIT_ULL(n)	 (1ull << (n))
+#define HV_PAGE_SHIFT	 12
+#define HV_PAGE_SIZE	 4096u
 #define HV_PAGE_MASK_ULL (~0xFFFull)
 
 /* --- CPUID leaves (TLFS "Feature and Interface Discovery") ----------------------------- */
 
 #define HYPERV_CPUID_VENDOR_AND_MAX_FUNCTIONS 0x40000000u
-#define HYPERV_CPUID_INTERFACE                0x40000001u
-#define HYPERV_CPUID_VERSION                  0x40000002u
-#define HYPERV_CPUID_FEATURES                 0x40000003u
-#define HYPERV_CPUID_ENLIGHTMENT_INFO         0x40000004u
-#define HYPERV_CPUID_IMPLEMENT_LIMITS         0x40000005u
-#define HYPERV_CPUID_HW_FEATURES              0x40000006u /* implementation hardware features */
+#define HYPERV_CPUID_INTERFACE		      0x40000001u
+#define HYPERV_CPUID_VERSION		      0x40000002u
+#define HYPERV_CPUID_FEATURES		      0x40000003u
+#define HYPERV_CPUID_ENLIGHTMENT_INFO	      0x40000004u
+#define HYPERV_CPUID_IMPLEMENT_LIMITS	      0x40000005u
+#define HYPERV_CPUID_HW_FEATURES	      0x40000006u /* implementation hardware features */
 #define HYPERV_CPUID_CPU_MANAGEMENT_FEATURES  0x40000007u /* root partition only */
-#define HYPERV_CPUID_SVM_FEATURES             0x40000008u /* shared virtual memory, root only */
-#define HYPERV_CPUID_NESTED_PRIVILEGES        0x40000009u /* nested hypervisor feature ID */
-#define HYPERV_CPUID_NESTED_FEATURES          0x4000000Au /* nested optimisations */
+#define HYPERV_CPUID_SVM_FEATURES	      0x40000008u /* shared virtual memory, root only */
+#define HYPERV_CPUID_NESTED_PRIVILEGES	      0x40000009u /* nested hypervisor feature ID */
+#define HYPERV_CPUID_NESTED_FEATURES	      0x4000000Au /* nested optimisations */
 
 /* Linux accepts a max leaf in [HYPERV_CPUID_MIN, HYPERV_CPUID_MAX] (mshyperv.c). */
 #define HYPERV_CPUID_MIN 0x40000005u
@@ -48,108 +48,110 @@
 #define HYPERV_CPUID_SIGNATURE_EAX 0x31237648u
 
 /* 0x40000003.EAX: partition privileges, bits 31:0 (TLFS HV_PARTITION_PRIVILEGE_MASK). */
-#define HV_X64_MSR_VP_RUNTIME_AVAILABLE     HV_BIT(0)  /* AccessVpRunTimeReg */
-#define HV_X64_MSR_TIME_REF_COUNT_AVAILABLE HV_BIT(1)  /* AccessPartitionReferenceCounter */
-#define HV_X64_MSR_SYNIC_AVAILABLE          HV_BIT(2)  /* AccessSynicRegs */
-#define HV_X64_MSR_SYNTIMER_AVAILABLE       HV_BIT(3)  /* AccessSyntheticTimerRegs */
-#define HV_X64_MSR_APIC_ACCESS_AVAILABLE    HV_BIT(4)  /* AccessIntrCtrlRegs (EOI/ICR/TPR, VP assist) */
-#define HV_X64_MSR_HYPERCALL_AVAILABLE      HV_BIT(5)  /* AccessHypercallMsrs */
-#define HV_X64_MSR_VP_INDEX_AVAILABLE       HV_BIT(6)  /* AccessVpIndex */
-#define HV_X64_MSR_RESET_AVAILABLE          HV_BIT(7)  /* AccessResetReg */
-#define HV_X64_MSR_STAT_PAGES_AVAILABLE     HV_BIT(8)  /* AccessStatsReg */
-#define HV_X64_MSR_REFERENCE_TSC_AVAILABLE  HV_BIT(9)  /* AccessPartitionReferenceTsc */
-#define HV_X64_MSR_GUEST_IDLE_AVAILABLE     HV_BIT(10) /* AccessGuestIdleReg */
-#define HV_X64_ACCESS_FREQUENCY_MSRS        HV_BIT(11) /* AccessFrequencyRegs */
-#define HV_X64_ACCESS_REENLIGHTENMENT       HV_BIT(13) /* AccessReenlightenmentControls */
-#define HV_X64_ACCESS_TSC_INVARIANT         HV_BIT(15) /* AccessTscInvariantControls */
+#define HV_X64_MSR_VP_RUNTIME_AVAILABLE	    HV_BIT(0) /* AccessVpRunTimeReg */
+#define HV_X64_MSR_TIME_REF_COUNT_AVAILABLE HV_BIT(1) /* AccessPartitionReferenceCounter */
+#define HV_X64_MSR_SYNIC_AVAILABLE	    HV_BIT(2) /* AccessSynicRegs */
+#define HV_X64_MSR_SYNTIMER_AVAILABLE	    HV_BIT(3) /* AccessSyntheticTimerRegs */
+#define HV_X64_MSR_APIC_ACCESS_AVAILABLE                         \
+	HV_BIT(4) /* AccessIntrCtrlRegs (EOI/ICR/TPR, VP assist) \
+		   */
+#define HV_X64_MSR_HYPERCALL_AVAILABLE	   HV_BIT(5)  /* AccessHypercallMsrs */
+#define HV_X64_MSR_VP_INDEX_AVAILABLE	   HV_BIT(6)  /* AccessVpIndex */
+#define HV_X64_MSR_RESET_AVAILABLE	   HV_BIT(7)  /* AccessResetReg */
+#define HV_X64_MSR_STAT_PAGES_AVAILABLE	   HV_BIT(8)  /* AccessStatsReg */
+#define HV_X64_MSR_REFERENCE_TSC_AVAILABLE HV_BIT(9)  /* AccessPartitionReferenceTsc */
+#define HV_X64_MSR_GUEST_IDLE_AVAILABLE	   HV_BIT(10) /* AccessGuestIdleReg */
+#define HV_X64_ACCESS_FREQUENCY_MSRS	   HV_BIT(11) /* AccessFrequencyRegs */
+#define HV_X64_ACCESS_REENLIGHTENMENT	   HV_BIT(13) /* AccessReenlightenmentControls */
+#define HV_X64_ACCESS_TSC_INVARIANT	   HV_BIT(15) /* AccessTscInvariantControls */
 
 /* 0x40000003.EBX: partition privileges, bits 63:32. */
-#define HV_CREATE_PARTITIONS          HV_BIT(0)
-#define HV_ACCESS_PARTITION_ID        HV_BIT(1)
-#define HV_ACCESS_MEMORY_POOL         HV_BIT(2)
+#define HV_CREATE_PARTITIONS	      HV_BIT(0)
+#define HV_ACCESS_PARTITION_ID	      HV_BIT(1)
+#define HV_ACCESS_MEMORY_POOL	      HV_BIT(2)
 #define HV_ADJUST_MESSAGE_BUFFERS     HV_BIT(3)
-#define HV_POST_MESSAGES              HV_BIT(4)
-#define HV_SIGNAL_EVENTS              HV_BIT(5)
-#define HV_CREATE_PORT                HV_BIT(6)
-#define HV_CONNECT_PORT               HV_BIT(7)
-#define HV_ACCESS_STATS               HV_BIT(8)
-#define HV_DEBUGGING                  HV_BIT(11)
-#define HV_CPU_MANAGEMENT             HV_BIT(12)
-#define HV_ACCESS_VSM                 HV_BIT(16)
-#define HV_ACCESS_VP_REGISTERS        HV_BIT(17)
+#define HV_POST_MESSAGES	      HV_BIT(4)
+#define HV_SIGNAL_EVENTS	      HV_BIT(5)
+#define HV_CREATE_PORT		      HV_BIT(6)
+#define HV_CONNECT_PORT		      HV_BIT(7)
+#define HV_ACCESS_STATS		      HV_BIT(8)
+#define HV_DEBUGGING		      HV_BIT(11)
+#define HV_CPU_MANAGEMENT	      HV_BIT(12)
+#define HV_ACCESS_VSM		      HV_BIT(16)
+#define HV_ACCESS_VP_REGISTERS	      HV_BIT(17)
 #define HV_ENABLE_EXTENDED_HYPERCALLS HV_BIT(20)
 #define HV_START_VIRTUAL_PROCESSOR    HV_BIT(21)
-#define HV_ISOLATION                  HV_BIT(22)
+#define HV_ISOLATION		      HV_BIT(22)
 
 /* 0x40000003.EDX: miscellaneous features. */
-#define HV_X64_MWAIT_AVAILABLE                    HV_BIT(0)
-#define HV_X64_GUEST_DEBUGGING_AVAILABLE          HV_BIT(1)
-#define HV_X64_PERF_MONITOR_AVAILABLE             HV_BIT(2)
+#define HV_X64_MWAIT_AVAILABLE			  HV_BIT(0)
+#define HV_X64_GUEST_DEBUGGING_AVAILABLE	  HV_BIT(1)
+#define HV_X64_PERF_MONITOR_AVAILABLE		  HV_BIT(2)
 #define HV_X64_CPU_DYNAMIC_PARTITIONING_AVAILABLE HV_BIT(3)
-#define HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE      HV_BIT(4)
-#define HV_X64_GUEST_IDLE_STATE_AVAILABLE         HV_BIT(5)
-#define HV_FEATURE_FREQUENCY_MSRS_AVAILABLE       HV_BIT(8)
-#define HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE      HV_BIT(10)
-#define HV_FEATURE_DEBUG_MSRS_AVAILABLE           HV_BIT(11)
-#define HV_FEATURE_EXT_GVA_RANGES_FLUSH           HV_BIT(14)
-#define HV_X64_HYPERCALL_XMM_OUTPUT_AVAILABLE     HV_BIT(15)
-#define HV_X64_HYPERCALL_MSR_LOCK_AVAILABLE       HV_BIT(18)
-#define HV_STIMER_DIRECT_MODE_AVAILABLE           HV_BIT(19)
+#define HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE	  HV_BIT(4)
+#define HV_X64_GUEST_IDLE_STATE_AVAILABLE	  HV_BIT(5)
+#define HV_FEATURE_FREQUENCY_MSRS_AVAILABLE	  HV_BIT(8)
+#define HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE	  HV_BIT(10)
+#define HV_FEATURE_DEBUG_MSRS_AVAILABLE		  HV_BIT(11)
+#define HV_FEATURE_EXT_GVA_RANGES_FLUSH		  HV_BIT(14)
+#define HV_X64_HYPERCALL_XMM_OUTPUT_AVAILABLE	  HV_BIT(15)
+#define HV_X64_HYPERCALL_MSR_LOCK_AVAILABLE	  HV_BIT(18)
+#define HV_STIMER_DIRECT_MODE_AVAILABLE		  HV_BIT(19)
 
 /* 0x40000004.EAX: implementation recommendations. */
-#define HV_X64_AS_SWITCH_RECOMMENDED          HV_BIT(0)
+#define HV_X64_AS_SWITCH_RECOMMENDED	      HV_BIT(0)
 #define HV_X64_LOCAL_TLB_FLUSH_RECOMMENDED    HV_BIT(1)
 #define HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED   HV_BIT(2)
-#define HV_X64_APIC_ACCESS_RECOMMENDED        HV_BIT(3)
-#define HV_X64_SYSTEM_RESET_RECOMMENDED       HV_BIT(4)
+#define HV_X64_APIC_ACCESS_RECOMMENDED	      HV_BIT(3)
+#define HV_X64_SYSTEM_RESET_RECOMMENDED	      HV_BIT(4)
 #define HV_X64_RELAXED_TIMING_RECOMMENDED     HV_BIT(5)
-#define HV_DEPRECATING_AEOI_RECOMMENDED       HV_BIT(9)
-#define HV_X64_CLUSTER_IPI_RECOMMENDED        HV_BIT(10)
+#define HV_DEPRECATING_AEOI_RECOMMENDED	      HV_BIT(9)
+#define HV_X64_CLUSTER_IPI_RECOMMENDED	      HV_BIT(10)
 #define HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED HV_BIT(11)
-#define HV_X64_HYPERV_NESTED                  HV_BIT(12)
+#define HV_X64_HYPERV_NESTED		      HV_BIT(12)
 #define HV_X64_ENLIGHTENED_VMCS_RECOMMENDED   HV_BIT(14)
-#define HV_X64_NO_NONARCH_CORESHARING         HV_BIT(18)
+#define HV_X64_NO_NONARCH_CORESHARING	      HV_BIT(18)
 /* 0x40000004.EBX: spinlock retries before HvCallNotifyLongSpinWait; this value = never. */
 #define HYPERV_SPINLOCK_NEVER_NOTIFY 0xFFFFFFFFu
 
 /* --- synthetic MSRs (x64) ----------------------------------------------------------- */
 
-#define HV_X64_MSR_GUEST_OS_ID             0x40000000u
-#define HV_X64_MSR_HYPERCALL               0x40000001u
-#define HV_X64_MSR_VP_INDEX                0x40000002u
-#define HV_X64_MSR_RESET                   0x40000003u
-#define HV_X64_MSR_VP_RUNTIME              0x40000010u
-#define HV_X64_MSR_TIME_REF_COUNT          0x40000020u
-#define HV_X64_MSR_REFERENCE_TSC           0x40000021u
-#define HV_X64_MSR_TSC_FREQUENCY           0x40000022u
-#define HV_X64_MSR_APIC_FREQUENCY          0x40000023u
-#define HV_X64_MSR_EOI                     0x40000070u
-#define HV_X64_MSR_ICR                     0x40000071u
-#define HV_X64_MSR_TPR                     0x40000072u
-#define HV_X64_MSR_VP_ASSIST_PAGE          0x40000073u
-#define HV_X64_MSR_SCONTROL                0x40000080u
-#define HV_X64_MSR_SVERSION                0x40000081u
-#define HV_X64_MSR_SIEFP                   0x40000082u
-#define HV_X64_MSR_SIMP                    0x40000083u
-#define HV_X64_MSR_EOM                     0x40000084u
-#define HV_X64_MSR_SINT0                   0x40000090u
-#define HV_X64_MSR_SINT15                  0x4000009Fu
-#define HV_X64_MSR_STIMER0_CONFIG          0x400000B0u
-#define HV_X64_MSR_STIMER0_COUNT           0x400000B1u
-#define HV_X64_MSR_STIMER3_COUNT           0x400000B7u
-#define HV_X64_MSR_GUEST_IDLE              0x400000F0u
-#define HV_X64_MSR_SYNDBG_CONTROL          0x400000F1u
+#define HV_X64_MSR_GUEST_OS_ID		   0x40000000u
+#define HV_X64_MSR_HYPERCALL		   0x40000001u
+#define HV_X64_MSR_VP_INDEX		   0x40000002u
+#define HV_X64_MSR_RESET		   0x40000003u
+#define HV_X64_MSR_VP_RUNTIME		   0x40000010u
+#define HV_X64_MSR_TIME_REF_COUNT	   0x40000020u
+#define HV_X64_MSR_REFERENCE_TSC	   0x40000021u
+#define HV_X64_MSR_TSC_FREQUENCY	   0x40000022u
+#define HV_X64_MSR_APIC_FREQUENCY	   0x40000023u
+#define HV_X64_MSR_EOI			   0x40000070u
+#define HV_X64_MSR_ICR			   0x40000071u
+#define HV_X64_MSR_TPR			   0x40000072u
+#define HV_X64_MSR_VP_ASSIST_PAGE	   0x40000073u
+#define HV_X64_MSR_SCONTROL		   0x40000080u
+#define HV_X64_MSR_SVERSION		   0x40000081u
+#define HV_X64_MSR_SIEFP		   0x40000082u
+#define HV_X64_MSR_SIMP			   0x40000083u
+#define HV_X64_MSR_EOM			   0x40000084u
+#define HV_X64_MSR_SINT0		   0x40000090u
+#define HV_X64_MSR_SINT15		   0x4000009Fu
+#define HV_X64_MSR_STIMER0_CONFIG	   0x400000B0u
+#define HV_X64_MSR_STIMER0_COUNT	   0x400000B1u
+#define HV_X64_MSR_STIMER3_COUNT	   0x400000B7u
+#define HV_X64_MSR_GUEST_IDLE		   0x400000F0u
+#define HV_X64_MSR_SYNDBG_CONTROL	   0x400000F1u
 #define HV_X64_MSR_SYNDBG_PENDING_BUFFER   0x400000F5u
-#define HV_X64_MSR_SYNDBG_OPTIONS          0x400000FFu
-#define HV_X64_MSR_CRASH_P0                0x40000100u
-#define HV_X64_MSR_CRASH_P1                0x40000101u
-#define HV_X64_MSR_CRASH_P2                0x40000102u
-#define HV_X64_MSR_CRASH_P3                0x40000103u
-#define HV_X64_MSR_CRASH_P4                0x40000104u
-#define HV_X64_MSR_CRASH_CTL               0x40000105u
+#define HV_X64_MSR_SYNDBG_OPTIONS	   0x400000FFu
+#define HV_X64_MSR_CRASH_P0		   0x40000100u
+#define HV_X64_MSR_CRASH_P1		   0x40000101u
+#define HV_X64_MSR_CRASH_P2		   0x40000102u
+#define HV_X64_MSR_CRASH_P3		   0x40000103u
+#define HV_X64_MSR_CRASH_P4		   0x40000104u
+#define HV_X64_MSR_CRASH_CTL		   0x40000105u
 #define HV_X64_MSR_REENLIGHTENMENT_CONTROL 0x40000106u
 #define HV_X64_MSR_TSC_EMULATION_CONTROL   0x40000107u
-#define HV_X64_MSR_TSC_EMULATION_STATUS    0x40000108u
+#define HV_X64_MSR_TSC_EMULATION_STATUS	   0x40000108u
 #define HV_X64_MSR_TSC_INVARIANT_CONTROL   0x40000118u
 
 /* The range reserved for synthetic MSRs (the MSR filter hvemu installs covers it). */
@@ -157,21 +159,21 @@
 #define HV_X64_MSR_SYNTHETIC_LAST  0x400001FFu
 
 /* HV_X64_MSR_HYPERCALL (TLFS "Establishing the Hypercall Interface"). */
-#define HV_X64_MSR_HYPERCALL_ENABLE             HV_BIT_ULL(0)
-#define HV_X64_MSR_HYPERCALL_LOCKED             HV_BIT_ULL(1) /* immutable until reset */
-#define HV_X64_MSR_HYPERCALL_RSVDP_MASK         0xFFCull      /* bits 11:2 */
+#define HV_X64_MSR_HYPERCALL_ENABLE		HV_BIT_ULL(0)
+#define HV_X64_MSR_HYPERCALL_LOCKED		HV_BIT_ULL(1) /* immutable until reset */
+#define HV_X64_MSR_HYPERCALL_RSVDP_MASK		0xFFCull      /* bits 11:2 */
 #define HV_X64_MSR_HYPERCALL_PAGE_ADDRESS_SHIFT 12
-#define HV_X64_MSR_HYPERCALL_PAGE_ADDRESS_MASK  HV_PAGE_MASK_ULL
+#define HV_X64_MSR_HYPERCALL_PAGE_ADDRESS_MASK	HV_PAGE_MASK_ULL
 
 /* HV_X64_MSR_REFERENCE_TSC (TLFS "Partition Reference TSC Mechanism"). */
-#define HV_X64_MSR_TSC_REFERENCE_ENABLE        HV_BIT_ULL(0)
+#define HV_X64_MSR_TSC_REFERENCE_ENABLE	       HV_BIT_ULL(0)
 #define HV_X64_MSR_TSC_REFERENCE_ADDRESS_SHIFT 12
 #define HV_X64_MSR_TSC_REFERENCE_ADDRESS_MASK  HV_PAGE_MASK_ULL
 
 /* HV_X64_MSR_VP_ASSIST_PAGE (TLFS "Virtual Processor Assist Page"). */
-#define HV_X64_MSR_VP_ASSIST_PAGE_ENABLE        HV_BIT_ULL(0)
+#define HV_X64_MSR_VP_ASSIST_PAGE_ENABLE	HV_BIT_ULL(0)
 #define HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_SHIFT 12
-#define HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_MASK  HV_PAGE_MASK_ULL
+#define HV_X64_MSR_VP_ASSIST_PAGE_ADDRESS_MASK	HV_PAGE_MASK_ULL
 
 /* HV_X64_MSR_RESET: writing this value resets the partition. */
 #define HV_X64_MSR_RESET_VALUE 1ull
@@ -179,7 +181,7 @@
 /* HV_X64_MSR_CRASH_CTL (TLFS "Guest Crash Enlightenment Interface"). */
 #define HV_CRASH_CTL_CRASH_NOTIFY_MSG HV_BIT_ULL(62)
 #define HV_CRASH_CTL_CRASH_NOTIFY     HV_BIT_ULL(63)
-#define HV_CRASH_PARAMS               5 /* CRASH_P0..CRASH_P4 */
+#define HV_CRASH_PARAMS		      5 /* CRASH_P0..CRASH_P4 */
 
 /* HV_X64_MSR_TPR: TPR in 7:0. HV_X64_MSR_ICR: ICR-high in 63:32, ICR-low in 31:0. */
 #define HV_X64_MSR_TPR_MASK 0xFFull
@@ -189,13 +191,13 @@
 
 /* --- hypercall input value (TLFS hypercall-interface "Hypercall Inputs") ------------- */
 
-#define HV_HYPERCALL_CODE_MASK        0xFFFFull
-#define HV_HYPERCALL_FAST_BIT         HV_BIT_ULL(16)
+#define HV_HYPERCALL_CODE_MASK	      0xFFFFull
+#define HV_HYPERCALL_FAST_BIT	      HV_BIT_ULL(16)
 #define HV_HYPERCALL_VARHEAD_OFFSET   17
 #define HV_HYPERCALL_VARHEAD_MASK     0x7FE0000ull /* bits 26:17, QWORDs */
-#define HV_HYPERCALL_NESTED           HV_BIT_ULL(31)
+#define HV_HYPERCALL_NESTED	      HV_BIT_ULL(31)
 #define HV_HYPERCALL_REP_COMP_OFFSET  32
-#define HV_HYPERCALL_REP_COMP_1       HV_BIT_ULL(32)
+#define HV_HYPERCALL_REP_COMP_1	      HV_BIT_ULL(32)
 #define HV_HYPERCALL_REP_COMP_MASK    0xFFF00000000ull /* bits 43:32 */
 #define HV_HYPERCALL_REP_START_OFFSET 48
 #define HV_HYPERCALL_REP_START_MASK   0xFFF000000000000ull /* bits 59:48 */
@@ -207,71 +209,71 @@
 
 /* Hypercall result value (TLFS "Hypercall Outputs"). */
 #define HV_HYPERCALL_RESULT_MASK    0xFFFFull /* HV_STATUS */
-#define HV_HYPERCALL_REP_COMP_SHIFT 32        /* reps completed in 43:32 */
+#define HV_HYPERCALL_REP_COMP_SHIFT 32	      /* reps completed in 43:32 */
 
 /* XMM fast input: RDX, R8, then XMM0-XMM5 (TLFS "XMM Fast Hypercall Input"). */
 #define HV_HYPERCALL_MAX_XMM_REGISTERS 6
 #define HV_HYPERCALL_FAST_INPUT_BYTES  112u /* 2 GPRs + 6 XMM registers */
-#define HV_HYPERCALL_MAX_REP           0xFFFu
+#define HV_HYPERCALL_MAX_REP	       0xFFFu
 #define HV_HYPERCALL_MAX_VARHEAD       0x3FFu
 
 /* --- hypercall codes ---------------------------------------------------------------- */
 
-#define HVCALL_SWITCH_VIRTUAL_ADDRESS_SPACE       0x0001
-#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE        0x0002
-#define HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST         0x0003
-#define HVCALL_GET_LOGICAL_PROCESSOR_RUN_TIME     0x0004
-#define HVCALL_NOTIFY_LONG_SPIN_WAIT              0x0008
-#define HVCALL_SEND_IPI                           0x000B
-#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX     0x0013
-#define HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX      0x0014
-#define HVCALL_SEND_IPI_EX                        0x0015
-#define HVCALL_GET_VP_REGISTERS                   0x0050
-#define HVCALL_SET_VP_REGISTERS                   0x0051
-#define HVCALL_POST_MESSAGE                       0x005C
-#define HVCALL_SIGNAL_EVENT                       0x005D
-#define HVCALL_POST_DEBUG_DATA                    0x0069
-#define HVCALL_RETRIEVE_DEBUG_DATA                0x006A
-#define HVCALL_RESET_DEBUG_SESSION                0x006B
-#define HVCALL_RETARGET_INTERRUPT                 0x007E
-#define HVCALL_START_VP                           0x0099
-#define HVCALL_GET_VP_ID_FROM_APIC_ID             0x009A
+#define HVCALL_SWITCH_VIRTUAL_ADDRESS_SPACE	  0x0001
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE	  0x0002
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST	  0x0003
+#define HVCALL_GET_LOGICAL_PROCESSOR_RUN_TIME	  0x0004
+#define HVCALL_NOTIFY_LONG_SPIN_WAIT		  0x0008
+#define HVCALL_SEND_IPI				  0x000B
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX	  0x0013
+#define HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX	  0x0014
+#define HVCALL_SEND_IPI_EX			  0x0015
+#define HVCALL_GET_VP_REGISTERS			  0x0050
+#define HVCALL_SET_VP_REGISTERS			  0x0051
+#define HVCALL_POST_MESSAGE			  0x005C
+#define HVCALL_SIGNAL_EVENT			  0x005D
+#define HVCALL_POST_DEBUG_DATA			  0x0069
+#define HVCALL_RETRIEVE_DEBUG_DATA		  0x006A
+#define HVCALL_RESET_DEBUG_SESSION		  0x006B
+#define HVCALL_RETARGET_INTERRUPT		  0x007E
+#define HVCALL_START_VP				  0x0099
+#define HVCALL_GET_VP_ID_FROM_APIC_ID		  0x009A
 #define HVCALL_FLUSH_GUEST_PHYSICAL_ADDRESS_SPACE 0x00AF
 #define HVCALL_FLUSH_GUEST_PHYSICAL_ADDRESS_LIST  0x00B0
 /* Extended hypercalls (TLFS "Extended Hypercall Interface"): 0x8001 and the 64 after it. */
 #define HV_EXT_CALL_QUERY_CAPABILITIES 0x8001
 #define HV_EXT_CALL_MEMORY_HEAT_HINT   0x8003
-#define HV_EXT_CALL_LAST               0x8041
+#define HV_EXT_CALL_LAST	       0x8041
 
 /* --- status codes (HV_STATUS) -------------------------------------------------------- */
 
-#define HV_STATUS_SUCCESS                     0x0000
+#define HV_STATUS_SUCCESS		      0x0000
 #define HV_STATUS_INVALID_HYPERCALL_CODE      0x0002
 #define HV_STATUS_INVALID_HYPERCALL_INPUT     0x0003
-#define HV_STATUS_INVALID_ALIGNMENT           0x0004
-#define HV_STATUS_INVALID_PARAMETER           0x0005
-#define HV_STATUS_ACCESS_DENIED               0x0006
+#define HV_STATUS_INVALID_ALIGNMENT	      0x0004
+#define HV_STATUS_INVALID_PARAMETER	      0x0005
+#define HV_STATUS_ACCESS_DENIED		      0x0006
 #define HV_STATUS_INVALID_PARTITION_STATE     0x0007
-#define HV_STATUS_OPERATION_DENIED            0x0008
-#define HV_STATUS_UNKNOWN_PROPERTY            0x0009
+#define HV_STATUS_OPERATION_DENIED	      0x0008
+#define HV_STATUS_UNKNOWN_PROPERTY	      0x0009
 #define HV_STATUS_PROPERTY_VALUE_OUT_OF_RANGE 0x000A
-#define HV_STATUS_INSUFFICIENT_MEMORY         0x000B
-#define HV_STATUS_INVALID_PARTITION_ID        0x000D
-#define HV_STATUS_INVALID_VP_INDEX            0x000E
-#define HV_STATUS_NOT_FOUND                   0x0010
-#define HV_STATUS_INVALID_PORT_ID             0x0011
-#define HV_STATUS_INVALID_CONNECTION_ID       0x0012
-#define HV_STATUS_INSUFFICIENT_BUFFERS        0x0013
-#define HV_STATUS_NOT_ACKNOWLEDGED            0x0014
-#define HV_STATUS_INVALID_VP_STATE            0x0015
-#define HV_STATUS_NO_RESOURCES                0x001D
-#define HV_STATUS_OPERATION_FAILED            0x0071
-#define HV_STATUS_TIME_OUT                    0x0078
-#define HV_STATUS_CALL_PENDING                0x0079
+#define HV_STATUS_INSUFFICIENT_MEMORY	      0x000B
+#define HV_STATUS_INVALID_PARTITION_ID	      0x000D
+#define HV_STATUS_INVALID_VP_INDEX	      0x000E
+#define HV_STATUS_NOT_FOUND		      0x0010
+#define HV_STATUS_INVALID_PORT_ID	      0x0011
+#define HV_STATUS_INVALID_CONNECTION_ID	      0x0012
+#define HV_STATUS_INSUFFICIENT_BUFFERS	      0x0013
+#define HV_STATUS_NOT_ACKNOWLEDGED	      0x0014
+#define HV_STATUS_INVALID_VP_STATE	      0x0015
+#define HV_STATUS_NO_RESOURCES		      0x001D
+#define HV_STATUS_OPERATION_FAILED	      0x0071
+#define HV_STATUS_TIME_OUT		      0x0078
+#define HV_STATUS_CALL_PENDING		      0x0079
 
 /* --- TLB flush (HvCallFlushVirtualAddressSpace/List[Ex]) ----------------------------- */
 
-#define HV_FLUSH_ALL_PROCESSORS             HV_BIT_ULL(0)
+#define HV_FLUSH_ALL_PROCESSORS		    HV_BIT_ULL(0)
 #define HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES HV_BIT_ULL(1)
 #define HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY   HV_BIT_ULL(2) /* invalid for the List calls */
 #define HV_FLUSH_USE_EXTENDED_RANGE_FORMAT  HV_BIT_ULL(3) /* needs 0x40000003.EDX b14 */
@@ -280,24 +282,24 @@
  * A GVA range, the rep element of the List calls (TLFS HvCallFlushVirtualAddressList):
  * bits 63:12 the page number, bits 11:0 the number of additional pages (1-4096 pages).
  */
-#define HV_GVA_RANGE_PAGE_MASK       HV_PAGE_MASK_ULL
+#define HV_GVA_RANGE_PAGE_MASK	     HV_PAGE_MASK_ULL
 #define HV_GVA_RANGE_ADDITIONAL_MASK 0xFFFull
-#define HV_TLB_FLUSH_UNIT            (4096ull * HV_PAGE_SIZE) /* most one entry covers */
+#define HV_TLB_FLUSH_UNIT	     (4096ull * HV_PAGE_SIZE) /* most one entry covers */
 /*
  * The extended format (HV_FLUSH_USE_EXTENDED_RANGE_FORMAT; seen only in OpenVMM's hvdef,
  * not advertised by hvemu): 10:0 additional pages, 11 large page, 12 page size
  * (0 = 2 MiB, 1 = 1 GiB), 63:21 large page number.
  */
 #define HV_GVA_RANGE_EXT_ADDITIONAL_MASK 0x7FFull
-#define HV_GVA_RANGE_EXT_LARGE_PAGE      HV_BIT_ULL(11)
-#define HV_GVA_RANGE_EXT_PAGE_SIZE_1G    HV_BIT_ULL(12)
+#define HV_GVA_RANGE_EXT_LARGE_PAGE	 HV_BIT_ULL(11)
+#define HV_GVA_RANGE_EXT_PAGE_SIZE_1G	 HV_BIT_ULL(12)
 
 /* --- sparse VP sets (TLFS datatypes/hv_vp_set) --------------------------------------- */
 
-#define HV_GENERIC_SET_SPARSE_4K  0ull
-#define HV_GENERIC_SET_ALL        1ull
-#define HV_MAX_SPARSE_VCPU_BANKS  64
-#define HV_VCPUS_PER_SPARSE_BANK  64
+#define HV_GENERIC_SET_SPARSE_4K 0ull
+#define HV_GENERIC_SET_ALL	 1ull
+#define HV_MAX_SPARSE_VCPU_BANKS 64
+#define HV_VCPUS_PER_SPARSE_BANK 64
 /* A VP index Linux has not learned yet (hv_vp_index[] is filled with it). */
 #define VP_INVAL 0xFFFFFFFFu
 
@@ -325,10 +327,10 @@ struct hv_vp_set_header {
 
 /* HvCallFlushVirtualAddressSpace (0x0002) / HvCallFlushVirtualAddressList (0x0003). */
 struct hv_tlb_flush {
-	uint64_t address_space; /* CR3 */
-	uint64_t flags;         /* HV_FLUSH_* */
+	uint64_t address_space;	 /* CR3 */
+	uint64_t flags;		 /* HV_FLUSH_* */
 	uint64_t processor_mask; /* bit n = VP index n */
-	uint64_t gva_list[];     /* List only: the rep elements */
+	uint64_t gva_list[];	 /* List only: the rep elements */
 };
 
 /*
@@ -376,7 +378,7 @@ struct hv_reference_tsc_page {
 	uint64_t tsc_scale;
 	int64_t tsc_offset;
 };
-#define HV_TSC_SEQUENCE_INVALID 0u
+#define HV_TSC_SEQUENCE_INVALID	 0u
 #define HV_TSC_SEQUENCE_UPDATING 0xFFFFFFFFu
 
 /* The VP assist page (TLFS datatypes/hv_vp_assist_page). */
@@ -402,7 +404,7 @@ struct hv_vp_assist_page {
 
 /* --- layout checks ------------------------------------------------------------------- */
 
-#define HV_TLFS_OFFSET(type, field, off)                                                           \
+#define HV_TLFS_OFFSET(type, field, off) \
 	_Static_assert(__builtin_offsetof(type, field) == (off), #type "." #field " offset")
 
 _Static_assert(sizeof(struct hv_vp_set) == 16, "hv_vp_set size");

@@ -125,8 +125,7 @@ static int run(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu, bool
 	return err > 0 ? CPUHP_EIO : err;
 }
 
-int cpuhp_run_undoable(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu,
-		       bool startup)
+int cpuhp_run_undoable(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu, bool startup)
 {
 	int err = run(m, pos, cpu, startup);
 
@@ -137,8 +136,7 @@ int cpuhp_run_undoable(struct cpuhp_machine *m, unsigned int pos, unsigned int c
 	return err;
 }
 
-void cpuhp_run_recovery(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu,
-			bool startup)
+void cpuhp_run_recovery(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu, bool startup)
 {
 	int err = run(m, pos, cpu, startup);
 

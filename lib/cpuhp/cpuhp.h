@@ -90,9 +90,8 @@
 #define CPUHP_ONLINE	      CPUHP_MAX_STEPS
 #define CPUHP_MAX_SECTIONS    8
 #define CPUHP_MAX_CONSTRAINTS 64
-#define CPUHP_NAME_MAX	      32 /* including the terminating NUL */
-/* Names known to the machine: step names and names mentioned by constraints. */
-#define CPUHP_MAX_NAMES	      128
+#define CPUHP_NAME_MAX	      32  /* including the terminating NUL */
+#define CPUHP_MAX_NAMES	      128 /* step names plus the names constraints mention */
 
 typedef int (*cpuhp_cb_t)(unsigned int cpu, void *ctx);
 
@@ -111,7 +110,7 @@ enum cpuhp_invoke {
 };
 
 struct cpuhp_step_desc {
-	const char *name; /* unique among registered steps; copied */
+	const char *name;    /* unique among registered steps; copied */
 	cpuhp_cb_t startup;  /* may be NULL */
 	cpuhp_cb_t teardown; /* may be NULL */
 	void *ctx;	     /* passed to both callbacks */
@@ -205,7 +204,8 @@ int cpuhp_setup_step(struct cpuhp_machine *m, unsigned int pos, const struct cpu
 /*
  * Like cpuhp_setup_step, at the lowest free position in [first, last] that is inside a
  * section and keeps every constraint. Returns that position (> 0), CPUHP_ENOSPC if no
- * position of the range is free, CPUHP_EINVAL if free ones exist but none keeps the order.
+ * position of the range is free, CPUHP_EINVAL if free ones exist but none keeps the order
+ * (or if no position of the range is inside a section at all).
  */
 int cpuhp_setup_step_dyn(struct cpuhp_machine *m, unsigned int first, unsigned int last,
 			 const struct cpuhp_step_desc *d, enum cpuhp_invoke how,

@@ -23,12 +23,10 @@ bool cpuhp_in_section(const struct cpuhp_machine *m, unsigned int pos);
  * callback's error in a may-fail section; in a no-fail section counts and reports the
  * failure as a CPUHP_VIOLATION_NOFAIL and returns 0. An absent callback succeeds.
  */
-int cpuhp_run_undoable(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu,
-		       bool startup);
+int cpuhp_run_undoable(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu, bool startup);
 
 /* Runs one callback while undoing an operation: a failure is a CPUHP_VIOLATION_RECOVERY. */
-void cpuhp_run_recovery(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu,
-			bool startup);
+void cpuhp_run_recovery(struct cpuhp_machine *m, unsigned int pos, unsigned int cpu, bool startup);
 
 void cpuhp_set_failure(struct cpuhp_failure *fail, unsigned int cpu, unsigned int pos, int err);
 
@@ -50,8 +48,9 @@ int cpuhp_name_intern(struct cpuhp_machine *m, const char *name);
 
 /*
  * Appends the constraint "first runs before then" unless already declared. Does not check
- * the order: the caller does (cpuhp_order_ok) and drops what it added by restoring
- * m->nr_constraints if the check fails. Returns 0 or -errno.
+ * the order (not even first == then, a cycle like any other): the caller runs
+ * cpuhp_order_ok and drops what it added by restoring m->nr_constraints if that fails.
+ * Returns 0 or -errno.
  */
 int cpuhp_constraint_add(struct cpuhp_machine *m, const char *first, const char *then);
 

@@ -116,8 +116,6 @@ int cpuhp_constraint_add(struct cpuhp_machine *m, const char *first, const char 
 	b = cpuhp_name_intern(m, then);
 	if (b < 0)
 		return b;
-	if (a == b)
-		return CPUHP_EINVAL;
 	for (i = 0; i < m->nr_constraints; i++)
 		if (m->constraints[i].first == a && m->constraints[i].then == b)
 			return 0;

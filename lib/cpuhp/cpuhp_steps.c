@@ -127,8 +127,7 @@ static int check_desc(const struct cpuhp_machine *m, const struct cpuhp_step_des
 }
 
 static int setup(struct cpuhp_machine *m, unsigned int first, unsigned int last,
-		 const struct cpuhp_step_desc *d, enum cpuhp_invoke how,
-		 struct cpuhp_failure *fail)
+		 const struct cpuhp_step_desc *d, enum cpuhp_invoke how, struct cpuhp_failure *fail)
 {
 	unsigned int saved_constraints = m->nr_constraints;
 	int name, pos, err;

@@ -21,14 +21,14 @@
 
 #include "util/time.h"
 
-#define EXIT_OK      0
+#define EXIT_OK	     0
 #define EXIT_ERROR   1 /* the server answered with an error */
 #define EXIT_USAGE   2
 #define EXIT_CONNECT 3 /* cannot reach the socket, or no answer in time */
 
 #define CLIENT_DEFAULT_TIMEOUT_S 10.0
-#define CLIENT_MAX_LINE          (64u << 20) /* query-stats of many vCPUs is large */
-#define CLIENT_REQUEST_ID        "hvemu-ctl"
+#define CLIENT_MAX_LINE		 (64u << 20) /* query-stats of many vCPUs is large */
+#define CLIENT_REQUEST_ID	 "hvemu-ctl"
 
 struct client_opts {
 	const char *path;
@@ -67,8 +67,9 @@ static void list_commands(FILE *f)
 				ctl_arg_type_name(t[i].args[a].type),
 				t[i].args[a].required ? "" : " (optional)", t[i].args[a].help);
 	}
-	fprintf(f, "  %-22s %s\n      count=N: stop after N events\n"
-		   "      event=NAME: only events with this name\n",
+	fprintf(f,
+		"  %-22s %s\n      count=N: stop after N events\n"
+		"      event=NAME: only events with this name\n",
 		"watch", "print events as they arrive");
 }
 
@@ -116,7 +117,8 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, FILE *err)
 		errno = 0;
 		o->timeout_s = strtod(val, &end);
 		if (errno || end == val || *end || !(o->timeout_s >= 0 && o->timeout_s < 1e6)) {
-			fprintf(err, "hvemu ctl: --timeout: '%s' is not a number of seconds\n", val);
+			fprintf(err, "hvemu ctl: --timeout: '%s' is not a number of seconds\n",
+				val);
 			return -EINVAL;
 		}
 		o->timeout_given = true;
@@ -128,7 +130,7 @@ static int parse_opts(int argc, char **argv, struct client_opts *o, FILE *err)
 	o->cmd = argv[i];
 	o->kv = argv + i + 1;
 	o->nr_kv = argc - i - 1;
-	if (strcmp(o->cmd, "help") && !o->path) {
+	if (strcmp(o->cmd, "help") != 0 && !o->path) {
 		fprintf(err, "hvemu ctl: --api-socket PATH is required\n");
 		return -EINVAL;
 	}
@@ -148,7 +150,7 @@ static bool parse_int(const char *s, json_int_t *v)
 static int parse_bool(const char *s)
 {
 	static const char *const yes[] = { "on", "true", "yes" }, *const no[] = { "off", "false",
-										   "no" };
+										  "no" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
 		if (!strcasecmp(s, yes[i]))
@@ -237,8 +239,7 @@ static json_t *typed_value(const char *key, const char *s, enum ctl_arg_type t, 
 	return NULL;
 }
 
-static json_t *build_args(const struct client_opts *o, const struct ctl_cmd_spec *spec,
-			  FILE *err)
+static json_t *build_args(const struct client_opts *o, const struct ctl_cmd_spec *spec, FILE *err)
 {
 	json_t *args = json_object();
 
@@ -348,8 +349,8 @@ static int read_json(struct reader *r, uint64_t deadline, json_t **j, char **raw
 	int n = read_line(r, deadline, &line);
 	json_error_t jerr;
 
-	if (n < 0)
-		return n;
+	if (n < 0 || !line)
+		return n < 0 ? n : -EPROTO;
 	*j = json_loads(line, 0, &jerr);
 	if (raw)
 		*raw = strdup(line);
@@ -389,15 +390,14 @@ static int send_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-static int do_watch(const struct client_opts *o, struct reader *rd, uint64_t deadline,
-		    FILE *out, FILE *err)
+static int do_watch(const struct client_opts *o, struct reader *rd, uint64_t deadline, FILE *out,
+		    FILE *err)
 {
 	json_int_t count = 0, seen = 0;
 	const char *only = NULL;
 
 	for (int i = 0; i < o->nr_kv; i++) {
-		if (!strncmp(o->kv[i], "count=", 6) && parse_int(o->kv[i] + 6, &count) &&
-		    count > 0)
+		if (!strncmp(o->kv[i], "count=", 6) && parse_int(o->kv[i] + 6, &count) && count > 0)
 			continue;
 		if (!strncmp(o->kv[i], "event=", 6) && o->kv[i][6]) {
 			only = o->kv[i] + 6;
@@ -513,8 +513,8 @@ int ctl_client_run(int argc, char **argv, FILE *out, FILE *err)
 	if (r) {
 		fprintf(err, "hvemu ctl: cannot reach %s: %s%s\n", o.path, strerror(-r),
 			r == -ENOENT || r == -ECONNREFUSED
-				? " (is hvemu running with --api-socket at this path?)"
-				: "");
+			    ? " (is hvemu running with --api-socket at this path?)"
+			    : "");
 		json_decref(args);
 		return EXIT_CONNECT;
 	}

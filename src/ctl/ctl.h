@@ -35,7 +35,7 @@
 enum ctl_run_state {
 	CTL_RUN_STARTING,      /* built, vCPUs not started yet */
 	CTL_RUN_RUNNING,       /* vCPUs run guest code */
-	CTL_RUN_PAUSED,        /* vCPUs are held out of the guest */
+	CTL_RUN_PAUSED,	       /* vCPUs are held out of the guest */
 	CTL_RUN_SHUTTING_DOWN, /* quit, poweroff or a fatal exit is in progress */
 };
 
@@ -63,11 +63,11 @@ struct ctl_vcpu_info {
 	int64_t vp_index; /* Hyper-V VP index, -1 if none */
 	uint32_t apic_id;
 	enum ctl_vcpu_state state;
-	bool tlb_flush_inhibit;      /* this VP's inhibit is set */
-	int64_t waiting_on;          /* VP index it is suspended on, -1 if none */
+	bool tlb_flush_inhibit;	     /* this VP's inhibit is set */
+	int64_t waiting_on;	     /* VP index it is suspended on, -1 if none */
 	uint64_t suspended_since_ns; /* CLOCK_MONOTONIC; valid when waiting_on >= 0 */
-	int32_t host_cpu;            /* host CPU its thread last ran on, -1 unknown */
-	int64_t thread_id;           /* Linux TID of the vCPU thread, -1 if none */
+	int32_t host_cpu;	     /* host CPU its thread last ran on, -1 unknown */
+	int64_t thread_id;	     /* Linux TID of the vCPU thread, -1 if none */
 };
 
 enum ctl_host_cpu_state {
@@ -146,18 +146,18 @@ struct ctl_server;
 
 /* Bounds on what a client may cost; zero fields take the default. */
 struct ctl_limits {
-	size_t max_line;      /* bytes in one request line (default 64 KiB) */
-	size_t max_out;       /* queued output before a non-reading client is dropped (1 MiB) */
-	size_t out_high;      /* requests are not read while this much is queued (max_out/4) */
-	unsigned max_clients; /* connected at once (16) */
-	unsigned event_queue; /* events waiting for the ctl thread (256) */
+	size_t max_line;	/* bytes in one request line (default 64 KiB) */
+	size_t max_out;		/* queued output before a non-reading client is dropped (1 MiB) */
+	size_t out_high;	/* requests are not read while this much is queued (max_out/4) */
+	unsigned max_clients;	/* connected at once (16) */
+	unsigned event_queue;	/* events waiting for the ctl thread (256) */
 	uint64_t stop_flush_ns; /* ctl_server_stop's grace period to flush output (200 ms) */
 };
 
-#define CTL_DEFAULT_MAX_LINE      (64u * 1024)
-#define CTL_DEFAULT_MAX_OUT       (1024u * 1024)
-#define CTL_DEFAULT_MAX_CLIENTS   16u
-#define CTL_DEFAULT_EVENT_QUEUE   256u
+#define CTL_DEFAULT_MAX_LINE	  (64u * 1024)
+#define CTL_DEFAULT_MAX_OUT	  (1024u * 1024)
+#define CTL_DEFAULT_MAX_CLIENTS	  16u
+#define CTL_DEFAULT_EVENT_QUEUE	  256u
 #define CTL_DEFAULT_STOP_FLUSH_NS (200ull * 1000 * 1000)
 
 /*
@@ -178,21 +178,24 @@ int ctl_server_start_ex(const char *path, const struct ctl_backend_ops *ops, voi
  */
 void ctl_server_stop(struct ctl_server *s);
 
-/* The server's counters (names start with "ctl_"); the backend adds them to query-stats. */
+/*
+ * The server's counters (names start with "ctl_"); the backend adds them to query-stats.
+ * Callable from any thread (relaxed atomic reads); s == NULL visits nothing.
+ */
 void ctl_server_stats_visit(struct ctl_server *s, stat_visit_fn fn, void *ctx);
 
 /* --- events -------------------------------------------------------------------------- */
 
 /* Event names (QMP style). The data of each is listed in docs/control-socket.md. */
-#define CTL_EVENT_VCPU_ADDED        "VCPU_ADDED"
-#define CTL_EVENT_VCPU_REMOVED      "VCPU_REMOVED"
+#define CTL_EVENT_VCPU_ADDED	    "VCPU_ADDED"
+#define CTL_EVENT_VCPU_REMOVED	    "VCPU_REMOVED"
 #define CTL_EVENT_VCPU_SUSPENDED    "VCPU_SUSPENDED"
-#define CTL_EVENT_VCPU_RESUMED      "VCPU_RESUMED"
+#define CTL_EVENT_VCPU_RESUMED	    "VCPU_RESUMED"
 #define CTL_EVENT_HOST_CPU_OFFLINE  "HOST_CPU_OFFLINE"
 #define CTL_EVENT_HOST_CPU_ONLINE   "HOST_CPU_ONLINE"
 #define CTL_EVENT_HOST_CPU_REJECTED "HOST_CPU_REJECTED"
-#define CTL_EVENT_GUEST_CRASHED     "GUEST_CRASHED"
-#define CTL_EVENT_SHUTDOWN          "SHUTDOWN"
+#define CTL_EVENT_GUEST_CRASHED	    "GUEST_CRASHED"
+#define CTL_EVENT_SHUTDOWN	    "SHUTDOWN"
 
 /* Limits of one event: longer names/keys/strings are truncated, extra fields dropped. */
 #define CTL_EVENT_NAME_MAX   32

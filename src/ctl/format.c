@@ -65,25 +65,24 @@ static void format_status(FILE *out, json_t *r)
 		int_or_dash(v, "present", b1, sizeof(b1)), int_or_dash(v, "boot", b2, sizeof(b2)),
 		int_or_dash(v, "max", b3, sizeof(b3)));
 	fprintf(out, "hv features: %s\n",
-		json_string_length(json_object_get(r, "hv-features")) ? str_or_dash(r, "hv-features")
-								       : "(none)");
+		json_string_length(json_object_get(r, "hv-features"))
+		    ? str_or_dash(r, "hv-features")
+		    : "(none)");
 	fprintf(out, "uptime:      %s\n",
 		duration(json_is_integer(json_object_get(r, "uptime-ns"))
-				 ? json_integer_value(json_object_get(r, "uptime-ns"))
-				 : -1,
+			     ? json_integer_value(json_object_get(r, "uptime-ns"))
+			     : -1,
 			 d, sizeof(d)));
 }
 
 static void format_cpus(FILE *out, json_t *r)
 {
-	size_t i;
-	json_t *c;
 	char b[7][24];
 
 	fprintf(out, "%-5s %-5s %-5s %-10s %-8s %-11s %-10s %-9s %s\n", "SLOT", "VP", "APIC",
 		"STATE", "INHIBIT", "WAITING-ON", "SUSPENDED", "HOST-CPU", "TID");
-	json_array_foreach (r, i, c) {
-		json_t *sus = json_object_get(c, "suspended-ns");
+	for (size_t i = 0; i < json_array_size(r); i++) {
+		json_t *c = json_array_get(r, i), *sus = json_object_get(c, "suspended-ns");
 
 		fprintf(out, "%-5s %-5s %-5s %-10s %-8s %-11s %-10s %-9s %s\n",
 			int_or_dash(c, "slot", b[0], sizeof(b[0])),
@@ -100,14 +99,19 @@ static void format_cpus(FILE *out, json_t *r)
 
 static void format_host_cpus(FILE *out, json_t *r)
 {
-	size_t i;
-	json_t *c;
 	char b[24];
 
 	fprintf(out, "%-5s %-9s %s\n", "CPU", "STATE", "REASON");
-	json_array_foreach (r, i, c)
-		fprintf(out, "%-5s %-9s %s\n", int_or_dash(c, "cpu", b, sizeof(b)),
-			str_or_dash(c, "state"), json_object_get(c, "reason") ? str_or_dash(c, "reason") : "");
+	for (size_t i = 0; i < json_array_size(r); i++) {
+		json_t *c = json_array_get(r, i);
+
+		if (json_object_get(c, "reason"))
+			fprintf(out, "%-5s %-9s %s\n", int_or_dash(c, "cpu", b, sizeof(b)),
+				str_or_dash(c, "state"), str_or_dash(c, "reason"));
+		else
+			fprintf(out, "%-5s %s\n", int_or_dash(c, "cpu", b, sizeof(b)),
+				str_or_dash(c, "state"));
+	}
 }
 
 static const char *unit_suffix(const char *unit)
@@ -125,11 +129,10 @@ static const char *unit_suffix(const char *unit)
 
 static void format_stats(FILE *out, json_t *r)
 {
-	size_t i, j;
-	json_t *g, *st;
 	char b[24];
 
-	json_array_foreach (r, i, g) {
+	for (size_t i = 0; i < json_array_size(r); i++) {
+		json_t *g = json_array_get(r, i), *stats = json_object_get(g, "stats");
 		const char *target = str_or_dash(g, "target");
 
 		if (!strcmp(target, "vcpu"))
@@ -137,14 +140,15 @@ static void format_stats(FILE *out, json_t *r)
 				str_or_dash(g, "provider"));
 		else
 			fprintf(out, "%s (%s):\n", target, str_or_dash(g, "provider"));
-		json_array_foreach (json_object_get(g, "stats"), j, st) {
+		for (size_t j = 0; j < json_array_size(stats); j++) {
+			json_t *st = json_array_get(stats, j);
 			const char *type = str_or_dash(st, "type");
 
 			fprintf(out, "  %-40s %20s%s%s%s\n", str_or_dash(st, "name"),
 				int_or_dash(st, "value", b, sizeof(b)),
 				unit_suffix(json_string_value(json_object_get(st, "unit"))),
-				strcmp(type, "cumulative") ? "  " : "",
-				strcmp(type, "cumulative") ? type : "");
+				strcmp(type, "cumulative") != 0 ? "  " : "",
+				strcmp(type, "cumulative") != 0 ? type : "");
 		}
 	}
 }
@@ -171,11 +175,8 @@ void ctl_format_return(FILE *out, const char *cmd, json_t *ret)
 			int_or_dash(v, "minor", b2, sizeof(b2)),
 			int_or_dash(v, "micro", b3, sizeof(b3)));
 	} else if (!strcmp(cmd, "query-commands") && json_is_array(ret)) {
-		size_t i;
-		json_t *c;
-
-		json_array_foreach (ret, i, c)
-			fprintf(out, "%s\n", str_or_dash(c, "name"));
+		for (size_t i = 0; i < json_array_size(ret); i++)
+			fprintf(out, "%s\n", str_or_dash(json_array_get(ret, i), "name"));
 	} else if (json_is_object(ret) && json_object_size(ret) == 0) {
 		fprintf(out, "ok\n");
 	} else {
@@ -185,17 +186,18 @@ void ctl_format_return(FILE *out, const char *cmd, json_t *ret)
 
 void ctl_format_event(FILE *out, json_t *ev)
 {
-	json_t *ts = json_object_get(ev, "timestamp"), *data = json_object_get(ev, "data"), *v;
+	json_t *ts = json_object_get(ev, "timestamp"), *data = json_object_get(ev, "data");
 	time_t sec = (time_t)json_integer_value(json_object_get(ts, "seconds"));
 	long usec = (long)json_integer_value(json_object_get(ts, "microseconds"));
-	const char *key;
 	char when[32];
 	struct tm tm;
 
 	if (!localtime_r(&sec, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm))
 		snprintf(when, sizeof(when), "%lld", (long long)sec);
 	fprintf(out, "%s.%06ld %s", when, usec, str_or_dash(ev, "event"));
-	json_object_foreach (data, key, v) {
+	for (void *it = json_object_iter(data); it; it = json_object_iter_next(data, it)) {
+		const char *key = json_object_iter_key(it);
+		json_t *v = json_object_iter_value(it);
 		char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 
 		fprintf(out, " %s=%s", key, json_is_string(v) ? json_string_value(v) : s ? s : "?");

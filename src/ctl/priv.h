@@ -19,7 +19,7 @@
 /* --- error classes (docs/control-socket.md "Errors") -------------------------------- */
 
 enum ctl_err_class {
-	CTL_ERR_GENERIC,           /* "GenericError": anything else */
+	CTL_ERR_GENERIC,	   /* "GenericError": anything else */
 	CTL_ERR_COMMAND_NOT_FOUND, /* "CommandNotFound": unknown "execute" */
 	CTL_ERR_DEVICE_NOT_FOUND,  /* "DeviceNotFound": no such vCPU slot, VP index, host CPU */
 	CTL_ERR_NR,
@@ -37,24 +37,24 @@ struct ctl_error {
 };
 
 void ctl_error_set(struct ctl_error *e, enum ctl_err_class cls, const char *fmt, ...)
-	__printf(3, 4);
+    __printf(3, 4);
 
 /* --- counters ------------------------------------------------------------------------- */
 
 struct ctl_counters {
-	_Atomic uint64_t ctl_clients;                  /* instant */
-	_Atomic uint64_t ctl_clients_peak;             /* peak */
-	_Atomic uint64_t ctl_clients_accepted;         /* cumulative */
-	_Atomic uint64_t ctl_clients_refused;          /* over max_clients */
-	_Atomic uint64_t ctl_clients_dropped;          /* did not read, or out of memory */
-	_Atomic uint64_t ctl_requests;                 /* non-blank request lines */
-	_Atomic uint64_t ctl_errors_generic;           /* error replies by class */
+	_Atomic uint64_t ctl_clients;	       /* instant */
+	_Atomic uint64_t ctl_clients_peak;     /* peak */
+	_Atomic uint64_t ctl_clients_accepted; /* cumulative */
+	_Atomic uint64_t ctl_clients_refused;  /* over max_clients */
+	_Atomic uint64_t ctl_clients_dropped;  /* did not read, or out of memory */
+	_Atomic uint64_t ctl_requests;	       /* non-blank request lines */
+	_Atomic uint64_t ctl_errors_generic;   /* error replies by class */
 	_Atomic uint64_t ctl_errors_command_not_found;
 	_Atomic uint64_t ctl_errors_device_not_found;
 	_Atomic uint64_t ctl_lines_oversized;
 	_Atomic uint64_t ctl_bytes_in;
 	_Atomic uint64_t ctl_bytes_out;
-	_Atomic uint64_t ctl_events;         /* queued by ctl_event() */
+	_Atomic uint64_t ctl_events;	     /* queued by ctl_event() */
 	_Atomic uint64_t ctl_events_dropped; /* queue full */
 };
 
@@ -74,11 +74,9 @@ struct ctl_dispatch {
  * JSON). *reply is set to a malloc'd JSON text without newline (a "return" or "error"
  * reply) or NULL for a blank line. Returns 0, or -ENOMEM (nothing to send).
  */
-int ctl_proto_handle_line(const struct ctl_dispatch *d, const char *line, size_t len,
-			  char **reply);
+int ctl_proto_handle_line(const struct ctl_dispatch *d, const char *line, size_t len, char **reply);
 /* An error reply without id (oversized line, too many clients); counted. NULL: ENOMEM. */
-char *ctl_proto_error_line(struct ctl_counters *stats, enum ctl_err_class cls,
-			   const char *desc);
+char *ctl_proto_error_line(struct ctl_counters *stats, enum ctl_err_class cls, const char *desc);
 /* The greeting line (malloc'd, no newline), or NULL on ENOMEM. */
 char *ctl_proto_greeting(void);
 /* query-version's return value (new reference) or NULL. */
@@ -95,9 +93,9 @@ int ctl_json_set_new(json_t *obj, const char *key, json_t *v); /* takes v, even 
 /* --- the command table ------------------------------------------------------------------ */
 
 enum ctl_arg_type {
-	CTL_ARG_INT,      /* JSON integer */
-	CTL_ARG_BOOL,     /* JSON true/false */
-	CTL_ARG_STR,      /* JSON string */
+	CTL_ARG_INT,	  /* JSON integer */
+	CTL_ARG_BOOL,	  /* JSON true/false */
+	CTL_ARG_STR,	  /* JSON string */
 	CTL_ARG_INT_LIST, /* array of integers */
 	CTL_ARG_STR_LIST, /* array of strings */
 };

@@ -56,8 +56,12 @@ void ctl_error_backend(struct ctl_error *e, const char *cmd, int ret, const char
 		ctl_error_set(e, ctl_errno_class(ret), "%s", msg);
 		return;
 	}
-	ctl_error_set(e, ctl_errno_class(ret), "%s failed: %s", cmd,
-		      strerror_r(-ret, buf, sizeof(buf)));
+	/* "No such file or directory" would puzzle a user asking for a vCPU. */
+	if (ctl_errno_class(ret) == CTL_ERR_DEVICE_NOT_FOUND)
+		ctl_error_set(e, CTL_ERR_DEVICE_NOT_FOUND, "%s: no such vCPU, VP or host CPU", cmd);
+	else
+		ctl_error_set(e, CTL_ERR_GENERIC, "%s failed: %s", cmd,
+			      strerror_r(-ret, buf, sizeof(buf)));
 }
 
 /* --- JSON helpers ------------------------------------------------------------------------ */
@@ -109,9 +113,8 @@ int ctl_json_set_bool(json_t *obj, const char *key, bool v)
 
 json_t *ctl_version_json(void)
 {
-	return json_pack("{s:{s:i, s:i, s:i}, s:s}", "hvemu", "major", HVEMU_VERSION_MAJOR,
-			 "minor", HVEMU_VERSION_MINOR, "micro", HVEMU_VERSION_MICRO, "package",
-			 "hvemu");
+	return json_pack("{s:{s:i, s:i, s:i}, s:s}", "hvemu", "major", HVEMU_VERSION_MAJOR, "minor",
+			 HVEMU_VERSION_MINOR, "micro", HVEMU_VERSION_MICRO, "package", "hvemu");
 }
 
 static char *dump_and_free(json_t *j)
@@ -208,9 +211,6 @@ const char *ctl_arg_type_desc(enum ctl_arg_type t)
 
 static bool arg_type_ok(enum ctl_arg_type t, const json_t *v)
 {
-	size_t i;
-	json_t *el;
-
 	switch (t) {
 	case CTL_ARG_INT:
 		return json_is_integer(v);
@@ -222,7 +222,9 @@ static bool arg_type_ok(enum ctl_arg_type t, const json_t *v)
 	case CTL_ARG_STR_LIST:
 		if (!json_is_array(v))
 			return false;
-		json_array_foreach (v, i, el) {
+		for (size_t i = 0; i < json_array_size(v); i++) {
+			json_t *el = json_array_get(v, i);
+
 			if (t == CTL_ARG_INT_LIST ? !json_is_integer(el) : !json_is_string(el))
 				return false;
 		}
@@ -253,12 +255,12 @@ static void expected_args(const struct ctl_cmd_spec *c, char *buf, size_t len)
 /* 0, or -EINVAL with e naming the first problem. */
 static int validate_args(const struct ctl_cmd_spec *c, json_t *args, struct ctl_error *e)
 {
-	const char *key;
-	json_t *v;
 	char names[128];
 
-	json_object_foreach (args, key, v) {
+	for (void *it = json_object_iter(args); it; it = json_object_iter_next(args, it)) {
+		const char *key = json_object_iter_key(it);
 		const struct ctl_arg_spec *a = find_arg(c, key);
+		json_t *v = json_object_iter_value(it);
 
 		if (!a) {
 			expected_args(c, names, sizeof(names));
@@ -268,16 +270,15 @@ static int validate_args(const struct ctl_cmd_spec *c, json_t *args, struct ctl_
 			return -EINVAL;
 		}
 		if (!arg_type_ok(a->type, v)) {
-			ctl_error_set(e, CTL_ERR_GENERIC, "%s: argument '%s' must be %s",
-				      c->name, key, ctl_arg_type_desc(a->type));
+			ctl_error_set(e, CTL_ERR_GENERIC, "%s: argument '%s' must be %s", c->name,
+				      key, ctl_arg_type_desc(a->type));
 			return -EINVAL;
 		}
 	}
 	for (unsigned i = 0; i < CTL_MAX_ARGS && c->args[i].name; i++) {
 		if (c->args[i].required && !json_object_get(args, c->args[i].name)) {
-			ctl_error_set(e, CTL_ERR_GENERIC, "%s: missing argument '%s' (%s)",
-				      c->name, c->args[i].name,
-				      ctl_arg_type_name(c->args[i].type));
+			ctl_error_set(e, CTL_ERR_GENERIC, "%s: missing argument '%s' (%s)", c->name,
+				      c->args[i].name, ctl_arg_type_name(c->args[i].type));
 			return -EINVAL;
 		}
 	}
@@ -300,16 +301,17 @@ static json_t *run_request(const struct ctl_dispatch *d, json_t *req)
 	struct ctl_error e = { .cls = CTL_ERR_GENERIC };
 	const struct ctl_cmd_spec *c;
 	json_t *id, *exec, *args, *ret = NULL, *reply;
-	const char *key;
-	json_t *v;
 	int r;
 
 	if (!json_is_object(req))
 		return error_reply(d->stats, CTL_ERR_GENERIC, "a request must be a JSON object",
 				   NULL);
 	id = json_object_get(req, "id");
-	json_object_foreach (req, key, v) {
-		if (strcmp(key, "execute") && strcmp(key, "arguments") && strcmp(key, "id")) {
+	for (void *it = json_object_iter(req); it; it = json_object_iter_next(req, it)) {
+		const char *key = json_object_iter_key(it);
+
+		if (strcmp(key, "execute") != 0 && strcmp(key, "arguments") != 0 &&
+		    strcmp(key, "id") != 0) {
 			ctl_error_set(&e, CTL_ERR_GENERIC,
 				      "unexpected request member '%s' (expected execute, "
 				      "arguments, id)",
@@ -331,8 +333,7 @@ static json_t *run_request(const struct ctl_dispatch *d, json_t *req)
 	}
 	args = json_object_get(req, "arguments");
 	if (args && !json_is_object(args))
-		return error_reply(d->stats, CTL_ERR_GENERIC, "'arguments' must be an object",
-				   id);
+		return error_reply(d->stats, CTL_ERR_GENERIC, "'arguments' must be an object", id);
 	args = args ? json_incref(args) : json_object();
 	if (!args)
 		return NULL;
@@ -354,8 +355,7 @@ static json_t *run_request(const struct ctl_dispatch *d, json_t *req)
 	return reply;
 }
 
-int ctl_proto_handle_line(const struct ctl_dispatch *d, const char *line, size_t len,
-			  char **reply)
+int ctl_proto_handle_line(const struct ctl_dispatch *d, const char *line, size_t len, char **reply)
 {
 	json_error_t jerr;
 	json_t *req, *rep;

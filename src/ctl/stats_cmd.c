@@ -14,9 +14,9 @@
 struct stats_group {
 	enum ctl_stats_target target;
 	uint32_t slot;
-	size_t order;         /* first appearance, keeps the providers' order */
-	json_t *entry;        /* borrowed from the result array */
-	json_t *stats;        /* borrowed from the entry */
+	size_t order;	      /* first appearance, keeps the providers' order */
+	json_t *entry;	      /* borrowed from the result array */
+	json_t *stats;	      /* borrowed from the entry */
 	const char *provider; /* borrowed from the entry */
 };
 
@@ -32,35 +32,31 @@ struct stats_ctx {
 	int err;
 };
 
+/* The lists were validated: arrays of strings, of integers. NULL matches everything. */
 static bool in_str_list(json_t *list, const char *s)
 {
-	size_t i;
-	json_t *v;
-
 	if (!list)
 		return true;
-	json_array_foreach (list, i, v)
-		if (strcmp(json_string_value(v), s) == 0)
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (strcmp(json_string_value(json_array_get(list, i)), s) == 0)
 			return true;
 	return false;
 }
 
 static bool in_int_list(json_t *list, uint32_t n)
 {
-	size_t i;
-	json_t *v;
-
 	if (!list)
 		return true;
-	json_array_foreach (list, i, v)
-		if (json_integer_value(v) == (json_int_t)n)
+	for (size_t i = 0; i < json_array_size(list); i++)
+		if (json_integer_value(json_array_get(list, i)) == (json_int_t)n)
 			return true;
 	return false;
 }
 
 static bool group_is(const struct stats_group *g, const struct ctl_stat *st)
 {
-	return g->target == st->target && (st->target == CTL_STATS_VM || g->slot == st->vcpu_slot) &&
+	return g->target == st->target &&
+	       (st->target == CTL_STATS_VM || g->slot == st->vcpu_slot) &&
 	       strcmp(g->provider, st->provider) == 0;
 }
 
@@ -177,7 +173,7 @@ int ctl_cmd_query_stats(const struct ctl_dispatch *d, json_t *args, json_t **ret
 		ctl_error_set(e, CTL_ERR_GENERIC, "query-stats: bad arguments: %s", jerr.text);
 		return -EINVAL;
 	}
-	if (c.target && strcmp(c.target, "vm") && strcmp(c.target, "vcpu")) {
+	if (c.target && strcmp(c.target, "vm") != 0 && strcmp(c.target, "vcpu") != 0) {
 		ctl_error_set(e, CTL_ERR_GENERIC,
 			      "query-stats: 'target' must be \"vm\" or \"vcpu\", not \"%s\"",
 			      c.target);

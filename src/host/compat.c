@@ -9,66 +9,150 @@
 
 /* Bit names are Linux's (arch/x86/include/asm/cpufeatures.h, as /proc/cpuinfo shows them). */
 static const char *const n_1_edx[32] = {
-	"fpu",  "vme",  "de",    "pse",     "tsc",  "msr",    "pae",  "mce",
-	"cx8",  "apic", NULL,    "sep",     "mtrr", "pge",    "mca",  "cmov",
-	"pat",  "pse36", "pn",   "clflush", NULL,   "dts",    "acpi", "mmx",
-	"fxsr", "sse",  "sse2",  "ss",      "ht",   "tm",     "ia64", "pbe",
+	"fpu",	"vme",	"de",	"pse", "tsc",  "msr", "pae",   "mce", "cx8",	 "apic", NULL,
+	"sep",	"mtrr", "pge",	"mca", "cmov", "pat", "pse36", "pn",  "clflush", NULL,	 "dts",
+	"acpi", "mmx",	"fxsr", "sse", "sse2", "ss",  "ht",    "tm",  "ia64",	 "pbe",
 };
 static const char *const n_1_ecx[32] = {
-	"pni",    "pclmulqdq", "dtes64",  "monitor", "ds_cpl", "vmx",     "smx",
-	"est",    "tm2",       "ssse3",   "cid",     "sdbg",   "fma",     "cx16",
-	"xtpr",   "pdcm",      NULL,      "pcid",    "dca",    "sse4_1",  "sse4_2",
-	"x2apic", "movbe",     "popcnt",  "tsc_deadline_timer", "aes", "xsave",
-	"osxsave", "avx",      "f16c",    "rdrand",  "hypervisor",
+	"pni",	  "pclmulqdq",	"dtes64",  "monitor", "ds_cpl",
+	"vmx",	  "smx",	"est",	   "tm2",     "ssse3",
+	"cid",	  "sdbg",	"fma",	   "cx16",    "xtpr",
+	"pdcm",	  NULL,		"pcid",	   "dca",     "sse4_1",
+	"sse4_2", "x2apic",	"movbe",   "popcnt",  "tsc_deadline_timer",
+	"aes",	  "xsave",	"osxsave", "avx",     "f16c",
+	"rdrand", "hypervisor",
 };
 static const char *const n_7_0_ebx[32] = {
-	"fsgsbase", "tsc_adjust", "sgx",        "bmi1",      "hle",      "avx2",
-	"fdp_excptn_only", "smep", "bmi2",      "erms",      "invpcid",  "rtm",
-	"cqm",      "zero_fcs_fds", "mpx",      "rdt_a",     "avx512f",  "avx512dq",
-	"rdseed",   "adx",        "smap",       "avx512ifma", "pcommit", "clflushopt",
-	"clwb",     "intel_pt",   "avx512pf",   "avx512er",  "avx512cd", "sha_ni",
-	"avx512bw", "avx512vl",
+	"fsgsbase",
+	"tsc_adjust",
+	"sgx",
+	"bmi1",
+	"hle",
+	"avx2",
+	"fdp_excptn_only",
+	"smep",
+	"bmi2",
+	"erms",
+	"invpcid",
+	"rtm",
+	"cqm",
+	"zero_fcs_fds",
+	"mpx",
+	"rdt_a",
+	"avx512f",
+	"avx512dq",
+	"rdseed",
+	"adx",
+	"smap",
+	"avx512ifma",
+	"pcommit",
+	"clflushopt",
+	"clwb",
+	"intel_pt",
+	"avx512pf",
+	"avx512er",
+	"avx512cd",
+	"sha_ni",
+	"avx512bw",
+	"avx512vl",
 };
 static const char *const n_7_0_ecx[32] = {
-	"prefetchwt1", "avx512vbmi", "umip", "pku", "ospke", "waitpkg", "avx512_vbmi2",
-	"shstk", "gfni", "vaes", "vpclmulqdq", "avx512_vnni", "avx512_bitalg", "tme",
-	"avx512_vpopcntdq", NULL, "la57", NULL, NULL, NULL, NULL, NULL, "rdpid", NULL,
-	"bus_lock_detect", "cldemote", NULL, "movdiri", "movdir64b", "enqcmd", "sgx_lc",
+	"prefetchwt1",
+	"avx512vbmi",
+	"umip",
+	"pku",
+	"ospke",
+	"waitpkg",
+	"avx512_vbmi2",
+	"shstk",
+	"gfni",
+	"vaes",
+	"vpclmulqdq",
+	"avx512_vnni",
+	"avx512_bitalg",
+	"tme",
+	"avx512_vpopcntdq",
+	NULL,
+	"la57",
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	NULL,
+	"rdpid",
+	NULL,
+	"bus_lock_detect",
+	"cldemote",
+	NULL,
+	"movdiri",
+	"movdir64b",
+	"enqcmd",
+	"sgx_lc",
 	"pks",
 };
 static const char *const n_7_0_edx[32] = {
-	NULL,        NULL,          "avx512_4vnniw", "avx512_4fmaps", "fsrm",     NULL,
-	NULL,        NULL,          "avx512_vp2intersect", NULL, "md_clear",      NULL,
-	NULL,        NULL,          "serialize",   NULL,          "tsxldtrk",      NULL,
-	"pconfig",   "arch_lbr",    "ibt",         NULL,          "amx_bf16",      "avx512_fp16",
-	"amx_tile",  "amx_int8",    "spec_ctrl",   "intel_stibp", "flush_l1d",     "arch_capabilities",
-	"core_capabilities", "spec_ctrl_ssbd",
+	NULL,
+	NULL,
+	"avx512_4vnniw",
+	"avx512_4fmaps",
+	"fsrm",
+	NULL,
+	NULL,
+	NULL,
+	"avx512_vp2intersect",
+	NULL,
+	"md_clear",
+	NULL,
+	NULL,
+	NULL,
+	"serialize",
+	NULL,
+	"tsxldtrk",
+	NULL,
+	"pconfig",
+	"arch_lbr",
+	"ibt",
+	NULL,
+	"amx_bf16",
+	"avx512_fp16",
+	"amx_tile",
+	"amx_int8",
+	"spec_ctrl",
+	"intel_stibp",
+	"flush_l1d",
+	"arch_capabilities",
+	"core_capabilities",
+	"spec_ctrl_ssbd",
 };
 static const char *const n_7_1_eax[32] = {
-	[4] = "avx_vnni", [5] = "avx512_bf16", [7] = "cmpccxadd", [10] = "fzrm",
-	[11] = "fsrs",    [12] = "fsrc",       [21] = "amx_fp16", [22] = "hreset",
-	[23] = "avx_ifma", [26] = "lam",
+	[4] = "avx_vnni", [5] = "avx512_bf16", [7] = "cmpccxadd", [10] = "fzrm",     [11] = "fsrs",
+	[12] = "fsrc",	  [21] = "amx_fp16",   [22] = "hreset",	  [23] = "avx_ifma", [26] = "lam",
 };
 static const char *const n_d_1_eax[32] = {
 	"xsaveopt", "xsavec", "xgetbv1", "xsaves", "xfd",
 };
 static const char *const n_ext1_ecx[32] = {
-	"lahf_lm", "cmp_legacy", "svm",  "extapic",   "cr8_legacy", "abm",  "sse4a",
-	"misalignsse", "3dnowprefetch", "osvw", "ibs", "xop",       "skinit", "wdt",
-	NULL,      "lwp",        "fma4", "tce",       NULL,         "nodeid_msr", NULL,
-	"tbm",     "topoext",    "perfctr_core", "perfctr_nb", NULL, "bpext", "ptsc",
-	"perfctr_llc", "mwaitx",
+	"lahf_lm",    "cmp_legacy",  "svm",
+	"extapic",    "cr8_legacy",  "abm",
+	"sse4a",      "misalignsse", "3dnowprefetch",
+	"osvw",	      "ibs",	     "xop",
+	"skinit",     "wdt",	     NULL,
+	"lwp",	      "fma4",	     "tce",
+	NULL,	      "nodeid_msr",  NULL,
+	"tbm",	      "topoext",     "perfctr_core",
+	"perfctr_nb", NULL,	     "bpext",
+	"ptsc",	      "perfctr_llc", "mwaitx",
 };
 static const char *const n_ext1_edx[32] = {
-	[11] = "syscall", [19] = "mp",     [20] = "nx",    [22] = "mmxext", [25] = "fxsr_opt",
-	[26] = "pdpe1gb", [27] = "rdtscp", [29] = "lm",    [30] = "3dnowext", [31] = "3dnow",
+	[11] = "syscall", [19] = "mp",	   [20] = "nx", [22] = "mmxext",   [25] = "fxsr_opt",
+	[26] = "pdpe1gb", [27] = "rdtscp", [29] = "lm", [30] = "3dnowext", [31] = "3dnow",
 };
 static const char *const n_ext7_edx[32] = {
 	[8] = "invtsc",
 };
 static const char *const n_ext8_ebx[32] = {
-	[0] = "clzero",    [1] = "irperf",    [2] = "xsaveerptr", [4] = "rdpru",
-	[9] = "wbnoinvd",  [12] = "amd_ibpb", [14] = "amd_ibrs",  [15] = "amd_stibp",
+	[0] = "clzero",	   [1] = "irperf",     [2] = "xsaveerptr",  [4] = "rdpru",
+	[9] = "wbnoinvd",  [12] = "amd_ibpb",  [14] = "amd_ibrs",   [15] = "amd_stibp",
 	[24] = "amd_ssbd", [25] = "virt_ssbd", [26] = "amd_ssb_no",
 };
 
@@ -98,9 +182,9 @@ const struct host_feat_reg host_feat_regs[HOST_NR_FEAT_REGS] = {
 };
 
 static const char *const xcr0_names[64] = {
-	[0] = "x87",       [1] = "sse",      [2] = "avx",       [3] = "bndregs",
-	[4] = "bndcsr",    [5] = "opmask",   [6] = "zmm_hi256", [7] = "hi16_zmm",
-	[9] = "pkru",      [17] = "xtilecfg", [18] = "xtiledata", [19] = "apx",
+	[0] = "x87",	[1] = "sse",	   [2] = "avx",	       [3] = "bndregs",
+	[4] = "bndcsr", [5] = "opmask",	   [6] = "zmm_hi256",  [7] = "hi16_zmm",
+	[9] = "pkru",	[17] = "xtilecfg", [18] = "xtiledata", [19] = "apx",
 };
 
 static const char *const reg_names[] = { "EAX", "EBX", "ECX", "EDX" };
@@ -140,8 +224,8 @@ void host_req_build(const struct host_cpuid_leaf *leaves, unsigned n, uint64_t x
 		const struct host_feat_reg *r = &host_feat_regs[i];
 		uint32_t v;
 
-		if (leaves && host_cpuid_lookup(leaves, n, r->function, r->index, r->indexed,
-						r->reg, &v))
+		if (leaves &&
+		    host_cpuid_lookup(leaves, n, r->function, r->index, r->indexed, r->reg, &v))
 			out->regs[i] = v & ~r->not_required;
 	}
 	out->xcr0 = xcr0;
@@ -186,7 +270,8 @@ static void xcr0_bits_text(uint64_t bits, char *buf, size_t len)
 		if (!(bits & BIT_ULL(b)))
 			continue;
 		if (xcr0_names[b])
-			n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", xcr0_names[b]);
+			n = snprintf(buf + used, len - used, "%s%s", used ? "," : "",
+				     xcr0_names[b]);
 		else
 			n = snprintf(buf + used, len - used, "%sbit%u", used ? "," : "", b);
 		if (n < 0)
@@ -195,8 +280,8 @@ static void xcr0_bits_text(uint64_t bits, char *buf, size_t len)
 	}
 }
 
-static bool check_tsc(const struct host_req *req, const struct host_cpu_profile *p,
-		      char *reason, size_t len)
+static bool check_tsc(const struct host_req *req, const struct host_cpu_profile *p, char *reason,
+		      size_t len)
 {
 	uint64_t diff, diff_ppm, limit;
 
@@ -222,8 +307,8 @@ static bool check_tsc(const struct host_req *req, const struct host_cpu_profile 
 	return false;
 }
 
-bool host_compat_check(const struct host_req *req, const struct host_cpu_profile *p,
-		       char *reason, size_t len)
+bool host_compat_check(const struct host_req *req, const struct host_cpu_profile *p, char *reason,
+		       size_t len)
 {
 	unsigned missing_total = 0, first_reg = 0, first_bit = 0;
 	uint64_t xcr0_missing;
@@ -253,8 +338,8 @@ bool host_compat_check(const struct host_req *req, const struct host_cpu_profile
 		if (missing_total > 1)
 			snprintf(more, sizeof(more), " and %u more feature%s", missing_total - 1,
 				 missing_total > 2 ? "s" : "");
-		snprintf(reason, len, "missing %s bit %u%s%s%s%s", rn, first_bit,
-			 name ? " (" : "", name ? name : "", name ? ")" : "", more);
+		snprintf(reason, len, "missing %s bit %u%s%s%s%s", rn, first_bit, name ? " (" : "",
+			 name ? name : "", name ? ")" : "", more);
 		return false;
 	}
 	xcr0_missing = req->xcr0 & ~p->xcr0;
@@ -266,8 +351,7 @@ bool host_compat_check(const struct host_req *req, const struct host_cpu_profile
 			snprintf(reason, len, "XCR0 lacks 0x%" PRIx64 " (%s): XSAVE is not enabled",
 				 xcr0_missing, names);
 		else
-			snprintf(reason, len, "XCR0 lacks 0x%" PRIx64 " (%s)", xcr0_missing,
-				 names);
+			snprintf(reason, len, "XCR0 lacks 0x%" PRIx64 " (%s)", xcr0_missing, names);
 		return false;
 	}
 	return check_tsc(req, p, reason, len);

@@ -24,14 +24,19 @@ struct host_cpuid_leaf {
 	uint32_t eax, ebx, ecx, edx;
 };
 
-enum host_cpuid_reg { HOST_EAX, HOST_EBX, HOST_ECX, HOST_EDX };
+enum host_cpuid_reg {
+	HOST_EAX,
+	HOST_EBX,
+	HOST_ECX,
+	HOST_EDX
+};
 
 struct host_feat_reg {
 	uint32_t function;
 	uint32_t index;
 	bool indexed; /* subleaves differ: index must match (else index is ignored) */
 	enum host_cpuid_reg reg;
-	uint32_t not_required;     /* emulated by KVM or guest-state mirrors */
+	uint32_t not_required;	  /* emulated by KVM or guest-state mirrors */
 	const char *const *names; /* 32 entries, NULL where unnamed */
 };
 
@@ -49,18 +54,18 @@ extern const struct host_feat_reg host_feat_regs[HOST_NR_FEAT_REGS];
 
 struct host_req {
 	uint32_t regs[HOST_NR_FEAT_REGS]; /* required bits per table register */
-	uint64_t xcr0;                    /* XCR0 bits the VM's XSAVE state needs */
-	uint32_t tsc_khz;                 /* 0: the TSC rate is not compared */
+	uint64_t xcr0;			  /* XCR0 bits the VM's XSAVE state needs */
+	uint32_t tsc_khz;		  /* 0: the TSC rate is not compared */
 };
 
 /* What the check measured on one host CPU. */
 struct host_cpu_profile {
-	bool valid;                  /* the check ran on the CPU and read everything */
-	char fail[HOST_REASON_MAX];  /* why not, when !valid */
+	bool valid;		    /* the check ran on the CPU and read everything */
+	char fail[HOST_REASON_MAX]; /* why not, when !valid */
 	uint32_t regs[HOST_NR_FEAT_REGS];
-	uint64_t xcr0;               /* XGETBV(0); 0 when the OS has not enabled XSAVE */
-	uint32_t tsc_khz;            /* measured against CLOCK_MONOTONIC_RAW; 0 unknown */
-	uint32_t tsc_uncert_ppm;     /* bound of the measurement error */
+	uint64_t xcr0;		 /* XGETBV(0); 0 when the OS has not enabled XSAVE */
+	uint32_t tsc_khz;	 /* measured against CLOCK_MONOTONIC_RAW; 0 unknown */
+	uint32_t tsc_uncert_ppm; /* bound of the measurement error */
 };
 
 /* Derives the requirement from the VM's CPUID, XCR0 and TSC rate. */
@@ -72,8 +77,8 @@ void host_req_build(const struct host_cpuid_leaf *leaves, unsigned n, uint64_t x
  * into reason (the profile's own failure, the first missing feature bit with a count of
  * the others, the missing XCR0 bits, or the TSC difference).
  */
-bool host_compat_check(const struct host_req *req, const struct host_cpu_profile *p,
-		       char *reason, size_t len);
+bool host_compat_check(const struct host_req *req, const struct host_cpu_profile *p, char *reason,
+		       size_t len);
 
 /* "CPUID.7.0:EBX", "CPUID.0x80000001:ECX" */
 void host_feat_reg_name(unsigned idx, char *buf, size_t len);

@@ -20,10 +20,14 @@
 /* Check threads abandoned by their waiter and not yet ended (a futex word). */
 static _Atomic uint32_t stragglers;
 
-enum { JOB_RUNNING, JOB_DONE, JOB_ABANDONED };
+enum {
+	JOB_RUNNING,
+	JOB_DONE,
+	JOB_ABANDONED
+};
 
 struct check_job {
-	_Atomic uint32_t refs;  /* the waiter's and the thread's */
+	_Atomic uint32_t refs;	/* the waiter's and the thread's */
 	_Atomic uint32_t state; /* futex; RUNNING -> DONE (thread) or -> ABANDONED (waiter) */
 	unsigned cpu;
 	pthread_t thread;
@@ -62,7 +66,7 @@ static uint64_t raw_ns(void)
 }
 
 struct tsc_sample {
-	uint64_t tsc;   /* midpoint of the two TSC reads around the clock read */
+	uint64_t tsc; /* midpoint of the two TSC reads around the clock read */
 	uint64_t ns;
 	uint64_t width; /* TSC cycles between the two reads: twice the error bound */
 };
@@ -103,7 +107,8 @@ static void measure_tsc(uint32_t *khz, uint32_t *uncert_ppm)
 		tsc_sample(&a);
 		nanosleep(&ts, NULL);
 		tsc_sample(&b);
-		if (a.width == UINT64_MAX || b.width == UINT64_MAX || b.tsc <= a.tsc || b.ns <= a.ns)
+		if (a.width == UINT64_MAX || b.width == UINT64_MAX || b.tsc <= a.tsc ||
+		    b.ns <= a.ns)
 			continue;
 		cycles = b.tsc - a.tsc;
 		ns = b.ns - a.ns;
@@ -163,7 +168,8 @@ static void run_check(unsigned cpu, struct host_cpu_profile *prof)
 	r = fault_hit_ctx("hostcpu.check", ctx);
 	if (r) {
 		memset(prof, 0, sizeof(*prof));
-		snprintf(prof->fail, sizeof(prof->fail), "check failed: fault injected (hostcpu.check)");
+		snprintf(prof->fail, sizeof(prof->fail),
+			 "check failed: fault injected (hostcpu.check)");
 		return;
 	}
 	at = sched_getcpu();
@@ -252,13 +258,15 @@ static void finish_batch(struct check_job **jobs, unsigned n, struct host_cpu_pr
 			/* Count it first, so that its own decrement can never come before. */
 			atomic_fetch_add(&stragglers, 1);
 			if (atomic_compare_exchange_strong(&job->state, &expected, JOB_ABANDONED)) {
-				/* It may still run later; it owns its reference and frees the job. */
+				/* It may still run later; it owns its reference and frees the job.
+				 */
 				pthread_detach(job->thread);
 				memset(p, 0, sizeof(*p));
-				snprintf(p->fail, sizeof(p->fail),
-					 "could not run on the CPU (the check did not finish within "
-					 "%llu ms)",
-					 (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
+				snprintf(
+				    p->fail, sizeof(p->fail),
+				    "could not run on the CPU (the check did not finish within "
+				    "%llu ms)",
+				    (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
 				stat_inc(&host_stats_g.check_timeouts);
 				stat_inc(&host_stats_g.check_failures);
 				job_put(job);
@@ -274,8 +282,8 @@ static void finish_batch(struct check_job **jobs, unsigned n, struct host_cpu_pr
 	}
 }
 
-unsigned host_check_cpus(const cpu_set_t *cpus, struct host_cpu_profile *prof,
-			 uint64_t timeout_ns, const _Atomic bool *stop)
+unsigned host_check_cpus(const cpu_set_t *cpus, struct host_cpu_profile *prof, uint64_t timeout_ns,
+			 const _Atomic bool *stop)
 {
 	struct check_job *jobs[HOST_CHECK_BATCH];
 	unsigned written = 0;
@@ -307,7 +315,8 @@ unsigned host_check_cpus(const cpu_set_t *cpus, struct host_cpu_profile *prof,
 				if (r == EINVAL)
 					fail_prof(&prof[cpu], "could not run on the CPU", r);
 				else
-					fail_prof(&prof[cpu], "could not start the check thread", r);
+					fail_prof(&prof[cpu], "could not start the check thread",
+						  r);
 				continue;
 			}
 			jobs[n++] = job;

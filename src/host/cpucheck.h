@@ -35,8 +35,8 @@
  * becomes true (the remaining CPUs are left untouched). Returns the number of CPUs whose
  * profile was written.
  */
-unsigned host_check_cpus(const cpu_set_t *cpus, struct host_cpu_profile *prof,
-			 uint64_t timeout_ns, const _Atomic bool *stop);
+unsigned host_check_cpus(const cpu_set_t *cpus, struct host_cpu_profile *prof, uint64_t timeout_ns,
+			 const _Atomic bool *stop);
 
 /* The measurements on the calling thread, wherever it runs (no pinning, no fault point). */
 void host_check_read_local(struct host_cpu_profile *out);

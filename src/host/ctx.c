@@ -42,6 +42,7 @@
 #define ONLINE_PATH   "/sys/devices/system/cpu/online"
 #define POSSIBLE_PATH "/sys/devices/system/cpu/possible"
 
+/* Lock order: host_lock first, then a VM's lock (see the top of this file). */
 pthread_mutex_t host_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct host_ctx *host_ctx_cur; /* under host_lock */
 static char *online_path_override;    /* under host_lock */
@@ -127,8 +128,6 @@ static void ctx_free(struct host_ctx *ctx)
 {
 	free(ctx->prof);
 	free(ctx->scratch_prof);
-	free(ctx->cpu_gen);
-	free(ctx->gen_snap);
 	free(ctx->evbuf);
 	free(ctx);
 }
@@ -214,10 +213,8 @@ static int ctx_create(struct host_ctx **out)
 	ctx->efd = ctx->epfd = ctx->nlfd = -1;
 	ctx->prof = calloc(CPU_SETSIZE, sizeof(*ctx->prof));
 	ctx->scratch_prof = calloc(CPU_SETSIZE, sizeof(*ctx->scratch_prof));
-	ctx->cpu_gen = calloc(CPU_SETSIZE, sizeof(*ctx->cpu_gen));
-	ctx->gen_snap = calloc(CPU_SETSIZE, sizeof(*ctx->gen_snap));
 	r = -ENOMEM;
-	if (!ctx->prof || !ctx->scratch_prof || !ctx->cpu_gen || !ctx->gen_snap)
+	if (!ctx->prof || !ctx->scratch_prof)
 		goto fail;
 	r = open_fds(ctx);
 	if (r)

@@ -43,12 +43,12 @@ enum host_cpu_state {
 const char *host_cpu_state_name(enum host_cpu_state s);
 
 enum host_cpu_event_type {
-	HOST_CPU_EV_ONLINE,       /* the CPU came online; its check follows */
-	HOST_CPU_EV_OFFLINE,      /* the CPU went offline; threads there were re-placed */
-	HOST_CPU_EV_ADMITTED,     /* the CPU passed its check: vCPU threads may run there */
-	HOST_CPU_EV_REJECTED,     /* the CPU failed its check: reason */
-	HOST_CPU_EV_EXCLUDED,     /* the CPU came online but is outside --host-cpus */
-	HOST_CPU_EV_FALLBACK,     /* cpu -1: no admitted CPU left, threads use every online CPU */
+	HOST_CPU_EV_ONLINE,	  /* the CPU came online; its check follows */
+	HOST_CPU_EV_OFFLINE,	  /* the CPU went offline; threads there were re-placed */
+	HOST_CPU_EV_ADMITTED,	  /* the CPU passed its check: vCPU threads may run there */
+	HOST_CPU_EV_REJECTED,	  /* the CPU failed its check: reason */
+	HOST_CPU_EV_EXCLUDED,	  /* the CPU came online but is outside --host-cpus */
+	HOST_CPU_EV_FALLBACK,	  /* cpu -1: no admitted CPU left, threads use every online CPU */
 	HOST_CPU_EV_FALLBACK_END, /* cpu -1: admitted CPUs again, the fallback is over */
 };
 
@@ -80,7 +80,7 @@ struct host_vm_params {
 	 */
 	const struct host_cpuid_leaf *cpuid;
 	unsigned nr_cpuid;
-	uint64_t xcr0;    /* XCR0 bits the VM's XSAVE state needs (0: none) */
+	uint64_t xcr0; /* XCR0 bits the VM's XSAVE state needs (0: none) */
 	/*
 	 * The host TSC rate the VM's TSC is based on (KVM_GET_TSC_KHZ before any
 	 * KVM_SET_TSC_KHZ), in kHz; 0 disables the TSC comparison.
@@ -129,7 +129,7 @@ struct host_cpu_info {
 	unsigned cpu;
 	enum host_cpu_state state;
 	char reason[HOST_REASON_MAX]; /* REJECTED: why; "" otherwise */
-	uint32_t tsc_khz;             /* measured on that CPU, 0 if not checked */
+	uint32_t tsc_khz;	      /* measured on that CPU, 0 if not checked */
 };
 
 /*
@@ -167,26 +167,26 @@ unsigned host_usage_count(void);
 
 /* Process-wide statistics (all STAT_CUMULATIVE unless noted). */
 struct host_stats {
-	_Atomic uint64_t checks_run;         /* per-CPU checks started */
-	_Atomic uint64_t check_failures;     /* checks that could not measure the CPU */
-	_Atomic uint64_t check_timeouts;     /* ... because they did not finish in time */
-	_Atomic uint64_t cpus_rejected;      /* a CPU became REJECTED for a VM */
-	_Atomic uint64_t hotplug_events;     /* SUBSYSTEM=cpu uevents seen */
-	_Atomic uint64_t uevents_ignored;    /* well-formed uevents of other subsystems */
-	_Atomic uint64_t uevents_malformed;  /* rejected by the parser or truncated */
-	_Atomic uint64_t uevent_overruns;    /* the socket overflowed (ENOBUFS): full rescan */
-	_Atomic uint64_t online_reads;       /* reads of the online CPU list */
+	_Atomic uint64_t checks_run;	    /* per-CPU checks started */
+	_Atomic uint64_t check_failures;    /* checks that could not measure the CPU */
+	_Atomic uint64_t check_timeouts;    /* ... because they did not finish in time */
+	_Atomic uint64_t cpus_rejected;	    /* a CPU became REJECTED for a VM */
+	_Atomic uint64_t hotplug_events;    /* SUBSYSTEM=cpu uevents seen */
+	_Atomic uint64_t uevents_ignored;   /* well-formed uevents of other subsystems */
+	_Atomic uint64_t uevents_malformed; /* rejected by the parser or truncated */
+	_Atomic uint64_t uevent_overruns;   /* the socket overflowed (ENOBUFS): full rescan */
+	_Atomic uint64_t online_reads;	    /* reads of the online CPU list */
 	_Atomic uint64_t online_read_errors;
-	_Atomic uint64_t cpus_offlined;      /* CPUs seen going offline */
-	_Atomic uint64_t cpus_onlined;       /* CPUs seen coming online */
-	_Atomic uint64_t replacements;       /* vCPU thread affinity changes by the monitor */
+	_Atomic uint64_t cpus_offlined; /* CPUs seen going offline */
+	_Atomic uint64_t cpus_onlined;	/* CPUs seen coming online */
+	_Atomic uint64_t replacements;	/* vCPU thread affinity changes by the monitor */
 	_Atomic uint64_t replace_errors;
-	_Atomic uint64_t fallbacks;          /* a VM fell back to every online CPU */
-	_Atomic uint64_t rescans;            /* host_rescan requests served */
+	_Atomic uint64_t fallbacks; /* a VM fell back to every online CPU */
+	_Atomic uint64_t rescans;   /* host_rescan requests served */
 	_Atomic uint64_t contexts_created;
-	_Atomic uint64_t usage_count;        /* STAT_INSTANT: registered VMs */
-	_Atomic uint64_t vcpu_threads;       /* STAT_INSTANT: recorded vCPU threads */
-	_Atomic uint64_t polling;            /* STAT_INSTANT, boolean: no uevents, polling */
+	_Atomic uint64_t usage_count;  /* STAT_INSTANT: registered VMs */
+	_Atomic uint64_t vcpu_threads; /* STAT_INSTANT: recorded vCPU threads */
+	_Atomic uint64_t polling;      /* STAT_INSTANT, boolean: no uevents, polling */
 };
 
 extern const struct stat_desc host_stat_descs[];

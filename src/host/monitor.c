@@ -9,7 +9,7 @@
  * came online (or had an online/add event, even if the list looks unchanged because they
  * went down and up between two reads) are checked with no lock held, then admitted. A
  * socket overrun (ENOBUFS: events were lost) re-checks every online CPU. Without the
- * socket, the online list is polled every second.
+ * socket, the online list is polled every second; with it, every ten seconds as well.
  */
 #include <errno.h>
 #include <linux/netlink.h>
@@ -32,6 +32,12 @@
 #include "util/time.h"
 
 #define POLL_INTERVAL_MS 1000
+/*
+ * With the uevent socket, the online list is still re-read this often: in a network
+ * namespace other than the initial one the socket opens but the kernel sends it no
+ * device events, and a lost event must not go unnoticed forever.
+ */
+#define SAFETY_POLL_INTERVAL_MS 10000
 /* Room for bursts of uevents (a CPU brings its cpuid/msr devices along). */
 #define NETLINK_RCVBUF (1024 * 1024)
 
@@ -65,8 +71,8 @@ int host_netlink_open(void)
 }
 
 struct pass {
-	bool reread;      /* re-read the online list */
-	bool full;        /* re-check every online CPU */
+	bool reread;	   /* re-read the online list */
+	bool full;	   /* re-check every online CPU */
 	cpu_set_t recheck; /* CPUs with an online/add event */
 };
 
@@ -89,8 +95,9 @@ static void drain_netlink(struct host_ctx *ctx, struct pass *ps)
 	for (;;) {
 		struct sockaddr_nl sa;
 		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = { .msg_name = &sa, .msg_namelen = sizeof(sa),
-				      .msg_iov = &iov, .msg_iovlen = 1 };
+		struct msghdr msg = {
+			.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1
+		};
 		struct host_uevent ev;
 		ssize_t n = recvmsg(ctx->nlfd, &msg, MSG_DONTWAIT);
 
@@ -153,18 +160,17 @@ static void log_transitions(const cpu_set_t *off, const cpu_set_t *on, const cpu
 	}
 }
 
-/* Stores the results of checks that are still current, then re-evaluates every VM. */
+/*
+ * Stores the results, then re-evaluates every VM. Only this thread changes the online
+ * set, so it is the one the checks started from; a CPU that went down during its check
+ * moved the check thread (which then failed), and its offline event is already queued.
+ */
 static void publish_checks(struct host_ctx *ctx, const cpu_set_t *checked)
 {
 	pthread_mutex_lock(&host_lock);
 	for (int c = 0; c < CPU_SETSIZE; c++) {
-		if (!CPU_ISSET(c, checked))
+		if (!CPU_ISSET(c, checked) || !CPU_ISSET(c, &ctx->online))
 			continue;
-		/* Offline (or down and up) since the check started: that result is stale. */
-		if (!CPU_ISSET(c, &ctx->online) || ctx->cpu_gen[c] != ctx->gen_snap[c]) {
-			pr_debug("host CPU %d: dropping a stale check", c);
-			continue;
-		}
 		ctx->prof[c] = ctx->scratch_prof[c];
 		CPU_SET(c, &ctx->checked);
 		if (!ctx->prof[c].valid)
@@ -195,12 +201,9 @@ static void update(struct host_ctx *ctx, const struct pass *ps)
 	CPU_AND(&again, &again, &ctx->online); /* online before too: down and up unseen */
 	CPU_OR(&fresh, &off, &on);
 	CPU_OR(&fresh, &fresh, &again);
-	for (int c = 0; c < CPU_SETSIZE; c++) {
-		if (CPU_ISSET(c, &fresh)) {
-			ctx->cpu_gen[c]++;
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &fresh))
 			CPU_CLR(c, &ctx->checked);
-		}
-	}
 	log_transitions(&off, &on, &again);
 	ctx->online = now;
 	to_check = now;
@@ -208,9 +211,6 @@ static void update(struct host_ctx *ctx, const struct pass *ps)
 		CPU_XOR(&unchecked, &now, &ctx->checked);
 		CPU_AND(&to_check, &unchecked, &now);
 	}
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &to_check))
-			ctx->gen_snap[c] = ctx->cpu_gen[c];
 	if (CPU_COUNT(&fresh))
 		host_recompute_all_locked(ctx);
 	pthread_mutex_unlock(&host_lock);
@@ -237,6 +237,7 @@ static void drain_eventfd(int efd)
 static void monitor_loop(struct host_ctx *ctx)
 {
 	uint64_t last_poll = now_ns();
+	int interval_ms = ctx->nlfd < 0 ? POLL_INTERVAL_MS : SAFETY_POLL_INTERVAL_MS;
 
 	while (!atomic_load(&ctx->stopping)) {
 		struct epoll_event evs[4];
@@ -244,7 +245,7 @@ static void monitor_loop(struct host_ctx *ctx)
 		uint32_t gen, flags;
 		int n;
 
-		n = epoll_wait(ctx->epfd, evs, ARRAY_SIZE(evs), ctx->nlfd < 0 ? POLL_INTERVAL_MS : -1);
+		n = epoll_wait(ctx->epfd, evs, ARRAY_SIZE(evs), interval_ms);
 		if (n < 0 && errno != EINTR) {
 			struct timespec ts = { .tv_sec = 1 };
 
@@ -254,20 +255,22 @@ static void monitor_loop(struct host_ctx *ctx)
 		}
 		if (atomic_load(&ctx->stopping))
 			break;
+		/*
+		 * The generation first, then the flags, then the queues: a request counted in gen
+		 * had its flags set and its events queued before it, so this pass sees them all
+		 * (see monitor_request in ctx.c).
+		 */
+		gen = atomic_load(&ctx->req_gen);
+		flags = atomic_exchange(&ctx->req_flags, 0);
 		CPU_ZERO(&ps.recheck);
-		if (ctx->nlfd < 0 && now_ns() - last_poll >= POLL_INTERVAL_MS * NSEC_PER_MSEC) {
+		if (now_ns() - last_poll >= (uint64_t)interval_ms * NSEC_PER_MSEC) {
 			ps.reread = true; /* the poll tick */
 			last_poll = now_ns();
 		}
-		for (int i = 0; i < n; i++) {
-			if (evs[i].data.fd == ctx->efd)
-				drain_eventfd(ctx->efd);
-			else if (evs[i].data.fd == ctx->nlfd)
-				drain_netlink(ctx, &ps);
-		}
-		/* The generation before the flags: see monitor_request in ctx.c. */
-		gen = atomic_load(&ctx->req_gen);
-		flags = atomic_exchange(&ctx->req_flags, 0);
+		/* Both are drained whatever epoll said: a message may have come since. */
+		drain_eventfd(ctx->efd);
+		if (ctx->nlfd >= 0)
+			drain_netlink(ctx, &ps);
 		if (flags & HOST_REQ_FULL)
 			ps.full = ps.reread = true;
 		drain_injected(ctx, &ps);

@@ -3,8 +3,8 @@
 
 #include <string.h>
 
-enum host_cpu_state host_place_cpu_state(const struct host_place_input *in, int cpu,
-					 char *reason, size_t len)
+enum host_cpu_state host_place_cpu_state(const struct host_place_input *in, int cpu, char *reason,
+					 size_t len)
 {
 	if (reason && len)
 		reason[0] = '\0';

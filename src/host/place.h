@@ -16,12 +16,12 @@
 #include "host/host.h"
 
 struct host_place_input {
-	const cpu_set_t *online;  /* the truth: /sys/devices/system/cpu/online */
-	const cpu_set_t *checked; /* online CPUs whose profile is current */
+	const cpu_set_t *online;	     /* the truth: /sys/devices/system/cpu/online */
+	const cpu_set_t *checked;	     /* online CPUs whose profile is current */
 	const struct host_cpu_profile *prof; /* indexed by CPU, read where checked */
 	const struct host_req *req;
 	const cpu_set_t *mask; /* --host-cpus, NULL for all */
-	int nr_cpus;           /* CPUs 0..nr_cpus-1 are evaluated (<= CPU_SETSIZE) */
+	int nr_cpus;	       /* CPUs 0..nr_cpus-1 are evaluated (<= CPU_SETSIZE) */
 };
 
 /*
@@ -29,8 +29,8 @@ struct host_place_input {
  * checking (online, no current profile), then admitted or rejected by the comparison.
  * reason (may be NULL) receives the rejection reason.
  */
-enum host_cpu_state host_place_cpu_state(const struct host_place_input *in, int cpu,
-					 char *reason, size_t len);
+enum host_cpu_state host_place_cpu_state(const struct host_place_input *in, int cpu, char *reason,
+					 size_t len);
 
 /*
  * Evaluates every CPU: state[cpu] (nr_cpus entries, may be NULL), the admitted set, and

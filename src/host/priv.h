@@ -22,7 +22,7 @@ extern struct host_stats host_stats_g;
 /*
  * The process-wide lock: taken first, before any VM's lock (see ctx.c). Protects
  * host_ctx_cur, the usage count, every context's VM list, online/checked sets, profiles,
- * per-CPU generations, injected-event queue and file descriptors (closing them).
+ * the injected-event queue and file descriptors (closing them).
  */
 extern pthread_mutex_t host_lock;
 
@@ -47,7 +47,7 @@ struct host_ev_rec {
 struct host_ctx {
 	/* Set at creation, then read-only. */
 	cpu_set_t possible;
-	int nr_cpus; /* highest possible CPU + 1 */
+	int nr_cpus;	     /* highest possible CPU + 1 */
 	int efd, epfd, nlfd; /* nlfd -1: polling */
 	pthread_t monitor;
 
@@ -56,9 +56,8 @@ struct host_ctx {
 	bool fds_closed;
 	struct host_vm *vms; /* the VM list: walked and changed only under host_lock */
 	unsigned nr_vms;
-	cpu_set_t online;  /* last read of the online list: the truth */
-	cpu_set_t checked; /* online CPUs whose prof[] is current */
-	uint32_t *cpu_gen; /* [CPU_SETSIZE] bumped on each online/offline transition */
+	cpu_set_t online;	       /* last read of the online list: the truth */
+	cpu_set_t checked;	       /* online CPUs whose prof[] is current */
 	struct host_cpu_profile *prof; /* [CPU_SETSIZE] */
 	struct host_inj_event inj[HOST_INJ_MAX];
 	unsigned nr_inj;
@@ -66,15 +65,14 @@ struct host_ctx {
 
 	/* Monitor-only scratch. */
 	struct host_cpu_profile *scratch_prof; /* [CPU_SETSIZE] */
-	uint32_t *gen_snap;                    /* [CPU_SETSIZE] */
-	struct host_ev_rec *evbuf;             /* [2 * nr_cpus + 2] */
+	struct host_ev_rec *evbuf;	       /* [2 * nr_cpus + 2] */
 
 	/* Requests to the monitor: flags first, then req_gen (see monitor.c). */
 	_Atomic bool stopping;
 	_Atomic uint32_t req_flags;
 	_Atomic uint32_t req_gen;
 	_Atomic uint32_t done_gen; /* the last req_gen the monitor completed */
-	_Atomic uint32_t dead;     /* the monitor has exited */
+	_Atomic uint32_t dead;	   /* the monitor has exited */
 	_Atomic uint32_t wake_seq; /* futex: bumped after done_gen or dead changes */
 };
 
@@ -96,7 +94,7 @@ struct host_vm {
 	bool ev_pending;
 	uint8_t state[CPU_SETSIZE];    /* enum host_cpu_state, for CPUs < ctx->nr_cpus */
 	uint8_t reported[CPU_SETSIZE]; /* what the callback was last told */
-	pid_t *vcpu_tid;               /* [nr_slots], 0 = none */
+	pid_t *vcpu_tid;	       /* [nr_slots], 0 = none */
 	unsigned nr_slots;
 	unsigned nr_vcpus;
 };

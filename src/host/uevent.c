@@ -9,10 +9,10 @@
 #include "util/compiler.h"
 
 static const char *const action_names[] = {
-	[HOST_UEVENT_ADD] = "add",       [HOST_UEVENT_REMOVE] = "remove",
+	[HOST_UEVENT_ADD] = "add",	 [HOST_UEVENT_REMOVE] = "remove",
 	[HOST_UEVENT_CHANGE] = "change", [HOST_UEVENT_MOVE] = "move",
 	[HOST_UEVENT_ONLINE] = "online", [HOST_UEVENT_OFFLINE] = "offline",
-	[HOST_UEVENT_BIND] = "bind",     [HOST_UEVENT_UNBIND] = "unbind",
+	[HOST_UEVENT_BIND] = "bind",	 [HOST_UEVENT_UNBIND] = "unbind",
 	[HOST_UEVENT_OTHER] = "other",
 };
 
@@ -80,7 +80,13 @@ static int cpu_from_devpath(const char *devpath)
 	return (int)v;
 }
 
-enum { K_ACTION, K_DEVPATH, K_SUBSYSTEM, K_SEQNUM, K_NR };
+enum {
+	K_ACTION,
+	K_DEVPATH,
+	K_SUBSYSTEM,
+	K_SEQNUM,
+	K_NR
+};
 
 int host_uevent_parse(const void *buf, size_t len, struct host_uevent *out)
 {
@@ -128,7 +134,8 @@ int host_uevent_parse(const void *buf, size_t len, struct host_uevent *out)
 			return -EINVAL;
 	/* The header repeats ACTION and DEVPATH: they must agree. */
 	if ((size_t)(at - s) != strlen(vals[K_ACTION]) ||
-	    memcmp(s, vals[K_ACTION], (size_t)(at - s)) != 0 || strcmp(at + 1, vals[K_DEVPATH]))
+	    memcmp(s, vals[K_ACTION], (size_t)(at - s)) != 0 ||
+	    strcmp(at + 1, vals[K_DEVPATH]) != 0)
 		return -EINVAL;
 	if (vals[K_SUBSYSTEM][0] == '\0')
 		return -EINVAL;

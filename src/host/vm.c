@@ -89,7 +89,8 @@ int host_vm_alloc(const struct host_vm_params *p, struct host_vm **out)
 	if (!p || !out || (p->nr_cpuid && !p->cpuid))
 		return -EINVAL;
 	if (p->user_mask && CPU_COUNT(p->user_mask) == 0) {
-		pr_err("%s: the host CPU mask (--host-cpus) names no CPU", p->name ? p->name : "vm");
+		pr_err("%s: the host CPU mask (--host-cpus) names no CPU",
+		       p->name ? p->name : "vm");
 		return -EINVAL;
 	}
 	r = fault_hit("hostvm.alloc");
@@ -145,9 +146,9 @@ static void replace_threads(struct host_vm *vm)
 		}
 		if (sched_setaffinity(tid, sizeof(vm->allowed), &vm->allowed)) {
 			stat_inc(&host_stats_g.replace_errors);
-			pr_warn_ratelimited("%s: cannot move vCPU %u thread %d to host CPUs %s: %s",
-					    vm->name, slot, (int)tid,
-					    fmt_set(&vm->allowed, set, sizeof(set)), strerror(errno));
+			pr_warn_ratelimited(
+			    "%s: cannot move vCPU %u thread %d to host CPUs %s: %s", vm->name, slot,
+			    (int)tid, fmt_set(&vm->allowed, set, sizeof(set)), strerror(errno));
 			continue;
 		}
 		stat_inc(&host_stats_g.replacements);
@@ -196,8 +197,8 @@ static void log_summary(const struct host_vm *vm, const uint8_t *st, int nr)
 		fmt_set(&sets[HOST_CPU_EXCLUDED], b[3], sizeof(b[3])),
 		CPU_COUNT(&sets[HOST_CPU_CHECKING]) ? "; being checked " : "",
 		CPU_COUNT(&sets[HOST_CPU_CHECKING])
-			? fmt_set(&sets[HOST_CPU_CHECKING], b[4], sizeof(b[4]))
-			: "",
+		    ? fmt_set(&sets[HOST_CPU_CHECKING], b[4], sizeof(b[4]))
+		    : "",
 		fmt_set(&vm->allowed, b[5], sizeof(b[5])), vm->fallback ? " (fallback)" : "");
 }
 
@@ -218,8 +219,8 @@ static void recompute_vm(struct host_ctx *ctx, struct host_vm *vm, bool initial)
 				stat_inc(&host_stats_g.cpus_rejected);
 			}
 			/* Only rejections are reported at registration (host.h). */
-			vm->reported[cpu] = st[cpu] == HOST_CPU_REJECTED ? HOST_STATE_UNREPORTED
-									  : st[cpu];
+			vm->reported[cpu] =
+			    st[cpu] == HOST_CPU_REJECTED ? HOST_STATE_UNREPORTED : st[cpu];
 		} else if (st[cpu] != vm->state[cpu]) {
 			changed = true;
 			log_change(vm, &in, cpu, st[cpu]);
@@ -325,8 +326,9 @@ static unsigned build_events(struct host_ctx *ctx, struct host_vm *vm)
 	if (vm->fallback != vm->fallback_reported) {
 		add_ev(ctx, &n, vm->fallback ? HOST_CPU_EV_FALLBACK : HOST_CPU_EV_FALLBACK_END, -1);
 		snprintf(ctx->evbuf[n - 1].reason, sizeof(ctx->evbuf[n - 1].reason),
-			 vm->fallback ? "no admitted host CPU: vCPU threads run on every online CPU (%s)"
-				      : "vCPU threads run on admitted host CPUs (%s) again",
+			 vm->fallback
+			     ? "no admitted host CPU: vCPU threads run on every online CPU (%s)"
+			     : "vCPU threads run on admitted host CPUs (%s) again",
 			 fmt_set(&vm->allowed, set, sizeof(set)));
 		vm->fallback_reported = vm->fallback;
 	}
@@ -355,7 +357,9 @@ restart:
 		pthread_mutex_unlock(&host_lock);
 		for (unsigned i = 0; i < n; i++) {
 			const struct host_ev_rec *r = &ctx->evbuf[i];
-			struct host_cpu_event ev = { .type = r->type, .cpu = r->cpu, .reason = r->reason };
+			struct host_cpu_event ev = { .type = r->type,
+						     .cpu = r->cpu,
+						     .reason = r->reason };
 
 			vm->event_fn(vm->opaque, &ev);
 		}
@@ -457,7 +461,8 @@ int host_query_cpus(struct host_vm *vm, struct host_cpu_info **out)
 			info[c].cpu = (unsigned)c;
 			info[c].state = (enum host_cpu_state)vm->state[c];
 			if (info[c].state == HOST_CPU_REJECTED)
-				host_place_cpu_state(&in, c, info[c].reason, sizeof(info[c].reason));
+				host_place_cpu_state(&in, c, info[c].reason,
+						     sizeof(info[c].reason));
 			if (CPU_ISSET(c, &ctx->checked) && ctx->prof[c].valid)
 				info[c].tsc_khz = ctx->prof[c].tsc_khz;
 		}
@@ -483,7 +488,7 @@ int host_query_vcpus(struct host_vm *vm, struct host_vcpu_info **out)
 		pthread_mutex_unlock(&vm->lock);
 		return -ENOMEM;
 	}
-	for (unsigned s = 0; s < vm->nr_slots; s++) {
+	for (unsigned s = 0; info && s < vm->nr_slots && n < vm->nr_vcpus; s++) {
 		if (vm->vcpu_tid[s]) {
 			info[n].slot = s;
 			info[n++].tid = vm->vcpu_tid[s];

@@ -12,7 +12,7 @@
 #include "hv/hv_internal.h"
 
 /* 0x40000002: WS2016 (build 14393, 10.0), the version KVM reports (kvm_get_hv_cpuid). */
-#define HV_VERSION_BUILD 0x00003839u
+#define HV_VERSION_BUILD       0x00003839u
 #define HV_VERSION_MAJOR_MINOR 0x000A0000u
 /* 0x40000005.EBX: maximum logical processors; KVM and QEMU both report 64. */
 #define HV_MAX_LOGICAL_PROCESSORS 64u
@@ -33,7 +33,7 @@ void hv_cpuid_cache_build(const struct hv_features *f, struct hv_cpuid_cache *c)
 		c->features_eax |= HV_X64_MSR_VP_RUNTIME_AVAILABLE;
 	if (hv_has(f, HV_FEAT_TIME))
 		c->features_eax |=
-			HV_X64_MSR_TIME_REF_COUNT_AVAILABLE | HV_X64_MSR_REFERENCE_TSC_AVAILABLE;
+		    HV_X64_MSR_TIME_REF_COUNT_AVAILABLE | HV_X64_MSR_REFERENCE_TSC_AVAILABLE;
 	if (hv_has(f, HV_FEAT_VAPIC))
 		c->features_eax |= HV_X64_MSR_APIC_ACCESS_AVAILABLE;
 	if (hv_has(f, HV_FEAT_RESET))
@@ -68,12 +68,12 @@ void hv_cpuid_cache_build(const struct hv_features *f, struct hv_cpuid_cache *c)
 	c->enlight_eax = HV_X64_RELAXED_TIMING_RECOMMENDED;
 	if (hv_has(f, HV_FEAT_TLBFLUSH))
 		c->enlight_eax |=
-			HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED;
+		    HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED;
 	if (hv_has(f, HV_FEAT_IPI))
 		c->enlight_eax |=
-			HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED;
-	c->enlight_ebx = hv_has(f, HV_FEAT_SPINLOCKS) ? f->spinlock_retries
-						       : HYPERV_SPINLOCK_NEVER_NOTIFY;
+		    HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED;
+	c->enlight_ebx =
+	    hv_has(f, HV_FEAT_SPINLOCKS) ? f->spinlock_retries : HYPERV_SPINLOCK_NEVER_NOTIFY;
 }
 
 static struct hv_cpuid_leaf *leaf(struct hv_cpuid_leaf *out, unsigned *n, uint32_t function)

@@ -101,8 +101,8 @@ static int parse_u32(const char *s, size_t n, uint32_t *out)
 	return 0;
 }
 
-static int parse_word(const char *w, size_t n, struct hv_features *f, bool *spin_given,
-		      char *err, size_t errlen)
+static int parse_word(const char *w, size_t n, struct hv_features *f, bool *spin_given, char *err,
+		      size_t errlen)
 {
 	const char *eq = memchr(w, '=', n);
 	size_t name_len = eq ? (size_t)(eq - w) : n;
@@ -120,7 +120,7 @@ static int parse_word(const char *w, size_t n, struct hv_features *f, bool *spin
 	for (int i = 0; i < HV_FEAT_NR; i++) {
 		const char *name = feature_names[i];
 
-		if (strlen(name) != name_len || memcmp(w, name, name_len))
+		if (strlen(name) != name_len || memcmp(w, name, name_len) != 0)
 			continue;
 		if (i == HV_FEAT_SPINLOCKS) {
 			uint32_t v;

@@ -26,8 +26,8 @@
 #include "hv/hcall.h"
 #include "util/log.h"
 
-#define HV_FLUSH_KNOWN_FLAGS                                                                       \
-	(HV_FLUSH_ALL_PROCESSORS | HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES |                           \
+#define HV_FLUSH_KNOWN_FLAGS                                             \
+	(HV_FLUSH_ALL_PROCESSORS | HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES | \
 	 HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY | HV_FLUSH_USE_EXTENDED_RANGE_FORMAT)
 
 #define GVA_CHUNK 64
@@ -48,8 +48,8 @@ static uint16_t read_gva_list(struct hv_vp *vp, const struct hv_hcall *hc, uint3
 	uint64_t pages = 0;
 	uint32_t first = hc->rep_idx, n = (uint32_t)(hc->rep_cnt - hc->rep_idx);
 	uint64_t extra_mask = (flags & HV_FLUSH_USE_EXTENDED_RANGE_FORMAT)
-				      ? HV_GVA_RANGE_EXT_ADDITIONAL_MASK
-				      : HV_GVA_RANGE_ADDITIONAL_MASK;
+				  ? HV_GVA_RANGE_EXT_ADDITIONAL_MASK
+				  : HV_GVA_RANGE_ADDITIONAL_MASK;
 
 	for (uint32_t done = 0; done < n;) {
 		uint32_t cnt = n - done < GVA_CHUNK ? n - done : GVA_CHUNK;

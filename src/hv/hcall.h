@@ -11,8 +11,8 @@
 #include "hv/hv_internal.h"
 
 enum hv_hc_kind {
-	HV_HC_SIMPLE,    /* rep count and rep start must be 0 */
-	HV_HC_REP,       /* rep count >= 1, rep start < rep count */
+	HV_HC_SIMPLE,	 /* rep count and rep start must be 0 */
+	HV_HC_REP,	 /* rep count >= 1, rep start < rep count */
 	HV_HC_UNCHECKED, /* no var/rep checks (KVM's debug and extended calls) */
 };
 
@@ -21,8 +21,8 @@ enum hv_hc_gate {
 	HV_GATE_ALWAYS,
 	HV_GATE_TLBFLUSH,      /* 0x40000004.EAX REMOTE_TLB_FLUSH_RECOMMENDED */
 	HV_GATE_TLBFLUSH_EX,   /* ... and EX_PROCESSOR_MASKS_RECOMMENDED */
-	HV_GATE_IPI,           /* 0x40000004.EAX CLUSTER_IPI_RECOMMENDED */
-	HV_GATE_IPI_EX,        /* ... and EX_PROCESSOR_MASKS_RECOMMENDED */
+	HV_GATE_IPI,	       /* 0x40000004.EAX CLUSTER_IPI_RECOMMENDED */
+	HV_GATE_IPI_EX,	       /* ... and EX_PROCESSOR_MASKS_RECOMMENDED */
 	HV_GATE_SPIN_WAIT,     /* 0x40000004.EBX != 0 && != 0xFFFFFFFF */
 	HV_GATE_POST_MESSAGES, /* 0x40000003.EBX HV_POST_MESSAGES */
 	HV_GATE_SIGNAL_EVENTS, /* 0x40000003.EBX HV_SIGNAL_EVENTS */
@@ -35,7 +35,7 @@ enum hv_hc_gate {
 /* The decoded hypercall (KVM's struct kvm_hv_hcall). */
 struct hv_hcall {
 	uint64_t control; /* the hypercall input value */
-	uint64_t ingpa;   /* input GPA, or fast input param 1 (RDX / EBX:ECX) */
+	uint64_t ingpa;	  /* input GPA, or fast input param 1 (RDX / EBX:ECX) */
 	uint64_t outgpa;  /* output GPA, or fast input param 2 (R8 / EDI:ESI) */
 	uint16_t code, var_cnt, rep_cnt, rep_idx;
 	bool fast;
@@ -56,9 +56,9 @@ struct hv_hc_row {
 	uint16_t code_last; /* a range of codes up to this one; 0 = just code */
 	const char *name;
 	enum hv_hc_kind kind;
-	bool varhead;        /* accepts a variable header */
-	bool fast;           /* may be called fast; else fast -> INVALID_PARAMETER (KVM) */
-	bool xmm;            /* fast input continues into XMM0-5 (KVM is_xmm_fast_hypercall) */
+	bool varhead;	     /* accepts a variable header */
+	bool fast;	     /* may be called fast; else fast -> INVALID_PARAMETER (KVM) */
+	bool xmm;	     /* fast input continues into XMM0-5 (KVM is_xmm_fast_hypercall) */
 	bool rep_start_zero; /* KVM rejects a rep start index (the flush lists) */
 	uint16_t in_size;    /* fixed input header in bytes; 0 = the input is not read */
 	uint16_t rep_size;   /* bytes per rep element */

@@ -42,20 +42,20 @@ struct hv_vp;
 enum hv_feature {
 	HV_FEAT_VPINDEX,     /* vpindex: HV_X64_MSR_VP_INDEX */
 	HV_FEAT_RUNTIME,     /* runtime: HV_X64_MSR_VP_RUNTIME */
-	HV_FEAT_TIME,        /* time: TIME_REF_COUNT + REFERENCE_TSC page */
+	HV_FEAT_TIME,	     /* time: TIME_REF_COUNT + REFERENCE_TSC page */
 	HV_FEAT_FREQUENCIES, /* frequencies: TSC_FREQUENCY, APIC_FREQUENCY */
-	HV_FEAT_VAPIC,       /* vapic: VP assist page, EOI/ICR/TPR MSRs */
+	HV_FEAT_VAPIC,	     /* vapic: VP assist page, EOI/ICR/TPR MSRs */
 	HV_FEAT_TLBFLUSH,    /* tlbflush: remote TLB flush hypercalls (+ Ex) (needs vpindex) */
-	HV_FEAT_IPI,         /* ipi: synthetic cluster IPI hypercalls (+ Ex) (needs vpindex) */
-	HV_FEAT_RESET,       /* reset: HV_X64_MSR_RESET */
-	HV_FEAT_CRASH,       /* crash: crash MSRs */
+	HV_FEAT_IPI,	     /* ipi: synthetic cluster IPI hypercalls (+ Ex) (needs vpindex) */
+	HV_FEAT_RESET,	     /* reset: HV_X64_MSR_RESET */
+	HV_FEAT_CRASH,	     /* crash: crash MSRs */
 	HV_FEAT_SPINLOCKS,   /* spinlocks=N: 0x40000004.EBX = N, HvCallNotifyLongSpinWait */
 	HV_FEAT_XMM_INPUT,   /* xmm-input: XMM fast hypercall input (0x40000003.EDX b4) */
 	HV_FEAT_NR,
 };
 
 struct hv_features {
-	uint32_t mask;           /* BIT(enum hv_feature) */
+	uint32_t mask;		   /* BIT(enum hv_feature) */
 	uint32_t spinlock_retries; /* valid with HV_FEAT_SPINLOCKS; 0xFFFFFFFF = never notify */
 };
 
@@ -114,8 +114,8 @@ int64_t hv_vpset_next(const struct hv_vpset *s, uint32_t from, uint32_t limit);
 /* How many VP indexes < limit s contains. */
 uint32_t hv_vpset_count(const struct hv_vpset *s, uint32_t limit);
 /* Iterates vp (an int64_t) over the VP indexes < limit in s, in increasing order. */
-#define vpset_for_each(vp, s, limit)                                                               \
-	for ((vp) = hv_vpset_next((s), 0, (limit)); (vp) >= 0;                                     \
+#define vpset_for_each(vp, s, limit)                           \
+	for ((vp) = hv_vpset_next((s), 0, (limit)); (vp) >= 0; \
 	     (vp) = hv_vpset_next((s), (uint32_t)(vp) + 1, (limit)))
 
 /* --- what src/hv needs from the machine ---------------------------------------------- */
@@ -132,8 +132,10 @@ struct hv_platform_ops {
 	 */
 	void *(*gpa_ptr)(void *opaque, uint64_t gpa, uint64_t len);
 	/*
-	 * The guest's TSC now (the value RDTSC returns in the guest). Also called once by
-	 * hv_partition_create, so that the partition reference time starts near 0.
+	 * The guest's TSC now (the value RDTSC returns in the guest). First called when the
+	 * guest first uses the reference time (TIME_REF_COUNT, REFERENCE_TSC), which then
+	 * starts near 0; never from hv_partition_create, so the backend may learn the guest
+	 * TSC offset from its first vCPU.
 	 */
 	uint64_t (*guest_tsc)(void *opaque);
 	/* CPU time the vCPU's thread has used, in ns (for HV_X64_MSR_VP_RUNTIME). */
@@ -189,11 +191,11 @@ struct hv_platform_ops {
 
 struct hv_partition_params {
 	struct hv_features features;
-	uint32_t max_vps;     /* VP indexes are < max_vps (<= HV_VPSET_MAX_VP) */
-	uint64_t tsc_hz;      /* guest TSC frequency (> 10 MHz with HV_FEAT_TIME) */
-	uint64_t apic_hz;     /* APIC bus frequency (HV_X64_MSR_APIC_FREQUENCY) */
+	uint32_t max_vps; /* VP indexes are < max_vps (<= HV_VPSET_MAX_VP) */
+	uint64_t tsc_hz;  /* guest TSC frequency (> 10 MHz with HV_FEAT_TIME) */
+	uint64_t apic_hz; /* APIC bus frequency (HV_X64_MSR_APIC_FREQUENCY) */
 	const struct hv_platform_ops *ops;
-	void *opaque;         /* passed to every op */
+	void *opaque; /* passed to every op */
 };
 
 /* -EINVAL for bad params (a missing op, max_vps out of range, a feature set that breaks a
@@ -207,8 +209,7 @@ const struct hv_features *hv_partition_features(const struct hv_partition *part)
  * vCPU creation order, never reused). Fails with -EEXIST if the index is taken, -EINVAL if
  * out of range. The VP becomes a possible flush/IPI target only after hv_vp_set_online().
  */
-int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque,
-		 struct hv_vp **out);
+int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque, struct hv_vp **out);
 /*
  * Undo hv_vp_create (rollback of a failed bring-up). Wakes anyone waiting on the VP. The
  * memory is kept until hv_partition_destroy, so lock-free lookups stay safe; the index
@@ -228,8 +229,8 @@ struct hv_vp *hv_vp_lookup(struct hv_partition *part, uint32_t vp_index);
 /* --- synthetic MSRs (TLFS "Virtual Processor Properties", "Timers", ...) ------------- */
 
 enum hv_msr_result {
-	HV_MSR_OK,      /* handled; for reads *value is set */
-	HV_MSR_GP,      /* inject #GP */
+	HV_MSR_OK,	/* handled; for reads *value is set */
+	HV_MSR_GP,	/* inject #GP */
 	HV_MSR_UNKNOWN, /* not a Hyper-V MSR: the caller decides */
 };
 
@@ -251,14 +252,15 @@ struct hv_regs {
 
 struct hv_cpu_mode {
 	bool protected_mode; /* CR0.PE */
-	bool is_64bit;       /* EFER.LMA && CS.L: the 64-bit calling convention */
+	bool is_64bit;	     /* EFER.LMA && CS.L: the 64-bit calling convention */
 	unsigned cpl;
 };
 
 enum hv_hcall_outcome {
-	HV_HCALL_DONE,      /* result written to the registers: resume the guest */
+	HV_HCALL_DONE,	    /* result written to the registers: resume the guest */
 	HV_HCALL_INJECT_UD, /* CPL > 0 or real mode: inject #UD, registers untouched */
-	HV_HCALL_SUSPENDED, /* the caller is suspended (waiting_on set): call hv_vp_wait_unsuspended, then hv_hypercall again */
+	HV_HCALL_SUSPENDED, /* the caller is suspended (waiting_on set): call
+			       hv_vp_wait_unsuspended, then hv_hypercall again */
 };
 
 enum hv_hcall_outcome hv_hypercall(struct hv_vp *vp, const struct hv_cpu_mode *mode,
@@ -292,9 +294,9 @@ int hv_tlb_flush_inhibit_sync(struct hv_partition *part, uint64_t timeout_ns);
 
 struct hv_vp_suspend_info {
 	bool inhibited;
-	int64_t waiting_on;      /* VP index, or -1 */
+	int64_t waiting_on;	     /* VP index, or -1 */
 	uint64_t suspended_since_ns; /* CLOCK_MONOTONIC, valid when waiting_on >= 0 */
-	bool in_cycle;           /* waiting_on leads back to this VP */
+	bool in_cycle;		     /* waiting_on leads back to this VP */
 };
 void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out);
 

@@ -5,9 +5,10 @@
  *
  * Locking: part->lock protects the partition-wide MSRs (HV_X64_MSR_GUEST_OS_ID writes,
  * HYPERCALL, REFERENCE_TSC, crash); it is a leaf lock under which only ops->gpa_ptr is
- * called. part->vp_lock serialises VP creation and destruction. Everything the hypercall
- * and flush paths read from other threads (the VP table, online, inhibit, waiting_on) is
- * an atomic read without a lock.
+ * called. part->ref_lock (leaf, never taken inside part->lock) is only taken by the first
+ * use of the reference time. part->vp_lock serialises VP creation and destruction.
+ * Everything the hypercall and flush paths read from other threads (the VP table, online,
+ * inhibit, waiting_on) is an atomic read without a lock.
  */
 #ifndef HVEMU_HV_HV_INTERNAL_H
 #define HVEMU_HV_HV_INTERNAL_H
@@ -24,36 +25,36 @@
 /* The CPUID bits KVM's access checks look at (KVM's kvm_vcpu_hv.cpuid_cache). */
 struct hv_cpuid_cache {
 	uint32_t features_eax, features_ebx, features_edx; /* 0x40000003 */
-	uint32_t enlight_eax, enlight_ebx;                 /* 0x40000004 */
+	uint32_t enlight_eax, enlight_ebx;		   /* 0x40000004 */
 };
 
 /* The synthetic MSRs src/hv implements, in the order of their statistics. */
-#define HV_MSR_LIST(X)                                                                             \
-	X(GUEST_OS_ID, guest_os_id)                                                                \
-	X(HYPERCALL, hypercall)                                                                    \
-	X(VP_INDEX, vp_index)                                                                      \
-	X(RESET, reset)                                                                            \
-	X(VP_RUNTIME, vp_runtime)                                                                  \
-	X(TIME_REF_COUNT, time_ref_count)                                                          \
-	X(REFERENCE_TSC, reference_tsc)                                                            \
-	X(TSC_FREQUENCY, tsc_frequency)                                                            \
-	X(APIC_FREQUENCY, apic_frequency)                                                          \
-	X(EOI, eoi)                                                                                \
-	X(ICR, icr)                                                                                \
-	X(TPR, tpr)                                                                                \
-	X(VP_ASSIST_PAGE, vp_assist_page)                                                          \
-	X(CRASH_P0, crash_p0)                                                                      \
-	X(CRASH_P1, crash_p1)                                                                      \
-	X(CRASH_P2, crash_p2)                                                                      \
-	X(CRASH_P3, crash_p3)                                                                      \
-	X(CRASH_P4, crash_p4)                                                                      \
+#define HV_MSR_LIST(X)                    \
+	X(GUEST_OS_ID, guest_os_id)       \
+	X(HYPERCALL, hypercall)           \
+	X(VP_INDEX, vp_index)             \
+	X(RESET, reset)                   \
+	X(VP_RUNTIME, vp_runtime)         \
+	X(TIME_REF_COUNT, time_ref_count) \
+	X(REFERENCE_TSC, reference_tsc)   \
+	X(TSC_FREQUENCY, tsc_frequency)   \
+	X(APIC_FREQUENCY, apic_frequency) \
+	X(EOI, eoi)                       \
+	X(ICR, icr)                       \
+	X(TPR, tpr)                       \
+	X(VP_ASSIST_PAGE, vp_assist_page) \
+	X(CRASH_P0, crash_p0)             \
+	X(CRASH_P1, crash_p1)             \
+	X(CRASH_P2, crash_p2)             \
+	X(CRASH_P3, crash_p3)             \
+	X(CRASH_P4, crash_p4)             \
 	X(CRASH_CTL, crash_ctl)
 
 enum hv_msr_idx {
 #define HV_MSR_ENUM(u, l) HV_MSR_IDX_##u,
 	HV_MSR_LIST(HV_MSR_ENUM)
 #undef HV_MSR_ENUM
-		HV_MSR_IDX_NR,
+	HV_MSR_IDX_NR,
 };
 
 struct hv_msr_counters {
@@ -103,7 +104,7 @@ struct hv_partition_stats {
 
 	_Atomic uint64_t hcall[HV_HC_STAT_NR];
 	_Atomic uint64_t hcall_result[HV_RES_NR];
-	_Atomic uint64_t hcall_ud;        /* #UD: CPL > 0, real mode, XMM input not offered */
+	_Atomic uint64_t hcall_ud;	  /* #UD: CPL > 0, real mode, XMM input not offered */
 	_Atomic uint64_t hcall_disabled;  /* GUEST_OS_ID == 0: not a Hyper-V hypercall */
 	_Atomic uint64_t hcall_continued; /* rep calls returned with reps left */
 	_Atomic uint64_t hcall_suspended; /* calls that suspended their caller */
@@ -111,21 +112,21 @@ struct hv_partition_stats {
 
 	_Atomic uint64_t flush_space, flush_list, flush_space_ex, flush_list_ex;
 	_Atomic uint64_t flush_fast, flush_slow;
-	_Atomic uint64_t flush_all;        /* ALL_PROCESSORS, mask 0, or HV_GENERIC_SET_ALL */
-	_Atomic uint64_t flush_empty;      /* sparse set with no banks: nothing flushed */
-	_Atomic uint64_t flush_targets;    /* VPs passed to ops->flush_tlb, summed */
-	_Atomic uint64_t flush_gva_ranges; /* List rep elements seen */
-	_Atomic uint64_t flush_gva_pages;  /* pages they cover */
+	_Atomic uint64_t flush_all;	      /* ALL_PROCESSORS, mask 0, or HV_GENERIC_SET_ALL */
+	_Atomic uint64_t flush_empty;	      /* sparse set with no banks: nothing flushed */
+	_Atomic uint64_t flush_targets;	      /* VPs passed to ops->flush_tlb, summed */
+	_Atomic uint64_t flush_gva_ranges;    /* List rep elements seen */
+	_Atomic uint64_t flush_gva_pages;     /* pages they cover */
 	_Atomic uint64_t flush_flags_ignored; /* reserved flag bits set (KVM ignores them) */
-	_Atomic uint64_t flush_errors;     /* ops->flush_tlb failed: HV_STATUS_TIME_OUT */
+	_Atomic uint64_t flush_errors;	      /* ops->flush_tlb failed: HV_STATUS_TIME_OUT */
 
 	_Atomic uint64_t ipi_calls, ipi_ex_calls, ipi_fast, ipi_slow;
 	_Atomic uint64_t ipis_sent; /* target VPs, summed */
 	_Atomic uint64_t ipi_errors;
 	_Atomic uint64_t spin_waits;
 
-	_Atomic uint64_t suspensions;   /* times a VP was suspended */
-	_Atomic uint64_t suspended_ns;  /* total time VPs spent suspended */
+	_Atomic uint64_t suspensions;	/* times a VP was suspended */
+	_Atomic uint64_t suspended_ns;	/* total time VPs spent suspended */
 	_Atomic uint64_t suspended_vps; /* instant: VPs suspended now */
 	_Atomic uint64_t inhibit_sets, inhibit_clears;
 	_Atomic uint64_t unsuspends; /* VPs woken by an inhibit clear, removal or cancel */
@@ -153,9 +154,15 @@ struct hv_partition {
 	const struct hv_platform_ops *ops;
 	void *opaque;
 
-	/* Partition reference time = ((tsc * ref_scale) >> 64) + ref_offset (constant). */
+	/*
+	 * Partition reference time = ((tsc * ref_scale) >> 64) + ref_offset. The scale is set
+	 * at creation; the offset when the guest first uses the reference time (msr_time.c),
+	 * published by ref_ready (release/acquire) and constant afterwards.
+	 */
 	uint64_t ref_scale;
 	uint64_t ref_offset;
+	_Atomic uint32_t ref_ready;
+	pthread_mutex_t ref_lock; /* leaf: only the first use takes it */
 
 	/* VP index -> VP, read without a lock. */
 	_Atomic(struct hv_vp *) *vps;
@@ -169,6 +176,7 @@ struct hv_partition {
 	uint64_t crash_p[HV_CRASH_PARAMS];
 
 	_Atomic uint32_t cancelled;
+	_Atomic uint32_t inhibited_vps; /* VPs with inhibit set: 0 skips the flush scan */
 	struct hv_flush_sync flush_sync;
 
 	struct hv_partition_stats stats;
@@ -187,7 +195,7 @@ struct hv_vp {
 	_Atomic uint32_t waiting_on; /* VP index, or HV_VP_NONE; the futex word */
 	_Atomic uint64_t suspended_since_ns;
 	uint64_t suspend_start_ns; /* vCPU thread only: accounting of the last suspension */
-	bool suspend_open;         /* vCPU thread only: suspend_start_ns not yet accounted */
+	bool suspend_open;	   /* vCPU thread only: suspend_start_ns not yet accounted */
 
 	struct hv_vp *next_dead;
 	struct hv_vp_stats stats;

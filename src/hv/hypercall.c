@@ -119,8 +119,7 @@ static const struct hv_hc_row *find_row(const struct hv_hc_row *t, size_t n, uin
 	return NULL;
 }
 
-static void decode(const struct hv_cpu_mode *mode, const struct hv_regs *regs,
-		   struct hv_hcall *hc)
+static void decode(const struct hv_cpu_mode *mode, const struct hv_regs *regs, struct hv_hcall *hc)
 {
 	memset(hc, 0, sizeof(*hc));
 	hc->is_64bit = mode->is_64bit;
@@ -137,9 +136,9 @@ static void decode(const struct hv_cpu_mode *mode, const struct hv_regs *regs,
 	hc->code = (uint16_t)(hc->control & HV_HYPERCALL_CODE_MASK);
 	hc->fast = hc->control & HV_HYPERCALL_FAST_BIT;
 	hc->var_cnt =
-		(uint16_t)((hc->control & HV_HYPERCALL_VARHEAD_MASK) >> HV_HYPERCALL_VARHEAD_OFFSET);
-	hc->rep_cnt = (uint16_t)((hc->control & HV_HYPERCALL_REP_COMP_MASK) >>
-				 HV_HYPERCALL_REP_COMP_OFFSET);
+	    (uint16_t)((hc->control & HV_HYPERCALL_VARHEAD_MASK) >> HV_HYPERCALL_VARHEAD_OFFSET);
+	hc->rep_cnt =
+	    (uint16_t)((hc->control & HV_HYPERCALL_REP_COMP_MASK) >> HV_HYPERCALL_REP_COMP_OFFSET);
 	hc->rep_idx = (uint16_t)((hc->control & HV_HYPERCALL_REP_START_MASK) >>
 				 HV_HYPERCALL_REP_START_OFFSET);
 	hc->fast_in[0] = hc->ingpa;
@@ -259,8 +258,7 @@ enum hv_hcall_outcome hv_hypercall_dispatch(struct hv_vp *vp, const struct hv_cp
 		hc.fast_len = 2 * sizeof(uint64_t);
 	}
 	if (!row) {
-		pr_info_ratelimited("hv: vp %u: unknown hypercall code 0x%x\n", vp->index,
-				    hc.code);
+		pr_info_ratelimited("hv: vp %u: unknown hypercall code 0x%x\n", vp->index, hc.code);
 		status = HV_STATUS_INVALID_HYPERCALL_CODE;
 		goto complete;
 	}

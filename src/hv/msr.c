@@ -13,7 +13,8 @@
 #include "hv/hv_internal.h"
 #include "util/log.h"
 
-/* x2APIC MSRs the Hyper-V APIC MSRs are forwarded to (Intel SDM "x2APIC Register Address Space"). */
+/* x2APIC MSRs the Hyper-V APIC MSRs are forwarded to (Intel SDM "x2APIC Register Address Space").
+ */
 #define X2APIC_MSR_TPR 0x808u
 #define X2APIC_MSR_EOI 0x80Bu
 #define X2APIC_MSR_ICR 0x830u
@@ -30,8 +31,8 @@ bool hv_msr_is_synthetic(uint32_t msr)
 static int msr_idx(uint32_t msr)
 {
 	switch (msr) {
-#define HV_MSR_CASE(u, l)                                                                          \
-	case HV_X64_MSR_##u:                                                                       \
+#define HV_MSR_CASE(u, l)    \
+	case HV_X64_MSR_##u: \
 		return HV_MSR_IDX_##u;
 		HV_MSR_LIST(HV_MSR_CASE)
 #undef HV_MSR_CASE
@@ -80,7 +81,7 @@ static bool msr_allowed(const struct hv_cpuid_cache *c, enum hv_msr_idx idx)
 
 static uint32_t x2apic_msr(enum hv_msr_idx idx)
 {
-	return idx == HV_MSR_IDX_EOI ? X2APIC_MSR_EOI
+	return idx == HV_MSR_IDX_EOI   ? X2APIC_MSR_EOI
 	       : idx == HV_MSR_IDX_ICR ? X2APIC_MSR_ICR
 				       : X2APIC_MSR_TPR;
 }
@@ -271,8 +272,8 @@ enum hv_msr_result hv_msr_write(struct hv_vp *vp, uint32_t msr, uint64_t value)
 		/* KVM resets on exactly 1 ("if (data == 1)"); other values are ignored. */
 		if (value == HV_X64_MSR_RESET_VALUE) {
 			stat_inc(&part->stats.resets);
-			pr_info_ratelimited("hv: vp %u: guest requested a reset (HV_X64_MSR_RESET)\n",
-					    vp->index);
+			pr_info_ratelimited(
+			    "hv: vp %u: guest requested a reset (HV_X64_MSR_RESET)\n", vp->index);
 			ops->system_event(part->opaque, vp, HV_EVENT_RESET, NULL);
 		}
 		break;

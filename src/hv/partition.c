@@ -19,9 +19,9 @@
 static bool ops_complete(const struct hv_platform_ops *o)
 {
 	/* Every op but unsuspended is required (hv.h). */
-	return o && o->gpa_ptr && o->guest_tsc && o->vp_runtime_ns && o->flush_tlb &&
-	       o->send_ipi && o->apic_write && o->apic_read && o->vp_assist_page &&
-	       o->system_event && o->yield && o->get_xmm;
+	return o && o->gpa_ptr && o->guest_tsc && o->vp_runtime_ns && o->flush_tlb && o->send_ipi &&
+	       o->apic_write && o->apic_read && o->vp_assist_page && o->system_event && o->yield &&
+	       o->get_xmm;
 }
 
 int hv_partition_create(const struct hv_partition_params *p, struct hv_partition **out)
@@ -69,6 +69,7 @@ int hv_partition_create(const struct hv_partition_params *p, struct hv_partition
 	pthread_mutex_init(&part->vp_lock, NULL);
 	pthread_mutex_init(&part->lock, NULL);
 	pthread_mutex_init(&part->flush_sync.writer, NULL);
+	pthread_mutex_init(&part->ref_lock, NULL);
 	for (uint32_t i = 0; i < p->max_vps; i++)
 		atomic_init(&part->vps[i], NULL);
 	if (hv_has(&part->features, HV_FEAT_TIME))
@@ -89,6 +90,7 @@ void hv_partition_destroy(struct hv_partition *part)
 		free(part->dead);
 		part->dead = next;
 	}
+	pthread_mutex_destroy(&part->ref_lock);
 	pthread_mutex_destroy(&part->flush_sync.writer);
 	pthread_mutex_destroy(&part->lock);
 	pthread_mutex_destroy(&part->vp_lock);
@@ -101,8 +103,7 @@ const struct hv_features *hv_partition_features(const struct hv_partition *part)
 	return &part->features;
 }
 
-int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque,
-		 struct hv_vp **out)
+int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque, struct hv_vp **out)
 {
 	struct hv_vp *vp;
 
@@ -143,6 +144,8 @@ void hv_vp_destroy(struct hv_vp *vp)
 		return;
 	part = vp->part;
 	atomic_store(&vp->online, 0);
+	if (atomic_exchange(&vp->inhibit, 0))
+		atomic_fetch_sub(&part->inhibited_vps, 1);
 	pthread_mutex_lock(&part->vp_lock);
 	expected = vp;
 	if (atomic_compare_exchange_strong(&part->vps[vp->index], &expected, NULL)) {

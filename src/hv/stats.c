@@ -3,23 +3,21 @@
 #include "hv/hv_internal.h"
 #include "util/compiler.h"
 
-#define P(nm_, field_, type_, unit_)                                                               \
-	{                                                                                          \
-		.name = (nm_), .type = (type_), .unit = (unit_),                                   \
-		.offset = offsetof(struct hv_partition_stats, field_)                              \
+#define P(nm_, field_, type_, unit_)                                  \
+	{                                                             \
+		.name = (nm_), .type = (type_), .unit = (unit_),      \
+		.offset = offsetof(struct hv_partition_stats, field_) \
 	}
-#define PC(field)       P(#field, field, STAT_CUMULATIVE, STAT_UNIT_NONE)
-#define MSR3(u, l)                                                                                 \
-	P("msr_" #l "_reads", msr[HV_MSR_IDX_##u].reads, STAT_CUMULATIVE, STAT_UNIT_NONE),         \
-		P("msr_" #l "_writes", msr[HV_MSR_IDX_##u].writes, STAT_CUMULATIVE,                \
-		  STAT_UNIT_NONE),                                                                 \
-		P("msr_" #l "_gp", msr[HV_MSR_IDX_##u].gp, STAT_CUMULATIVE, STAT_UNIT_NONE),
+#define PC(field) P(#field, field, STAT_CUMULATIVE, STAT_UNIT_NONE)
+#define MSR3(u, l)                                                                               \
+	P("msr_" #l "_reads", msr[HV_MSR_IDX_##u].reads, STAT_CUMULATIVE, STAT_UNIT_NONE),       \
+	    P("msr_" #l "_writes", msr[HV_MSR_IDX_##u].writes, STAT_CUMULATIVE, STAT_UNIT_NONE), \
+	    P("msr_" #l "_gp", msr[HV_MSR_IDX_##u].gp, STAT_CUMULATIVE, STAT_UNIT_NONE),
 #define HC(idx, name)  P("hcalls_" name, hcall[idx], STAT_CUMULATIVE, STAT_UNIT_NONE)
 #define RES(idx, name) P("hcall_status_" name, hcall_result[idx], STAT_CUMULATIVE, STAT_UNIT_NONE)
 
 static const struct stat_desc partition_descs[] = {
-	HV_MSR_LIST(MSR3)
-	PC(msr_unimplemented),
+	HV_MSR_LIST(MSR3) PC(msr_unimplemented),
 	PC(hypercall_page_writes),
 	PC(tsc_page_writes),
 	PC(tsc_page_not_ram),

@@ -66,13 +66,18 @@ uint32_t hv_suspend_on_inhibited(struct hv_vp *vp, const struct hv_vpset *target
 	struct hv_partition *part = vp->part;
 	int64_t i;
 
+	/*
+	 * Nothing inhibited (the usual case): no scan. A concurrent hv_set_tlb_flush_inhibit
+	 * is then ordered after this flush, which is what hv_tlb_flush_inhibit_sync is for.
+	 */
+	if (!atomic_load(&part->inhibited_vps))
+		return HV_VP_NONE;
 rescan:
 	/* Shutting down: nobody will clear inhibits any more, so never suspend. */
 	if (atomic_load(&part->cancelled))
 		return HV_VP_NONE;
 	/* The first inhibited target in VP-index order; the caller itself counts. */
-	vpset_for_each(i, targets, part->max_vps)
-	{
+	vpset_for_each (i, targets, part->max_vps) {
 		uint32_t b = (uint32_t)i;
 		uint64_t since;
 
@@ -139,12 +144,20 @@ int hv_set_tlb_flush_inhibit(struct hv_partition *part, uint32_t vp_index, bool 
 	if (!vp)
 		return -ENOENT;
 	if (on) {
-		atomic_store(&vp->inhibit, 1);
+		/* The count goes up before the bit is visible: a flush that sees the bit
+		 * cannot have skipped the scan on a stale 0. */
+		if (atomic_load(&vp->inhibit) == 0) {
+			atomic_fetch_add(&part->inhibited_vps, 1);
+			if (atomic_exchange(&vp->inhibit, 1) != 0)
+				atomic_fetch_sub(&part->inhibited_vps, 1);
+		}
 		stat_inc(&part->stats.inhibit_sets);
 		return 0;
 	}
-	atomic_store(&vp->inhibit, 0); /* U1 */
+	if (atomic_exchange(&vp->inhibit, 0) != 0) /* U1 */
+		atomic_fetch_sub(&part->inhibited_vps, 1);
 	stat_inc(&part->stats.inhibit_clears);
+	/* Also when the bit was already clear: a concurrent clearer may still be scanning. */
 	hv_unsuspend_waiters_of(part, vp_index);
 	return 0;
 }
@@ -209,9 +222,8 @@ void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out)
 	out->inhibited = atomic_load(&vp->inhibit) != 0;
 	out->waiting_on = w == HV_VP_NONE ? -1 : (int64_t)w;
 	out->suspended_since_ns =
-		w == HV_VP_NONE
-			? 0
-			: atomic_load_explicit(&vp->suspended_since_ns, memory_order_relaxed);
+	    w == HV_VP_NONE ? 0
+			    : atomic_load_explicit(&vp->suspended_since_ns, memory_order_relaxed);
 	out->in_cycle = false;
 	/* Follow the chain; it is a snapshot, so bound the walk by the number of VPs. */
 	for (uint32_t steps = 0; w != HV_VP_NONE && steps <= part->max_vps; steps++) {

@@ -99,8 +99,7 @@ uint32_t hv_vpset_count_present(struct hv_partition *part, const struct hv_vpset
 	uint32_t n = 0;
 	int64_t i;
 
-	vpset_for_each(i, set, part->max_vps)
-	{
+	vpset_for_each (i, set, part->max_vps) {
 		if (hv_vp_get(part, (uint32_t)i))
 			n++;
 	}

@@ -105,7 +105,8 @@ static int measure_tsc(struct vm *vm, struct vcpu *v)
 	t2 = __builtin_ia32_rdtsc();
 	if (r)
 		return r;
-	vm->tsc_offset = (int64_t)(guest - (t1 + (t2 - t1) / 2));
+	/* Read by vCPU threads (reference time) without the lock. */
+	__atomic_store_n(&vm->tsc_offset, (int64_t)(guest - (t1 + (t2 - t1) / 2)), __ATOMIC_RELAXED);
 	vm->tsc_offset_valid = true;
 	if (!vm->tsc_khz) {
 		r = kvm_ioctl(v->fd, KVM_GET_TSC_KHZ, NULL);

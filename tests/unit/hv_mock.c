@@ -62,8 +62,7 @@ static int mock_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vps
 	m->ipi_calls++;
 	m->last_ipi = *targets;
 	m->last_vector = vector;
-	vpset_for_each(vp, targets, HV_VPSET_MAX_VP)
-	{
+	vpset_for_each (vp, targets, HV_VPSET_MAX_VP) {
 		/* Like the backend: only VPs that exist get the interrupt. */
 		if (hv_vp_lookup(m->part, (uint32_t)vp))
 			m->ipis_to[vp]++;

@@ -20,9 +20,9 @@ struct hvmock {
 	uint64_t ram_size;
 	uint64_t hole_start, hole_end; /* [start, end) is not RAM (an MMIO hole) */
 
-	_Atomic uint64_t tsc;  /* guest TSC */
-	uint64_t tsc_step;     /* added to tsc after every read */
-	uint64_t runtime_ns;   /* ops->vp_runtime_ns */
+	_Atomic uint64_t tsc; /* guest TSC */
+	uint64_t tsc_step;    /* added to tsc after every read */
+	uint64_t runtime_ns;  /* ops->vp_runtime_ns */
 
 	/* While flush_block is non-zero, ops->flush_tlb waits (a flush held in flight). */
 	_Atomic uint32_t flush_block;
@@ -86,8 +86,8 @@ uint64_t hvmock_hcall(struct hv_vp *vp, uint64_t control, uint64_t in, uint64_t 
 		      enum hv_hcall_outcome *outcome);
 
 /* Builds a hypercall input value (a constant expression). */
-#define hvmock_control(code, fast, var_cnt, rep_cnt, rep_idx)                                      \
-	((uint64_t)(code) | ((uint64_t)!!(fast) << 16) | ((uint64_t)(var_cnt) << 17) |            \
+#define hvmock_control(code, fast, var_cnt, rep_cnt, rep_idx)                           \
+	((uint64_t)(code) | ((uint64_t) !!(fast) << 16) | ((uint64_t)(var_cnt) << 17) | \
 	 ((uint64_t)(rep_cnt) << 32) | ((uint64_t)(rep_idx) << 48))
 
 /* The VP indexes of a set, as a bitmask of the first 128 (for compact assertions). */

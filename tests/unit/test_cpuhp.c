@@ -59,8 +59,8 @@ static void trace_reset(void)
 
 static void append(char *buf, size_t size, size_t *len, unsigned cpu, int id, bool up)
 {
-	int n = snprintf(buf + *len, size - *len, "%s%u:%c%d", *len ? " " : "", cpu,
-			 up ? '+' : '-', id);
+	int n = snprintf(buf + *len, size - *len, "%s%u:%c%d", *len ? " " : "", cpu, up ? '+' : '-',
+			 id);
 
 	if (n > 0 && (size_t)n < size - *len)
 		*len += (size_t)n;
@@ -160,9 +160,14 @@ static int step_down(unsigned cpu, void *ctx)
 static struct cpuhp_violation reports[16];
 static unsigned nr_reports;
 
+static bool report_reenters;
+static int report_reentry_result;
+
 static void report(void *ctx, const struct cpuhp_violation *v)
 {
 	CHECK(ctx == &machine);
+	if (report_reenters)
+		report_reentry_result = cpuhp_up_to(&machine, 1, 40, NULL);
 	if (nr_reports < sizeof(reports) / sizeof(reports[0]))
 		reports[nr_reports] = *v;
 	nr_reports++;
@@ -321,7 +326,7 @@ static void test_walk_bad_targets(void)
 	add_steps(ids, 2);
 	CHECK_EQ(cpuhp_up_to(&machine, 0, 12, NULL), 0);
 	trace_reset();
-	CHECK_EQ(cpuhp_up_to(&machine, 0, 5, NULL), CPUHP_EINVAL);	 /* below the state */
+	CHECK_EQ(cpuhp_up_to(&machine, 0, 5, NULL), CPUHP_EINVAL);    /* below the state */
 	CHECK_EQ(cpuhp_down_to(&machine, 0, 13, NULL), CPUHP_EINVAL); /* above the state */
 	CHECK_EQ(cpuhp_up_to(&machine, 0, CPUHP_ONLINE + 1, NULL), CPUHP_EINVAL);
 	CHECK_EQ(cpuhp_rollback_to(&machine, 0, CPUHP_ONLINE + 1), CPUHP_EINVAL);
@@ -840,6 +845,8 @@ static void test_names(void)
 	CHECK_EQ(cpuhp_setup_step(&machine, 36, &d, CPUHP_NOCALLS, NULL), CPUHP_EEXIST);
 	d.name = "0123456789012345678901234567890123";
 	CHECK_EQ(cpuhp_setup_step(&machine, 36, &d, CPUHP_NOCALLS, NULL), CPUHP_ENAMETOOLONG);
+	d.name = "01234567890123456789012345678901"; /* CPUHP_NAME_MAX chars: no room for NUL */
+	CHECK_EQ(cpuhp_setup_step(&machine, 36, &d, CPUHP_NOCALLS, NULL), CPUHP_ENAMETOOLONG);
 	d.name = "";
 	CHECK_EQ(cpuhp_setup_step(&machine, 36, &d, CPUHP_NOCALLS, NULL), CPUHP_EINVAL);
 	d.name = NULL;
@@ -894,39 +901,71 @@ static void test_constraint_table_full(void)
 
 /* --- re-entry from callbacks ----------------------------------------------------------- */
 
-static int reentry_results[6];
-static int reentry_state;
+#define NR_REENTRY 6
+static int reentry_results[NR_REENTRY];
+static int reentry_state, reentry_depth;
 
-static int reentering_startup(unsigned cpu, void *ctx)
+/* Tries every mutating call from inside a callback (only at the outer level). */
+static int reentering_cb(unsigned cpu, void *ctx)
 {
 	struct cpuhp_step_desc d = desc_for(2, "inner");
 
 	(void)ctx;
-	reentry_results[0] = cpuhp_up_to(&machine, 1, 40, NULL);
-	reentry_results[1] = cpuhp_down_to(&machine, cpu, 0, NULL);
-	reentry_results[2] = cpuhp_setup_step(&machine, 45, &d, CPUHP_NOCALLS, NULL);
-	reentry_results[3] = cpuhp_remove_step(&machine, 35, CPUHP_NOCALLS, NULL);
-	reentry_results[4] = cpuhp_require_before(&machine, "x", "y");
-	reentry_results[5] = cpuhp_rollback_to(&machine, cpu, 0);
-	reentry_state = cpuhp_cpu_state(&machine, cpu); /* queries are fine */
+	if (reentry_depth++ == 0) {
+		reentry_results[0] = cpuhp_up_to(&machine, 1, 40, NULL);
+		reentry_results[1] = cpuhp_down_to(&machine, cpu, 0, NULL);
+		reentry_results[2] = cpuhp_setup_step(&machine, 45, &d, CPUHP_NOCALLS, NULL);
+		reentry_results[3] = cpuhp_remove_step(&machine, 35, CPUHP_NOCALLS, NULL);
+		reentry_results[4] = cpuhp_require_before(&machine, "x", "y");
+		reentry_results[5] = cpuhp_rollback_to(&machine, cpu, 0);
+		reentry_state = cpuhp_cpu_state(&machine, cpu); /* queries are fine */
+	}
+	reentry_depth--;
 	return 0;
+}
+
+static void check_reentry_refused(int expect_state)
+{
+	unsigned i;
+
+	for (i = 0; i < NR_REENTRY; i++)
+		CHECK_EQ(reentry_results[i], CPUHP_EDEADLK);
+	CHECK_EQ(reentry_state, expect_state);
+	CHECK_EQ(cpuhp_cpu_state(&machine, 1), CPUHP_OFFLINE);
+	CHECK(cpuhp_step_name(&machine, 45) == NULL);
+	memset(reentry_results, 0, sizeof(reentry_results));
+	reentry_state = -1;
 }
 
 static void test_reentry_refused(void)
 {
-	struct cpuhp_step_desc d = { .name = "outer", .startup = reentering_startup };
-	unsigned i;
+	struct cpuhp_step_desc d = { .name = "outer",
+				     .startup = reentering_cb,
+				     .teardown = reentering_cb };
 
 	setup_machine(2);
-	CHECK_EQ(cpuhp_setup_step(&machine, 35, &d, CPUHP_NOCALLS, NULL), 0);
 	memset(reentry_results, 0, sizeof(reentry_results));
+	CHECK_EQ(cpuhp_setup_step(&machine, 35, &d, CPUHP_NOCALLS, NULL), 0);
+	/* From a walk. */
 	CHECK_EQ(cpuhp_up_to(&machine, 0, CPUHP_ONLINE, NULL), 0);
-	for (i = 0; i < 6; i++)
-		CHECK_EQ(reentry_results[i], CPUHP_EDEADLK);
-	CHECK_EQ(reentry_state, 34);
-	CHECK_EQ(cpuhp_cpu_state(&machine, 1), CPUHP_OFFLINE);
-	CHECK(cpuhp_step_name(&machine, 45) == NULL);
-	/* After the call the machine takes calls again. */
+	check_reentry_refused(34);
+	/* From a removal and a registration with INVOKE. */
+	CHECK_EQ(cpuhp_remove_step(&machine, 35, CPUHP_INVOKE, NULL), 0);
+	check_reentry_refused(CPUHP_ONLINE);
+	CHECK_EQ(cpuhp_setup_step(&machine, 35, &d, CPUHP_INVOKE, NULL), 0);
+	check_reentry_refused(CPUHP_ONLINE);
+	/* From the report hook. */
+	report_reenters = true;
+	inject(25, false, 0, -EIO, 1);
+	CHECK_EQ(add_step(25, CPUHP_NOCALLS), 0);
+	CHECK_EQ(cpuhp_down_to(&machine, 0, 24, NULL), 0);
+	report_reenters = false;
+	CHECK_EQ(nr_reports, 1);
+	CHECK_EQ(report_reentry_result, CPUHP_EDEADLK);
+	/* From a rollback. */
+	CHECK_EQ(cpuhp_rollback_to(&machine, 0, CPUHP_ONLINE), 0);
+	check_reentry_refused(34);
+	/* After the calls the machine takes calls again. */
 	CHECK_EQ(cpuhp_require_before(&machine, "x", "y"), 0);
 }
 

@@ -56,12 +56,12 @@ static void run_free(struct run *r)
 }
 
 /* Reads a field of the mock under its lock (the ctl thread writes them). */
-#define MGET(f)                                                                                    \
-	({                                                                                         \
-		pthread_mutex_lock(&mock.lock);                                                    \
-		__typeof__(mock.f) v__ = mock.f;                                                   \
-		pthread_mutex_unlock(&mock.lock);                                                  \
-		v__;                                                                               \
+#define MGET(f)                                   \
+	({                                        \
+		pthread_mutex_lock(&mock.lock);   \
+		__typeof__(mock.f) v__ = mock.f;  \
+		pthread_mutex_unlock(&mock.lock); \
+		v__;                              \
 	})
 
 static void reset(void)
@@ -186,13 +186,19 @@ static void test_query_cpus_table(void)
 	char *line2;
 
 	CHECK_EQ(r.status, 0);
-	CHECK(strstr(r.out, "SLOT  VP    APIC  STATE      INHIBIT  WAITING-ON  SUSPENDED  HOST-CPU  TID\n") ==
+	CHECK(strstr(
+		  r.out,
+		  "SLOT  VP    APIC  STATE      INHIBIT  WAITING-ON  SUSPENDED  HOST-CPU  TID\n") ==
 	      r.out);
-	CHECK(strstr(r.out, "\n1     1     1     online     on       -           -          5         1001\n") != NULL);
+	CHECK(strstr(r.out, "\n1     1     1     online     on       -           -          5      "
+			    "   1001\n") != NULL);
 	line2 = strstr(r.out, "\n2     2     2     suspended  off      1           ");
 	CHECK(line2 != NULL);
 	CHECK(line2 && strstr(line2, " ms ") != NULL); /* suspended for a few ms */
-	CHECK(strstr(r.out, "\n3     -     3     absent     off      -           -          -         -\n") != NULL);
+	CHECK(strstr(
+		  r.out,
+		  "\n3     -     3     absent     off      -           -          -         -\n") !=
+	      NULL);
 	run_free(&r);
 }
 
@@ -201,9 +207,9 @@ static void test_host_cpus_table(void)
 	struct run r = CTL("--api-socket", path, "query-host-cpus");
 
 	CHECK_EQ(r.status, 0);
-	CHECK(strstr(r.out, "CPU   STATE     REASON\n0     admitted  \n") != NULL);
+	CHECK(strstr(r.out, "CPU   STATE     REASON\n0     admitted\n") == r.out);
 	CHECK(strstr(r.out, "\n1     rejected  CPUID.1:ECX.VMX differs from CPU 0\n") != NULL);
-	CHECK(strstr(r.out, "\n2     offline   \n3     excluded  \n") != NULL);
+	CHECK(strstr(r.out, "\n2     offline\n3     excluded\n") != NULL);
 	run_free(&r);
 }
 
@@ -226,7 +232,8 @@ static void test_query_stats_grouped(void)
 	/* list values typed from the command table: "0" is a one-element list */
 	r = CTL("--api-socket", path, "query-stats", "target=vcpu", "vcpus=1", "providers=kvm");
 	CHECK_EQ(r.status, 0);
-	snprintf(want, sizeof(want), "vcpu 1 (kvm):\n  %-40s %20s\n", "exits", "9223372036854775807");
+	snprintf(want, sizeof(want), "vcpu 1 (kvm):\n  %-40s %20s\n", "exits",
+		 "9223372036854775807");
 	CHECK_STR(r.out, want);
 	run_free(&r);
 	r = CTL("--api-socket", path, "--json", "query-stats", "vcpus=[0,1]", "names=flushes");
@@ -288,12 +295,14 @@ static void test_error_replies(void)
 	run_free(&r);
 	r = CTL("--api-socket", path, "device_add", "driver=cpu", "id=3");
 	CHECK_EQ(r.status, 1);
-	CHECK(strstr(r.err, "error: CommandNotFound: the command 'device_add' does not exist") != NULL);
+	CHECK(strstr(r.err, "error: CommandNotFound: the command 'device_add' does not exist") !=
+	      NULL);
 	run_free(&r);
 	/* unknown commands get guessed types; the server judges */
 	r = CTL("--api-socket", path, "--json", "nope", "a=1", "b=on", "c=x", "d=[1]", "e=\"7\"");
 	CHECK_EQ(r.status, 1);
-	CHECK(strstr(r.out, "\"class\":\"CommandNotFound\"") && strstr(r.out, "\"id\":\"hvemu-ctl\""));
+	CHECK(strstr(r.out, "\"class\":\"CommandNotFound\"") &&
+	      strstr(r.out, "\"id\":\"hvemu-ctl\""));
 	run_free(&r);
 	r = CTL("--api-socket", path, "--json", "cpu-del", "slot=7");
 	CHECK_EQ(r.status, 1);
@@ -322,10 +331,10 @@ static uint64_t clients_now(void);
 
 static void test_watch(void)
 {
-	static const char *const args[] = { "--api-socket", path, "watch", "count=2",
+	static const char *const args[] = { "--api-socket",	path, "watch", "count=2",
 					    "event=VCPU_ADDED", NULL };
-	static const char *const jargs[] = { "--api-socket", path, "--json", "watch", "count=1",
-					     NULL };
+	static const char *const jargs[] = { "--api-socket", path,	"--json",
+					     "watch",	     "count=1", NULL };
 	struct watch_run w = { .args = args }, wj = { .args = jargs };
 	pthread_t th, thj;
 	char *a, *b;

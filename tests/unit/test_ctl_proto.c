@@ -62,8 +62,8 @@ static void expect_error(const char *line, const char *cls, const char *needle)
 {
 	json_t *r = rq(line);
 
-	CHECK_MSG(r && err_class(r) && !strcmp(err_class(r), cls), "%s: class %s, wanted %s",
-		  line, r ? err_class(r) : "(no reply)", cls);
+	CHECK_MSG(r && err_class(r) && !strcmp(err_class(r), cls), "%s: class %s, wanted %s", line,
+		  r ? err_class(r) : "(no reply)", cls);
 	CHECK_MSG(r && strstr(err_desc(r), needle), "%s: desc '%s' lacks '%s'", line,
 		  r ? err_desc(r) : "", needle);
 	json_decref(r);
@@ -158,7 +158,7 @@ static void test_cpu_del(void)
 	json_decref(r);
 	/* -ENOENT without a message: DeviceNotFound with the errno text */
 	expect_error("{\"execute\": \"cpu-del\", \"arguments\": {\"slot\": 7}}", "DeviceNotFound",
-		     "cpu-del failed: No such file or directory");
+		     "cpu-del: no such vCPU, VP or host CPU");
 	expect_error("{\"execute\": \"cpu-del\"}", "GenericError", "missing argument 'slot'");
 	CHECK_EQ(mock.calls[MOCK_DEL], 2);
 }
@@ -237,11 +237,8 @@ static void test_query_host_cpus(void)
 /* The group of a query-stats result with that target, vCPU (-1: none) and provider. */
 static json_t *stats_group(json_t *ret, const char *target, int vcpu, const char *provider)
 {
-	size_t i;
-	json_t *g;
-
-	json_array_foreach (ret, i, g) {
-		json_t *v = json_object_get(g, "vcpu");
+	for (size_t i = 0; i < json_array_size(ret); i++) {
+		json_t *g = json_array_get(ret, i), *v = json_object_get(g, "vcpu");
 
 		if (!strcmp(json_string_value(json_object_get(g, "target")), target) &&
 		    !strcmp(json_string_value(json_object_get(g, "provider")), provider) &&
@@ -349,13 +346,15 @@ static void test_version_and_commands(void)
 	json_decref(r);
 	r = rq("{\"execute\": \"query-commands\"}");
 	CHECK_EQ(json_array_size(ret_of(r)), n);
-	json_array_foreach (ret_of(r), i, c)
+	for (i = 0; i < json_array_size(ret_of(r)); i++) {
+		c = json_array_get(ret_of(r), i);
 		CHECK(ctl_cmd_find(json_string_value(json_object_get(c, "name"))) == &t[i]);
+	}
 	json_decref(r);
 	r = greeting ? json_loads(greeting, 0, NULL) : NULL;
 	CHECK(json_is_object(json_object_get(json_object_get(r, "QMP"), "version")));
 	CHECK_STR(json_string_value(json_array_get(
-			  json_object_get(json_object_get(r, "QMP"), "capabilities"), 0)),
+		      json_object_get(json_object_get(r, "QMP"), "capabilities"), 0)),
 		  "events");
 	json_decref(r);
 	free(greeting);
@@ -396,8 +395,7 @@ static void test_envelope_errors(void)
 		     "'arguments' must be an object");
 	expect_error("{\"execute\": \"quit\", \"control\": 1}", "GenericError",
 		     "unexpected request member 'control'");
-	expect_error("{\"execute\": \"quit\", \"execute\": \"quit\"}", "GenericError",
-		     "duplicate");
+	expect_error("{\"execute\": \"quit\", \"execute\": \"quit\"}", "GenericError", "duplicate");
 	expect_error("{\"execute\": \"qu\xff\xfeit\"}", "GenericError", "JSON parse error");
 	expect_error("{\"execute\": \"quit\", \"arguments\": {\"now\": 1}}", "GenericError",
 		     "quit: unexpected argument 'now' (arguments: none)");
@@ -419,8 +417,19 @@ static void test_envelope_errors(void)
 static void test_ids_echoed(void)
 {
 	static const char *const ids[] = {
-		"0",	"-1",	 "9223372036854775807", "-9223372036854775808", "1.5", "-2.5e-10",
-		"true", "false", "null",		"\"x\"", "\"\\u00e9\\n\"", "[]", "[1, [2, {}]]",
+		"0",
+		"-1",
+		"9223372036854775807",
+		"-9223372036854775808",
+		"1.5",
+		"-2.5e-10",
+		"true",
+		"false",
+		"null",
+		"\"x\"",
+		"\"\\u00e9\\n\"",
+		"[]",
+		"[1, [2, {}]]",
 		"{\"a\": {\"b\": [null]}}",
 	};
 
@@ -430,7 +439,8 @@ static void test_ids_echoed(void)
 		json_t *r, *want = json_loads(ids[i], JSON_DECODE_ANY, NULL);
 
 		/* on success and on error */
-		snprintf(line, sizeof(line), "{\"execute\": \"query-version\", \"id\": %s}", ids[i]);
+		snprintf(line, sizeof(line), "{\"execute\": \"query-version\", \"id\": %s}",
+			 ids[i]);
 		r = rq(line);
 		CHECK_MSG(json_equal(json_object_get(r, "id"), want), "id %s not echoed", ids[i]);
 		CHECK(ret_of(r) != NULL);
@@ -492,7 +502,9 @@ static void test_backend_failures(void)
 		mock.fail[op] = op % 2 ? -ENODEV : -EIO;
 		mock.fail_msg[op] = op % 3 ? "backend says no \xff" : NULL;
 		expect_error(lines[op], op % 2 ? "DeviceNotFound" : "GenericError",
-			     op % 3 ? "backend says no ?" : "failed: ");
+			     op % 3   ? "backend says no ?"
+			     : op % 2 ? ": no such vCPU"
+				      : " failed: ");
 		CHECK_EQ(mock.calls[op], 1);
 	}
 }
@@ -501,7 +513,7 @@ static void test_null_ops(void)
 {
 	static const struct ctl_backend_ops none;
 	struct ctl_dispatch d = { &none, NULL, NULL };
-	static const char *const cmds[] = { "query-status", "query-cpus", "cpu-add",
+	static const char *const cmds[] = { "query-status",    "query-cpus",  "cpu-add",
 					    "query-host-cpus", "query-stats", "quit" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
@@ -576,8 +588,8 @@ static void test_event_records(void)
 	CHECK(json_is_true(json_object_get(data, "x")));
 	CHECK(json_integer_value(json_object_get(json_object_get(ev, "timestamp"), "seconds")) >
 	      1600000000);
-	CHECK(json_integer_value(json_object_get(json_object_get(ev, "timestamp"),
-						 "microseconds")) < 1000000);
+	CHECK(json_integer_value(
+		  json_object_get(json_object_get(ev, "timestamp"), "microseconds")) < 1000000);
 	json_decref(ev);
 	free(line);
 

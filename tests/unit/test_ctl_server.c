@@ -209,11 +209,11 @@ static void test_greeting_and_request(void)
 
 	CHECK(conn_open(&c));
 	r = conn_read(&c, 5000);
-	CHECK_EQ(json_integer_value(json_object_get(
-			 json_object_get(json_object_get(json_object_get(r, "QMP"), "version"),
-					 "hvemu"),
-			 "major")),
-		 HVEMU_VERSION_MAJOR);
+	CHECK_EQ(
+	    json_integer_value(json_object_get(
+		json_object_get(json_object_get(json_object_get(r, "QMP"), "version"), "hvemu"),
+		"major")),
+	    HVEMU_VERSION_MAJOR);
 	json_decref(r);
 	CHECK(conn_send(&c, "{\"execute\": \"qmp_capabilities\"}\n"));
 	r = conn_reply(&c);
@@ -348,11 +348,13 @@ static void test_events_in_order(void)
 			json_t *ev = conn_read(&c[k], 5000), *d = json_object_get(ev, "data");
 			json_t *ts = json_object_get(ev, "timestamp");
 			int t = (int)json_integer_value(json_object_get(d, "thread"));
-			json_int_t us = json_integer_value(json_object_get(ts, "seconds")) * 1000000 +
-					json_integer_value(json_object_get(ts, "microseconds"));
+			json_int_t us =
+			    json_integer_value(json_object_get(ts, "seconds")) * 1000000 +
+			    json_integer_value(json_object_get(ts, "microseconds"));
 
-			if (!ev || strcmp(json_string_value(json_object_get(ev, "event")),
-					  "VCPU_RESUMED") ||
+			if (!ev ||
+			    strcmp(json_string_value(json_object_get(ev, "event")),
+				   "VCPU_RESUMED") ||
 			    t < 0 || t > 1 ||
 			    json_integer_value(json_object_get(d, "seq")) != next[t] ||
 			    us < last_ts) {
@@ -741,6 +743,31 @@ static int count_dir(const char *d)
 	return n;
 }
 
+/* True when a thread of this process is named name. */
+static bool thread_named(const char *name)
+{
+	DIR *dp = opendir("/proc/self/task");
+	struct dirent *de;
+	bool found = false;
+
+	while (dp && !found && (de = readdir(dp))) {
+		char p[300], comm[32] = "";
+		FILE *f;
+
+		snprintf(p, sizeof(p), "/proc/self/task/%s/comm", de->d_name);
+		f = fopen(p, "r");
+		if (f && fgets(comm, sizeof(comm), f))
+			found =
+			    strcmp(comm, name) == 0 ||
+			    (strncmp(comm, name, strlen(name)) == 0 && comm[strlen(name)] == '\n');
+		if (f)
+			fclose(f);
+	}
+	if (dp)
+		closedir(dp);
+	return found;
+}
+
 static void test_stop_leaves_nothing(void)
 {
 	int fds = count_dir("/proc/self/fd"), tasks = count_dir("/proc/self/task");
@@ -750,6 +777,7 @@ static void test_stop_leaves_nothing(void)
 		struct conn c[3];
 
 		CHECK_EQ(count_dir("/proc/self/task"), tasks + 1); /* the ctl thread */
+		CHECK(thread_named("ctl"));
 		for (int i = 0; i < 3; i++)
 			CHECK(conn_open(&c[i]));
 		CHECK(is_greeting(conn_read(&c[0], 5000)));

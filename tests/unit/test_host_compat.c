@@ -12,7 +12,16 @@
 #include <string.h>
 
 /* Feature-table indexes used below (host_feat_regs order). */
-enum { R_1_EDX, R_1_ECX, R_7_EBX, R_7_ECX, R_7_EDX, R_7_1_EAX, R_D_1_EAX, R_X1_ECX };
+enum {
+	R_1_EDX,
+	R_1_ECX,
+	R_7_EBX,
+	R_7_ECX,
+	R_7_EDX,
+	R_7_1_EAX,
+	R_D_1_EAX,
+	R_X1_ECX
+};
 
 static void good_profile(struct host_cpu_profile *p)
 {
@@ -52,10 +61,14 @@ static void test_req_excludes_emulated_bits(void)
 {
 	const struct host_cpuid_leaf leaves[] = {
 		/* x2apic, tsc-deadline, osxsave, hypervisor and sse4.2 */
-		{ .function = 1, .index = 0, .ecx = (1u << 21) | (1u << 24) | (1u << 27) |
-						      (1u << 31) | (1u << 20) },
+		{ .function = 1,
+		  .index = 0,
+		  .ecx = (1u << 21) | (1u << 24) | (1u << 27) | (1u << 31) | (1u << 20) },
 		/* tsc_adjust and avx2; ospke; arch_capabilities and md_clear */
-		{ .function = 7, .index = 0, .ebx = (1u << 1) | (1u << 5), .ecx = 1u << 4,
+		{ .function = 7,
+		  .index = 0,
+		  .ebx = (1u << 1) | (1u << 5),
+		  .ecx = 1u << 4,
 		  .edx = (1u << 29) | (1u << 10) },
 		{ .function = 0x40000001, .eax = 0xffffffff }, /* hvemu's own leaf: ignored */
 		{ .function = 0x80000007, .edx = (1u << 8) | 0xff },
@@ -131,7 +144,8 @@ static void test_xcr0_reason(void)
 	CHECK_STR(why, "XCR0 lacks 0xe0 (opmask,zmm_hi256,hi16_zmm)");
 	p.xcr0 = 0;
 	CHECK(!host_compat_check(&req, &p, why, sizeof(why)));
-	CHECK_STR(why, "XCR0 lacks 0xe7 (x87,sse,avx,opmask,zmm_hi256,hi16_zmm): XSAVE is not enabled");
+	CHECK_STR(why,
+		  "XCR0 lacks 0xe7 (x87,sse,avx,opmask,zmm_hi256,hi16_zmm): XSAVE is not enabled");
 	p.xcr0 = 0xff;
 	CHECK(host_compat_check(&req, &p, why, sizeof(why)));
 }
@@ -200,9 +214,11 @@ static void test_local_measurement(void)
 	if (c & (1u << 27))
 		CHECK((p.xcr0 & 3) == 3); /* x87 and SSE are always enabled with XSAVE */
 	/* A VM modelled on this very CPU is compatible with it. */
-	leaves[0] = (struct host_cpuid_leaf){ .function = 1, .eax = a, .ebx = b, .ecx = c, .edx = d };
+	leaves[0] =
+	    (struct host_cpuid_leaf){ .function = 1, .eax = a, .ebx = b, .ecx = c, .edx = d };
 	__cpuid_count(7, 0, a, b, c, d);
-	leaves[1] = (struct host_cpuid_leaf){ .function = 7, .eax = a, .ebx = b, .ecx = c, .edx = d };
+	leaves[1] =
+	    (struct host_cpuid_leaf){ .function = 7, .eax = a, .ebx = b, .ecx = c, .edx = d };
 	__cpuid_count(0x80000001u, 0, a, b, c, d);
 	leaves[2] = (struct host_cpuid_leaf){ .function = 0x80000001u, .ecx = c, .edx = d };
 	host_req_build(leaves, 3, p.xcr0, p.tsc_khz, &req);
@@ -219,6 +235,60 @@ static void test_local_measurement(void)
 	}
 }
 
+static struct host_cpu_profile profs[CPU_SETSIZE];
+
+/* The pinned checks: one per CPU, on that CPU; a CPU that cannot run one fails cleanly. */
+static void test_check_cpus(void)
+{
+	cpu_set_t set;
+	uint64_t fails0 = host_stats_get()->check_failures;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	CPU_SET(1000, &set); /* no such CPU here: the thread cannot be pinned there */
+	memset(profs, 0, sizeof(profs));
+	CHECK_EQ(host_check_cpus(&set, profs, 2000000000ull, NULL), 2);
+	CHECK(profs[0].valid);
+	CHECK(profs[0].tsc_khz > 100000);
+	CHECK(!profs[1000].valid);
+	CHECK_STR(profs[1000].fail, "could not run on the CPU: Invalid argument");
+	CHECK_EQ(host_stats_get()->check_failures, fails0 + 1);
+	/* A stop request before the first batch: nothing is checked. */
+	{
+		_Atomic bool stop = true;
+
+		CHECK_EQ(host_check_cpus(&set, profs, 2000000000ull, &stop), 0);
+	}
+}
+
+/*
+ * A check that does not finish in time is given up on: its CPU fails, and the thread,
+ * detached, frees itself when it ends (ASan would report the leak, TSan the race).
+ */
+static void test_check_timeout(void)
+{
+	cpu_set_t set;
+	uint64_t to0 = host_stats_get()->check_timeouts;
+	bool timed_out = false;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	/*
+	 * 1 ms, while the TSC measurement alone takes HOST_TSC_WINDOW_NS (5 ms). On a loaded
+	 * host the waiter itself may be delayed past the end of the check: then try again.
+	 */
+	for (int attempt = 0; attempt < 10 && !timed_out; attempt++) {
+		CHECK_EQ(host_check_cpus(&set, profs, 1000000ull, NULL), 1);
+		timed_out = !profs[0].valid;
+	}
+	CHECK(timed_out);
+	CHECK_STR(profs[0].fail, "could not run on the CPU (the check did not finish within 1 ms)");
+	CHECK_EQ(host_stats_get()->check_timeouts, to0 + 1);
+	CHECK(host_check_stragglers() <= 1); /* it may have ended already */
+	CHECK_EQ(host_check_wait_stragglers(5000000000ull), 0);
+	CHECK_EQ(host_check_stragglers(), 0);
+}
+
 int main(void)
 {
 	RUN(test_table_names);
@@ -229,5 +299,7 @@ int main(void)
 	RUN(test_tsc_rule);
 	RUN(test_invalid_profile);
 	RUN(test_local_measurement);
+	RUN(test_check_cpus);
+	RUN(test_check_timeout);
 	return t_done();
 }

@@ -93,7 +93,7 @@ static void test_bad_params(void)
 static void test_fault_unwind(void)
 {
 	static const char *const points[] = {
-		"hostvm.alloc",  "hostctx.create", "hostctx.eventfd",
+		"hostvm.alloc",	 "hostctx.create", "hostctx.eventfd",
 		"hostctx.epoll", "hostctx.online", "hostctx.monitor",
 	};
 	struct host_vm_params p = params("faulty", NULL);
@@ -109,8 +109,8 @@ static void test_fault_unwind(void)
 		CHECK_MSG(fault_injected_total() == injected + 1, "%s was not reached", points[i]);
 		CHECK(vm == NULL);
 		CHECK_EQ(host_usage_count(), 0);
-		CHECK_MSG(th_tasks_settle(tasks0) == tasks0, "%s: %d threads left (%d before)", points[i],
-			  th_tasks_settle(tasks0), tasks0);
+		CHECK_MSG(th_tasks_settle(tasks0) == tasks0, "%s: %d threads left (%d before)",
+			  points[i], th_tasks_settle(tasks0), tasks0);
 		CHECK_MSG(th_fds() == fds0, "%s: %d fds left (%d before)", points[i], th_fds(),
 			  fds0);
 		fault_disarm_all();

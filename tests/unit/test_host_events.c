@@ -8,6 +8,7 @@
  */
 #include "test_host_util.h"
 
+#include "host/priv.h"
 #include "util/fault.h"
 
 static struct host_cpuid_leaf leaves[8];
@@ -53,7 +54,7 @@ static uint64_t sample_cpus(struct th_spinner *sp, unsigned n, unsigned ms)
 	uint64_t seen = 0;
 
 	for (unsigned i = 0; i < n; i++)
-		atomic_store(&sp[i].seen, 0);
+		th_spin_reset(&sp[i]);
 	for (unsigned t = 0; t < ms; t++) {
 		for (unsigned i = 0; i < n; i++) {
 			int cpu = host_vcpu_current_cpu(atomic_load(&sp[i].tid));
@@ -64,7 +65,7 @@ static uint64_t sample_cpus(struct th_spinner *sp, unsigned n, unsigned ms)
 		th_sleep_ms(1);
 	}
 	for (unsigned i = 0; i < n; i++)
-		seen |= atomic_load(&sp[i].seen);
+		seen |= th_spin_seen(&sp[i]);
 	return seen;
 }
 
@@ -128,13 +129,17 @@ static void test_vcpu_add_errors(void)
 	host_vcpu_thread_remove(vm, 100);
 	CHECK_EQ(host_vcpu_current_cpu(1), -ESRCH);
 	CHECK_EQ(host_vcpu_current_cpu(0), -EINVAL);
-	CHECK(host_vcpu_current_cpu(me) >= 0);
-	CHECK_EQ(host_vcpu_current_cpu(me), sched_getcpu());
 	host_vm_unregister(vm);
-	/* The main thread may run anywhere again (the test harness expects it). */
+	/* Pinned to CPU 0, /proc agrees with sched_getcpu (no migration can come between). */
 	{
-		cpu_set_t all;
+		cpu_set_t one, all;
 
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		CHECK_EQ(sched_setaffinity(0, sizeof(one), &one), 0);
+		CHECK_EQ(host_vcpu_current_cpu(me), 0);
+		CHECK_EQ(sched_getcpu(), 0);
+		/* The main thread may run anywhere again. */
 		CPU_ZERO(&all);
 		for (int c = 0; c < CPU_SETSIZE; c++)
 			CPU_SET(c, &all);
@@ -150,7 +155,7 @@ static void test_check_fault_rejects_cpu(void)
 	struct host_vm *vm = NULL;
 	struct th_spinner sp[3];
 	uint64_t rejected0 = host_stats_get()->cpus_rejected, seen;
-	char why[HOST_REASON_MAX], aff[64];
+	char why[HOST_REASON_MAX], aff[64], without1[64], all[64];
 	unsigned from;
 
 	if (!need_two_cpus())
@@ -167,15 +172,17 @@ static void test_check_fault_rejects_cpu(void)
 	CHECK(th_find_event(&ev, 0, HOST_CPU_EV_REJECTED, 1) >= 0);
 	CHECK(th_find_event(&ev, 0, HOST_CPU_EV_REJECTED, 0) < 0);
 
+	th_online_except(1, without1, sizeof(without1));
+	th_online_except(-1, all, sizeof(all));
 	for (unsigned i = 0; i < 3; i++) {
 		CHECK_EQ(th_spin_start(&sp[i], vm, i), 0);
-		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), "0");
+		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), without1);
 	}
-	/* Three spinners on one CPU while CPU 1 idles: the scheduler would love to move one. */
+	/* More spinners than CPUs while CPU 1 idles: the scheduler would love to use it. */
 	seen = sample_cpus(sp, 3, 300);
 	CHECK_MSG(!(seen & 2), "a vCPU thread ran on the rejected CPU 1 (seen mask 0x%llx)",
 		  (unsigned long long)seen);
-	CHECK(seen & 1);
+	CHECK(seen != 0);
 
 	/* A rescan that still fails keeps it out; one that passes admits it. */
 	CHECK_EQ(host_rescan(), 0);
@@ -186,7 +193,7 @@ static void test_check_fault_rejects_cpu(void)
 	CHECK_EQ(cpu_state(vm, 1, NULL, 0), HOST_CPU_ADMITTED);
 	CHECK(th_find_event(&ev, from, HOST_CPU_EV_ADMITTED, 1) >= 0);
 	for (unsigned i = 0; i < 3; i++)
-		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), "0-1");
+		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), all);
 	CHECK(th_log_contains("vm-f: host CPU 1 admitted"));
 	for (unsigned i = 0; i < 3; i++)
 		th_spin_stop(&sp[i]);
@@ -219,7 +226,7 @@ static void test_offline_online_replaces_threads(void)
 	n = th_cpu_uevent(buf, sizeof(buf), "offline", 1, 5000);
 	CHECK_EQ(host_test_inject_uevent(buf, n), 0);
 	CHECK_EQ(host_sync(), 0);
-	CHECK_EQ(host_stats_get()->hotplug_events, hp0 + 1);
+	CHECK(host_stats_get()->hotplug_events >= hp0 + 1); /* + real events */
 	CHECK_EQ(cpu_state(vm, 1, NULL, 0), HOST_CPU_OFFLINE);
 	CHECK(th_find_event(&ev, 0, HOST_CPU_EV_OFFLINE, 1) >= 0);
 	CHECK(host_stats_get()->replacements >= moved0 + 2);
@@ -255,11 +262,15 @@ static void test_offline_online_replaces_threads(void)
 	n = th_cpu_uevent(buf, sizeof(buf), "online", 1, 5002);
 	CHECK_EQ(host_test_inject_uevent(buf, n), 0);
 	CHECK_EQ(host_sync(), 0);
-	CHECK_EQ(host_stats_get()->checks_run, checks0 + 1);
+	CHECK(host_stats_get()->checks_run >= checks0 + 1);
 	CHECK(th_find_event(&ev, from, HOST_CPU_EV_ADMITTED, 1) >= 0);
 	CHECK(th_log_contains("host CPU 1 came online again"));
 
-	/* Events of other subsystems, and malformed ones, change nothing. */
+	/*
+	 * Events of other subsystems, and malformed ones, change nothing. (The counters are
+	 * process-wide and the real socket also counts, e.g. KVM's own "change" events when
+	 * someone else creates a VM: hence >=.)
+	 */
 	{
 		uint64_t ign0 = host_stats_get()->uevents_ignored;
 		uint64_t bad0 = host_stats_get()->uevents_malformed;
@@ -270,8 +281,8 @@ static void test_offline_online_replaces_threads(void)
 		CHECK_EQ(host_test_inject_uevent(cpuid_ev, sizeof(cpuid_ev) - 1), 0);
 		CHECK_EQ(host_test_inject_uevent("junk", 4), -EINVAL);
 		CHECK_EQ(host_sync(), 0);
-		CHECK_EQ(host_stats_get()->uevents_ignored, ign0 + 1);
-		CHECK_EQ(host_stats_get()->uevents_malformed, bad0 + 1);
+		CHECK(host_stats_get()->uevents_ignored >= ign0 + 1);
+		CHECK(host_stats_get()->uevents_malformed >= bad0 + 1);
 	}
 	for (unsigned i = 0; i < 2; i++)
 		th_spin_stop(&sp[i]);
@@ -362,13 +373,16 @@ static void *unreg_thread(void *arg)
 static void test_unregister_waits_for_callback(void)
 {
 	struct th_events ev;
-	struct host_vm_params p = params("vm-cb", &ev);
+	struct host_vm_params p = params("vm-cb", &ev), pa = params("anchor", NULL);
 	struct unreg_arg u = { 0 };
+	struct host_vm *anchor = NULL;
 	pthread_t t;
 
 	th_events_init(&ev);
 	atomic_store(&ev.delay_ms, 300);
 	p.tsc_khz = 1000; /* every CPU rejected: events at registration */
+	/* Another VM keeps the context (and its monitor) alive: only the callback waits. */
+	CHECK_EQ(host_vm_register(&pa, &anchor), 0);
 	CHECK_EQ(host_vm_register(&p, &u.vm), 0);
 	for (int i = 0; i < 2000 && !atomic_load(&ev.in_cb); i++)
 		th_sleep_ms(1);
@@ -381,7 +395,39 @@ static void test_unregister_waits_for_callback(void)
 	/* host_sync inside the callback would wait for its own thread: refused. */
 	CHECK_EQ(atomic_load(&ev.sync_from_cb), -EDEADLK);
 	CHECK(th_nr_events(&ev) >= 1);
+	CHECK_EQ(host_usage_count(), 1);
+	host_vm_unregister(anchor);
 	CHECK_EQ(host_usage_count(), 0);
+}
+
+/* Field 39 of /proc/.../stat, after a name that may hold spaces and parentheses. */
+static void test_stat_parse(void)
+{
+	/* Each field holds its own number, field 39 aside. */
+	static const char tail[] = " S 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 "
+				   "26 27 28 29 30 31 32 33 34 35 36 37 38 %s 40 41\n";
+	char line[400], t[300];
+
+	snprintf(t, sizeof(t), tail, "7");
+	snprintf(line, sizeof(line), "123 (vcpu0)%s", t);
+	CHECK_EQ(host_parse_stat_cpu(line, strlen(line)), 7);
+	snprintf(line, sizeof(line), "123 (a) b (c) 9)%s", t);
+	CHECK_EQ(host_parse_stat_cpu(line, strlen(line)), 7);
+	snprintf(t, sizeof(t), tail, "1023");
+	snprintf(line, sizeof(line), "1 (x)%s", t);
+	CHECK_EQ(host_parse_stat_cpu(line, strlen(line)), 1023);
+	snprintf(t, sizeof(t), tail, "1024");
+	snprintf(line, sizeof(line), "1 (x)%s", t);
+	CHECK_EQ(host_parse_stat_cpu(line, strlen(line)), -EINVAL);
+	snprintf(t, sizeof(t), tail, "x");
+	snprintf(line, sizeof(line), "1 (x)%s", t);
+	CHECK_EQ(host_parse_stat_cpu(line, strlen(line)), -EINVAL);
+	CHECK_EQ(host_parse_stat_cpu("1 (x) S 1 2 3", 13), -EINVAL); /* too short */
+	CHECK_EQ(host_parse_stat_cpu("no parenthesis", 14), -EINVAL);
+	/* Only len bytes are read: the number ends at the buffer's end. */
+	snprintf(t, sizeof(t), tail, "5");
+	snprintf(line, sizeof(line), "1 (x)%s", t);
+	CHECK_EQ(host_parse_stat_cpu(line, (size_t)(strstr(line, " 5 40") - line) + 2), 5);
 }
 
 int main(void)
@@ -399,5 +445,6 @@ int main(void)
 	RUN(test_tsc_mismatch_fallback);
 	RUN(test_user_mask);
 	RUN(test_unregister_waits_for_callback);
+	RUN(test_stat_parse);
 	return t_done();
 }

@@ -54,8 +54,12 @@ static void setup(void)
 
 static struct host_place_input input(const cpu_set_t *mask)
 {
-	return (struct host_place_input){ .online = &online, .checked = &checked, .prof = prof,
-					  .req = &req, .mask = mask, .nr_cpus = NCPU };
+	return (struct host_place_input){ .online = &online,
+					  .checked = &checked,
+					  .prof = prof,
+					  .req = &req,
+					  .mask = mask,
+					  .nr_cpus = NCPU };
 }
 
 static void test_all_admitted(void)
@@ -81,10 +85,11 @@ static void test_rejected_and_mask(void)
 	char why[HOST_REASON_MAX];
 
 	setup();
-	prof[1].regs[2] = 0;           /* no AVX2 */
-	prof[5].tsc_khz = 2100000;     /* another TSC rate */
-	prof[6].valid = false;         /* could not be checked */
-	snprintf(prof[6].fail, sizeof(prof[6].fail), "check failed: fault injected (hostcpu.check)");
+	prof[1].regs[2] = 0;	   /* no AVX2 */
+	prof[5].tsc_khz = 2100000; /* another TSC rate */
+	prof[6].valid = false;	   /* could not be checked */
+	snprintf(prof[6].fail, sizeof(prof[6].fail),
+		 "check failed: fault injected (hostcpu.check)");
 	CPU_CLR(7, &online);
 	CPU_CLR(7, &checked);
 	in = input(&mask);

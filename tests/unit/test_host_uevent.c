@@ -12,60 +12,54 @@
 #include <string.h>
 
 /* Captured byte for byte; each field ends with NUL, as the kernel sends it. */
-static const char cap_cpuid_remove[] =
-	"remove@/devices/virtual/cpuid/cpu1\0"
-	"ACTION=remove\0"
-	"DEVPATH=/devices/virtual/cpuid/cpu1\0"
-	"SUBSYSTEM=cpuid\0"
-	"MAJOR=203\0"
-	"MINOR=1\0"
-	"DEVNAME=cpu/1/cpuid\0"
-	"SEQNUM=977\0"
-	;
+static const char cap_cpuid_remove[] = "remove@/devices/virtual/cpuid/cpu1\0"
+				       "ACTION=remove\0"
+				       "DEVPATH=/devices/virtual/cpuid/cpu1\0"
+				       "SUBSYSTEM=cpuid\0"
+				       "MAJOR=203\0"
+				       "MINOR=1\0"
+				       "DEVNAME=cpu/1/cpuid\0"
+				       "SEQNUM=977\0";
 static const char cap_cpu1_offline[] =
-	"offline@/devices/system/cpu/cpu1\0"
-	"ACTION=offline\0"
-	"DEVPATH=/devices/system/cpu/cpu1\0"
-	"SUBSYSTEM=cpu\0"
-	"MODALIAS=cpu:type:x86,ven0000fam0006mod008F:feature:,0000,0001,0002,0003,0004,0005,"
-	"0006,0007,0008,0009,000B,000C,000D,000E,000F,0010,0011,0013,0017,0018,0019,001A,"
-	"001B,001C,002B,0034,003A,003B,003D,0068,006F,0070,0074,0075,0076,0078,0079,007F,"
-	"0080,0081,0089,008C,008D,0091,0093,0094,0095,0096,0097,0098,0099,009A,009B,009C,"
-	"009D,009E,009F,00C0,00C5,00C8,00E1,00EA,00F0,00F1,00F9,00FA,00FB,00FE,00FF,0114,"
-	"0115,0120,0121,0123,0125,0126,0127,0128,0129,012A,012D,0130,0131,0132,0133,0134,"
-	"0135,0137,0138,013C,013D,013E,013F,0140,0141,0142,0143,0144,0164,0165,016B,0171,"
-	"0174,017B,0184,0185,018A,018B,018C,01A9,01AC,01AE,01AF,01B8,01C2,0201,0202,0203,"
-	"0204,0206,0207,0208,0209,020A,020B,020C,020E,0216,0218,0219,021B,021C,0244,024A,"
-	"024E,0250,0254,0256,0257,0258,0259,025A,025B,025C,025D,025F,0282,02A2\n\0"
-	"SEQNUM=978\0"
-	;
-static const char cap_cpuid_add[] =
-	"add@/devices/virtual/cpuid/cpu1\0"
-	"ACTION=add\0"
-	"DEVPATH=/devices/virtual/cpuid/cpu1\0"
-	"SUBSYSTEM=cpuid\0"
-	"MAJOR=203\0"
-	"MINOR=1\0"
-	"DEVNAME=cpu/1/cpuid\0"
-	"SEQNUM=979\0"
-	;
+    "offline@/devices/system/cpu/cpu1\0"
+    "ACTION=offline\0"
+    "DEVPATH=/devices/system/cpu/cpu1\0"
+    "SUBSYSTEM=cpu\0"
+    "MODALIAS=cpu:type:x86,ven0000fam0006mod008F:feature:,0000,0001,0002,0003,0004,0005,"
+    "0006,0007,0008,0009,000B,000C,000D,000E,000F,0010,0011,0013,0017,0018,0019,001A,"
+    "001B,001C,002B,0034,003A,003B,003D,0068,006F,0070,0074,0075,0076,0078,0079,007F,"
+    "0080,0081,0089,008C,008D,0091,0093,0094,0095,0096,0097,0098,0099,009A,009B,009C,"
+    "009D,009E,009F,00C0,00C5,00C8,00E1,00EA,00F0,00F1,00F9,00FA,00FB,00FE,00FF,0114,"
+    "0115,0120,0121,0123,0125,0126,0127,0128,0129,012A,012D,0130,0131,0132,0133,0134,"
+    "0135,0137,0138,013C,013D,013E,013F,0140,0141,0142,0143,0144,0164,0165,016B,0171,"
+    "0174,017B,0184,0185,018A,018B,018C,01A9,01AC,01AE,01AF,01B8,01C2,0201,0202,0203,"
+    "0204,0206,0207,0208,0209,020A,020B,020C,020E,0216,0218,0219,021B,021C,0244,024A,"
+    "024E,0250,0254,0256,0257,0258,0259,025A,025B,025C,025D,025F,0282,02A2\n\0"
+    "SEQNUM=978\0";
+static const char cap_cpuid_add[] = "add@/devices/virtual/cpuid/cpu1\0"
+				    "ACTION=add\0"
+				    "DEVPATH=/devices/virtual/cpuid/cpu1\0"
+				    "SUBSYSTEM=cpuid\0"
+				    "MAJOR=203\0"
+				    "MINOR=1\0"
+				    "DEVNAME=cpu/1/cpuid\0"
+				    "SEQNUM=979\0";
 static const char cap_cpu1_online[] =
-	"online@/devices/system/cpu/cpu1\0"
-	"ACTION=online\0"
-	"DEVPATH=/devices/system/cpu/cpu1\0"
-	"SUBSYSTEM=cpu\0"
-	"MODALIAS=cpu:type:x86,ven0000fam0006mod008F:feature:,0000,0001,0002,0003,0004,0005,"
-	"0006,0007,0008,0009,000B,000C,000D,000E,000F,0010,0011,0013,0017,0018,0019,001A,"
-	"001B,001C,002B,0034,003A,003B,003D,0068,006F,0070,0074,0075,0076,0078,0079,007F,"
-	"0080,0081,0089,008C,008D,0091,0093,0094,0095,0096,0097,0098,0099,009A,009B,009C,"
-	"009D,009E,009F,00C0,00C5,00C8,00E1,00EA,00F0,00F1,00F9,00FA,00FB,00FE,00FF,0114,"
-	"0115,0120,0121,0123,0125,0126,0127,0128,0129,012A,012D,0130,0131,0132,0133,0134,"
-	"0135,0137,0138,013C,013D,013E,013F,0140,0141,0142,0143,0144,0164,0165,016B,0171,"
-	"0174,017B,0184,0185,018A,018B,018C,01A9,01AC,01AE,01AF,01B8,01C2,0201,0202,0203,"
-	"0204,0206,0207,0208,0209,020A,020B,020C,020E,0216,0218,0219,021B,021C,0244,024A,"
-	"024E,0250,0254,0256,0257,0258,0259,025A,025B,025C,025D,025F,0282,02A2\n\0"
-	"SEQNUM=980\0"
-	;
+    "online@/devices/system/cpu/cpu1\0"
+    "ACTION=online\0"
+    "DEVPATH=/devices/system/cpu/cpu1\0"
+    "SUBSYSTEM=cpu\0"
+    "MODALIAS=cpu:type:x86,ven0000fam0006mod008F:feature:,0000,0001,0002,0003,0004,0005,"
+    "0006,0007,0008,0009,000B,000C,000D,000E,000F,0010,0011,0013,0017,0018,0019,001A,"
+    "001B,001C,002B,0034,003A,003B,003D,0068,006F,0070,0074,0075,0076,0078,0079,007F,"
+    "0080,0081,0089,008C,008D,0091,0093,0094,0095,0096,0097,0098,0099,009A,009B,009C,"
+    "009D,009E,009F,00C0,00C5,00C8,00E1,00EA,00F0,00F1,00F9,00FA,00FB,00FE,00FF,0114,"
+    "0115,0120,0121,0123,0125,0126,0127,0128,0129,012A,012D,0130,0131,0132,0133,0134,"
+    "0135,0137,0138,013C,013D,013E,013F,0140,0141,0142,0143,0144,0164,0165,016B,0171,"
+    "0174,017B,0184,0185,018A,018B,018C,01A9,01AC,01AE,01AF,01B8,01C2,0201,0202,0203,"
+    "0204,0206,0207,0208,0209,020A,020B,020C,020E,0216,0218,0219,021B,021C,0244,024A,"
+    "024E,0250,0254,0256,0257,0258,0259,025A,025B,025C,025D,025F,0282,02A2\n\0"
+    "SEQNUM=980\0";
 
 #define MSG(a) (a), (sizeof(a) - 1) /* the literal's own final NUL is not part of it */
 
@@ -116,14 +110,17 @@ static void test_cpu_numbers(void)
 				   "DEVPATH=/devices/system/cpu/cpu0\0SUBSYSTEM=cpu\0SEQNUM=1\0";
 	static const char big[] = "online@/devices/system/cpu/cpu1023\0ACTION=online\0"
 				  "DEVPATH=/devices/system/cpu/cpu1023\0SUBSYSTEM=cpu\0SEQNUM=2\0";
-	static const char toobig[] = "online@/devices/system/cpu/cpu1024\0ACTION=online\0"
-				     "DEVPATH=/devices/system/cpu/cpu1024\0SUBSYSTEM=cpu\0SEQNUM=2\0";
+	static const char toobig[] =
+	    "online@/devices/system/cpu/cpu1024\0ACTION=online\0"
+	    "DEVPATH=/devices/system/cpu/cpu1024\0SUBSYSTEM=cpu\0SEQNUM=2\0";
 	static const char lead0[] = "online@/devices/system/cpu/cpu01\0ACTION=online\0"
 				    "DEVPATH=/devices/system/cpu/cpu01\0SUBSYSTEM=cpu\0SEQNUM=2\0";
-	static const char cache[] = "change@/devices/system/cpu/cpu3/cache\0ACTION=change\0"
-				    "DEVPATH=/devices/system/cpu/cpu3/cache\0SUBSYSTEM=cpu\0SEQNUM=3\0";
-	static const char other[] = "bind@/devices/system/cpu/cpu2\0ACTION=bind\0"
-				    "DEVPATH=/devices/system/cpu/cpu2\0SUBSYSTEM=memory\0SEQNUM=4\0";
+	static const char cache[] =
+	    "change@/devices/system/cpu/cpu3/cache\0ACTION=change\0"
+	    "DEVPATH=/devices/system/cpu/cpu3/cache\0SUBSYSTEM=cpu\0SEQNUM=3\0";
+	static const char other[] =
+	    "bind@/devices/system/cpu/cpu2\0ACTION=bind\0"
+	    "DEVPATH=/devices/system/cpu/cpu2\0SUBSYSTEM=memory\0SEQNUM=4\0";
 	static const char weird[] = "frobnicate@/devices/system/cpu/cpu2\0ACTION=frobnicate\0"
 				    "DEVPATH=/devices/system/cpu/cpu2\0SUBSYSTEM=cpu\0SEQNUM=5\0";
 	struct host_uevent ev;
@@ -183,10 +180,12 @@ static void test_malformed(void)
 			    "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0SEQNUM=9\0");
 	BAD("relative devpath", "offline@devices\0ACTION=offline\0"
 				"DEVPATH=devices\0SUBSYSTEM=cpu\0SEQNUM=9\0");
-	BAD("header disagrees (action)", "online@/devices/system/cpu/cpu1\0ACTION=offline\0"
-					 "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0SEQNUM=9\0");
-	BAD("header disagrees (devpath)", "offline@/devices/system/cpu/cpu2\0ACTION=offline\0"
-					  "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0SEQNUM=9\0");
+	BAD("header disagrees (action)",
+	    "online@/devices/system/cpu/cpu1\0ACTION=offline\0"
+	    "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0SEQNUM=9\0");
+	BAD("header disagrees (devpath)",
+	    "offline@/devices/system/cpu/cpu2\0ACTION=offline\0"
+	    "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0SEQNUM=9\0");
 	BAD("missing SUBSYSTEM", "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
 				 "DEVPATH=/devices/system/cpu/cpu1\0SEQNUM=9\0");
 	BAD("missing SEQNUM", "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
@@ -208,12 +207,14 @@ static void test_malformed(void)
 	BAD("duplicate SUBSYSTEM", "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
 				   "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpuid\0"
 				   "SUBSYSTEM=cpu\0SEQNUM=9\0");
-	BAD("field without '='", "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
-				 "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0JUNK\0SEQNUM=9\0");
+	BAD("field without '='",
+	    "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
+	    "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0JUNK\0SEQNUM=9\0");
 	BAD("empty key", "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
 			 "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0=x\0SEQNUM=9\0");
-	BAD("bad key character", "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
-				 "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0K-Y=x\0SEQNUM=9\0");
+	BAD("bad key character",
+	    "offline@/devices/system/cpu/cpu1\0ACTION=offline\0"
+	    "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0K-Y=x\0SEQNUM=9\0");
 	BAD("empty field", "offline@/devices/system/cpu/cpu1\0ACTION=offline\0\0"
 			   "DEVPATH=/devices/system/cpu/cpu1\0SUBSYSTEM=cpu\0SEQNUM=9\0");
 	BAD("udev daemon message", "libudev\0\xfe\xed\xca\xfe\0\0\0\0ACTION=offline\0");

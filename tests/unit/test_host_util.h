@@ -125,8 +125,8 @@ static TH_UNUSED void th_sleep_ms(unsigned ms)
 /* The CPUID feature leaves of the CPU the test runs on: a VM modelled on this host. */
 static TH_UNUSED unsigned th_host_leaves(struct host_cpuid_leaf *l)
 {
-	static const uint32_t fn[][2] = { { 1, 0 },          { 7, 0 },          { 7, 1 },
-					  { 0xd, 1 },        { 0x80000001, 0 }, { 0x80000007, 0 },
+	static const uint32_t fn[][2] = { { 1, 0 },	    { 7, 0 },	       { 7, 1 },
+					  { 0xd, 1 },	    { 0x80000001, 0 }, { 0x80000007, 0 },
 					  { 0x80000008, 0 } };
 	unsigned n = 0;
 
@@ -134,8 +134,12 @@ static TH_UNUSED unsigned th_host_leaves(struct host_cpuid_leaf *l)
 		unsigned a, b, c, d;
 
 		__cpuid_count(fn[i][0], fn[i][1], a, b, c, d);
-		l[n++] = (struct host_cpuid_leaf){ .function = fn[i][0], .index = fn[i][1],
-						   .eax = a, .ebx = b, .ecx = c, .edx = d };
+		l[n++] = (struct host_cpuid_leaf){ .function = fn[i][0],
+						   .index = fn[i][1],
+						   .eax = a,
+						   .ebx = b,
+						   .ecx = c,
+						   .edx = d };
 	}
 	return n;
 }
@@ -221,8 +225,39 @@ struct th_spinner {
 	_Atomic pid_t tid;
 	_Atomic int add_r;
 	_Atomic bool ready, stop, remove_at_end;
-	_Atomic uint64_t seen; /* bit c: sched_getcpu() returned c (c < 64) */
+	/*
+	 * CPUs the thread saw itself on (bit c: sched_getcpu() returned c, c < 32) in the low
+	 * half, the sampling epoch in the high half. A thread preempted between sched_getcpu
+	 * and recording its answer could record a CPU from before the last reset: the epoch
+	 * tells such stale answers apart.
+	 */
+	_Atomic uint64_t seen;
 };
+
+static TH_UNUSED void th_spin_reset(struct th_spinner *s)
+{
+	uint64_t epoch = (atomic_load(&s->seen) >> 32) + 1;
+
+	atomic_store(&s->seen, epoch << 32);
+}
+
+static TH_UNUSED uint32_t th_spin_seen(struct th_spinner *s)
+{
+	return (uint32_t)atomic_load(&s->seen);
+}
+
+static TH_UNUSED void th_spin_note(struct th_spinner *s)
+{
+	uint64_t epoch = atomic_load(&s->seen) >> 32, old;
+	int cpu = sched_getcpu();
+
+	if (cpu < 0 || cpu >= 32)
+		return;
+	old = atomic_load(&s->seen);
+	while (old >> 32 == epoch &&
+	       !atomic_compare_exchange_weak(&s->seen, &old, old | (1ull << cpu)))
+		;
+}
 
 static TH_UNUSED void *th_spin_main(void *arg)
 {
@@ -233,10 +268,7 @@ static TH_UNUSED void *th_spin_main(void *arg)
 	atomic_store(&s->add_r, host_vcpu_thread_add(s->vm, s->slot, tid));
 	atomic_store(&s->ready, true);
 	while (!atomic_load(&s->stop)) {
-		int cpu = sched_getcpu();
-
-		if (cpu >= 0 && cpu < 64)
-			atomic_fetch_or(&s->seen, 1ull << cpu);
+		th_spin_note(s);
 		for (volatile int i = 0; i < 2000; i++)
 			;
 	}
@@ -392,6 +424,19 @@ static TH_UNUSED int th_online_cpus(cpu_set_t *s)
 		return -EIO;
 	buf[n] = '\0';
 	return cpulist_parse(buf, s, NULL);
+}
+
+/* The online host CPUs as a list, without one CPU (-1: none): what a VM may use. */
+static TH_UNUSED const char *th_online_except(int cpu, char *buf, size_t len)
+{
+	cpu_set_t s;
+
+	if (th_online_cpus(&s))
+		return "?";
+	if (cpu >= 0)
+		CPU_CLR(cpu, &s);
+	cpulist_format(&s, buf, len);
+	return buf;
 }
 
 #endif

@@ -16,10 +16,10 @@ static void test_parse_words(void)
 		const char *word;
 		enum hv_feature feat;
 	} words[] = {
-		{ "vpindex", HV_FEAT_VPINDEX },   { "runtime", HV_FEAT_RUNTIME },
-		{ "time", HV_FEAT_TIME },         { "frequencies", HV_FEAT_FREQUENCIES },
-		{ "vapic", HV_FEAT_VAPIC },       { "reset", HV_FEAT_RESET },
-		{ "crash", HV_FEAT_CRASH },       { "xmm-input", HV_FEAT_XMM_INPUT },
+		{ "vpindex", HV_FEAT_VPINDEX }, { "runtime", HV_FEAT_RUNTIME },
+		{ "time", HV_FEAT_TIME },	{ "frequencies", HV_FEAT_FREQUENCIES },
+		{ "vapic", HV_FEAT_VAPIC },	{ "reset", HV_FEAT_RESET },
+		{ "crash", HV_FEAT_CRASH },	{ "xmm-input", HV_FEAT_XMM_INPUT },
 	};
 	struct hv_features f;
 	char err[128];
@@ -70,14 +70,20 @@ static void test_parse_errors(void)
 		{ "vpindex,", "empty Hyper-V feature name in the list" },
 		{ ",vpindex", "empty Hyper-V feature name in the list" },
 		{ "spinlocks", "spinlocks needs a value (spinlocks=N)" },
-		{ "spinlocks=", "bad spinlocks value '' (want 1-4294967295, 0xffffffff = never notify)" },
-		{ "spinlocks=0", "bad spinlocks value '0' (want 1-4294967295, 0xffffffff = never notify)" },
-		{ "spinlocks=-1", "bad spinlocks value '-1' (want 1-4294967295, 0xffffffff = never notify)" },
-		{ "spinlocks=4294967296",
-		  "bad spinlocks value '4294967296' (want 1-4294967295, 0xffffffff = never notify)" },
-		{ "spinlocks=0x", "bad spinlocks value '0x' (want 1-4294967295, 0xffffffff = never notify)" },
-		{ "spinlocks=12a", "bad spinlocks value '12a' (want 1-4294967295, 0xffffffff = never notify)" },
-		{ "spinlocks= 5", "bad spinlocks value ' 5' (want 1-4294967295, 0xffffffff = never notify)" },
+		{ "spinlocks=",
+		  "bad spinlocks value '' (want 1-4294967295, 0xffffffff = never notify)" },
+		{ "spinlocks=0",
+		  "bad spinlocks value '0' (want 1-4294967295, 0xffffffff = never notify)" },
+		{ "spinlocks=-1",
+		  "bad spinlocks value '-1' (want 1-4294967295, 0xffffffff = never notify)" },
+		{ "spinlocks=4294967296", "bad spinlocks value '4294967296' (want 1-4294967295, "
+					  "0xffffffff = never notify)" },
+		{ "spinlocks=0x",
+		  "bad spinlocks value '0x' (want 1-4294967295, 0xffffffff = never notify)" },
+		{ "spinlocks=12a",
+		  "bad spinlocks value '12a' (want 1-4294967295, 0xffffffff = never notify)" },
+		{ "spinlocks= 5",
+		  "bad spinlocks value ' 5' (want 1-4294967295, 0xffffffff = never notify)" },
 		{ "time=1", "Hyper-V feature 'time' takes no value" },
 		{ "all=1", "unknown Hyper-V feature 'all'" },
 		{ " vpindex", "unknown Hyper-V feature ' vpindex'" },
@@ -179,28 +185,29 @@ static void test_cpuid(void)
 	CHECK_EQ(hv_features_parse("time", &f, NULL, 0), 0);
 	n = hv_cpuid_build(&f, 1, l, 16);
 	x = find_leaf(l, n, 0x40000003);
-	CHECK(x && x->eax == (HV_X64_MSR_HYPERCALL_AVAILABLE | HV_X64_MSR_VP_INDEX_AVAILABLE |
-			      HV_X64_MSR_TIME_REF_COUNT_AVAILABLE |
-			      HV_X64_MSR_REFERENCE_TSC_AVAILABLE));
+	CHECK(x &&
+	      x->eax == (HV_X64_MSR_HYPERCALL_AVAILABLE | HV_X64_MSR_VP_INDEX_AVAILABLE |
+			 HV_X64_MSR_TIME_REF_COUNT_AVAILABLE | HV_X64_MSR_REFERENCE_TSC_AVAILABLE));
 
 	/* Everything. */
 	CHECK_EQ(hv_features_parse("all,spinlocks=0x2000", &f, NULL, 0), 0);
 	n = hv_cpuid_build(&f, 1024, l, 16);
 	x = find_leaf(l, n, 0x40000003);
-	CHECK(x && x->eax == (HV_X64_MSR_VP_RUNTIME_AVAILABLE | HV_X64_MSR_TIME_REF_COUNT_AVAILABLE |
-			      HV_X64_MSR_APIC_ACCESS_AVAILABLE | HV_X64_MSR_HYPERCALL_AVAILABLE |
-			      HV_X64_MSR_VP_INDEX_AVAILABLE | HV_X64_MSR_RESET_AVAILABLE |
-			      HV_X64_MSR_REFERENCE_TSC_AVAILABLE | HV_X64_ACCESS_FREQUENCY_MSRS));
+	CHECK(x &&
+	      x->eax == (HV_X64_MSR_VP_RUNTIME_AVAILABLE | HV_X64_MSR_TIME_REF_COUNT_AVAILABLE |
+			 HV_X64_MSR_APIC_ACCESS_AVAILABLE | HV_X64_MSR_HYPERCALL_AVAILABLE |
+			 HV_X64_MSR_VP_INDEX_AVAILABLE | HV_X64_MSR_RESET_AVAILABLE |
+			 HV_X64_MSR_REFERENCE_TSC_AVAILABLE | HV_X64_ACCESS_FREQUENCY_MSRS));
 	CHECK(x && x->ebx == 0);
-	CHECK(x && x->edx == (HV_X64_CPU_DYNAMIC_PARTITIONING_AVAILABLE |
-			      HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE |
-			      HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
-			      HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE));
+	CHECK(x && x->edx ==
+		       (HV_X64_CPU_DYNAMIC_PARTITIONING_AVAILABLE |
+			HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE | HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
+			HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE));
 	CHECK(x && !(x->eax & HV_X64_MSR_GUEST_IDLE_AVAILABLE)); /* see hyperv-facts §1.18 */
 	x = find_leaf(l, n, 0x40000004);
-	CHECK(x && x->eax == (HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED | HV_X64_RELAXED_TIMING_RECOMMENDED |
-			      HV_X64_CLUSTER_IPI_RECOMMENDED |
-			      HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED));
+	CHECK(x &&
+	      x->eax == (HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED | HV_X64_RELAXED_TIMING_RECOMMENDED |
+			 HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED));
 	CHECK(x && !(x->eax & HV_X64_APIC_ACCESS_RECOMMENDED));
 	CHECK(x && x->ebx == 0x2000);
 	x = find_leaf(l, n, 0x40000005);
@@ -224,8 +231,9 @@ static void test_partition_and_vps(void)
 {
 	struct hvmock *m = hvmock_new(4096);
 	struct hv_platform_ops ops = hvmock_ops;
-	struct hv_partition_params p = { .max_vps = 4, .tsc_hz = HVMOCK_TSC_HZ, .ops = &ops,
-					 .opaque = m };
+	struct hv_partition_params p = {
+		.max_vps = 4, .tsc_hz = HVMOCK_TSC_HZ, .ops = &ops, .opaque = m
+	};
 	struct hv_partition *part;
 	struct hv_vp *vp, *vp2;
 
@@ -260,7 +268,7 @@ static void test_partition_and_vps(void)
 	CHECK_EQ(hv_vp_index(vp), 1);
 	CHECK_EQ(hv_vp_create(part, 1, NULL, &vp2), 0);
 	CHECK(vp2 != vp);
-	hv_vp_destroy(vp);  /* a second destroy of the old one changes nothing */
+	hv_vp_destroy(vp); /* a second destroy of the old one changes nothing */
 	CHECK(hv_vp_lookup(part, 1) == vp2);
 	hv_partition_destroy(part);
 	hv_partition_destroy(NULL);
@@ -282,8 +290,7 @@ static void test_vpset_helpers(void)
 	CHECK_EQ(hv_vpset_count(&s, 65), 2);
 	CHECK_EQ(hv_vpset_count(&s, 66), 3);
 	CHECK_EQ(hv_vpset_count(&s, 100000), 4);
-	vpset_for_each(vp, &s, 4096)
-	{
+	vpset_for_each (vp, &s, 4096) {
 		if (n < 8)
 			seen[n] = vp;
 		n++;

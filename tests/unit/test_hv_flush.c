@@ -13,7 +13,7 @@
 #include "hv_mock.h"
 
 #define RAM_SIZE (32 * 1024)
-#define IN_GPA   0x2000ull
+#define IN_GPA	 0x2000ull
 
 struct env {
 	struct hvmock *m;
@@ -41,8 +41,8 @@ static void env_fini(struct env *e)
 struct flush_req {
 	uint16_t code;
 	uint64_t flags;
-	uint64_t mask;            /* non-Ex */
-	uint64_t format, vbm;     /* Ex */
+	uint64_t mask;	      /* non-Ex */
+	uint64_t format, vbm; /* Ex */
 	uint64_t banks[2];
 	unsigned nbanks;
 	uint64_t gva[2];
@@ -85,9 +85,9 @@ static uint64_t do_flush(struct env *e, const struct flush_req *r, bool fast)
 	return hvmock_hcall(e->vp0, ctl, IN_GPA, IN_GPA + 4096, NULL);
 }
 
-#define B(n)   (1ull << (n))
-#define F_AVS  HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES
-#define GVA    0x7f0000001000ull
+#define B(n)  (1ull << (n))
+#define F_AVS HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES
+#define GVA   0x7f0000001000ull
 
 static const struct {
 	const char *name;
@@ -95,40 +95,62 @@ static const struct {
 	bool all;
 	uint64_t lo, hi; /* expected banks 0 and 1 */
 } stages[] = {
-	{ "1 space {2}", { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, F_AVS, .mask = B(2) }, false, B(2), 0 },
+	{ "1 space {2}",
+	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, F_AVS, .mask = B(2) },
+	  false,
+	  B(2),
+	  0 },
 	{ "2 list {2}",
 	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, F_AVS, .mask = B(2), .gva = { GVA }, .ngva = 1 },
-	  false, B(2), 0 },
+	  false,
+	  B(2),
+	  0 },
 	{ "3 space all",
-	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, F_AVS | HV_FLUSH_ALL_PROCESSORS, .mask = 0 }, true,
-	  0, 0 },
+	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, F_AVS | HV_FLUSH_ALL_PROCESSORS, .mask = 0 },
+	  true,
+	  0,
+	  0 },
 	{ "4 list all",
 	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, F_AVS | HV_FLUSH_ALL_PROCESSORS, .gva = { GVA },
 	    .ngva = 1 },
-	  true, 0, 0 },
+	  true,
+	  0,
+	  0 },
 	{ "5 space ex {65}",
 	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, F_AVS, .vbm = B(1), .banks = { B(1) },
 	    .nbanks = 1 },
-	  false, 0, B(1) },
+	  false,
+	  0,
+	  B(1) },
 	{ "6 list ex {65}",
 	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX, F_AVS, .vbm = B(1), .banks = { B(1) },
 	    .nbanks = 1, .gva = { GVA }, .ngva = 1 },
-	  false, 0, B(1) },
+	  false,
+	  0,
+	  B(1) },
 	{ "7 space ex {2,65}",
 	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, F_AVS, .vbm = 3, .banks = { B(2), B(1) },
 	    .nbanks = 2 },
-	  false, B(2), B(1) },
+	  false,
+	  B(2),
+	  B(1) },
 	{ "8 list ex {2,65}",
 	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX, F_AVS, .vbm = 3, .banks = { B(2), B(1) },
 	    .nbanks = 2, .gva = { GVA }, .ngva = 1 },
-	  false, B(2), B(1) },
+	  false,
+	  B(2),
+	  B(1) },
 	{ "9 space ex SET_ALL",
-	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, F_AVS, .format = HV_GENERIC_SET_ALL }, true, 0,
+	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, F_AVS, .format = HV_GENERIC_SET_ALL },
+	  true,
+	  0,
 	  0 },
 	{ "10 list ex SET_ALL",
 	  { HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX, F_AVS, .format = HV_GENERIC_SET_ALL,
 	    .gva = { GVA }, .ngva = 1 },
-	  true, 0, 0 },
+	  true,
+	  0,
+	  0 },
 };
 
 static void test_selftest_stages(void)
@@ -143,17 +165,18 @@ static void test_selftest_stages(void)
 
 			CHECK_MSG(rax == ((uint64_t)stages[i].req.ngva << 32), "%s %s: rax 0x%llx",
 				  fast ? "fast" : "slow", stages[i].name, (unsigned long long)rax);
-			CHECK_MSG(e.m->flushes == before + 1, "%s %s: flushes %u", fast ? "fast" : "slow",
-				  stages[i].name, e.m->flushes - before);
-			CHECK_MSG(e.m->last_flush.all == stages[i].all, "%s %s: all", fast ? "fast" : "slow",
-				  stages[i].name);
+			CHECK_MSG(e.m->flushes == before + 1, "%s %s: flushes %u",
+				  fast ? "fast" : "slow", stages[i].name, e.m->flushes - before);
+			CHECK_MSG(e.m->last_flush.all == stages[i].all, "%s %s: all",
+				  fast ? "fast" : "slow", stages[i].name);
 			if (!stages[i].all) {
 				CHECK_MSG(e.m->last_flush.bank[0] == stages[i].lo &&
-						  e.m->last_flush.bank[1] == stages[i].hi &&
-						  hv_vpset_count(&e.m->last_flush, 4096) ==
-							  (unsigned)__builtin_popcountll(stages[i].lo) +
-								  (unsigned)__builtin_popcountll(stages[i].hi),
-					  "%s %s: targets %llx:%llx", fast ? "fast" : "slow", stages[i].name,
+					      e.m->last_flush.bank[1] == stages[i].hi &&
+					      hv_vpset_count(&e.m->last_flush, 4096) ==
+						  (unsigned)__builtin_popcountll(stages[i].lo) +
+						      (unsigned)__builtin_popcountll(stages[i].hi),
+					  "%s %s: targets %llx:%llx", fast ? "fast" : "slow",
+					  stages[i].name,
 					  (unsigned long long)e.m->last_flush.bank[1],
 					  (unsigned long long)e.m->last_flush.bank[0]);
 			}
@@ -279,8 +302,8 @@ static void test_gva_lists(void)
 	memset(in, 0, 4096);
 	in[1] = HV_FLUSH_ALL_PROCESSORS;
 	in[3] = 0x10000 | 0xFFF; /* 4096 pages */
-	in[4] = 0x5000;          /* 1 page */
-	in[5] = 0x8003;          /* 4 pages */
+	in[4] = 0x5000;		 /* 1 page */
+	in[5] = 0x8003;		 /* 4 pages */
 	CHECK_EQ(hvmock_hcall(e.vp0, hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 3, 0),
 			      IN_GPA, 0, NULL),
 		 3ull << 32);
@@ -300,16 +323,19 @@ static void test_gva_lists(void)
 			      0, HV_FLUSH_ALL_PROCESSORS, NULL),
 		 HV_STATUS_INVALID_HYPERCALL_INPUT);
 	/* Memory: 509 entries fill the page after the header (Linux's max_gvas). */
-	CHECK_EQ(hvmock_hcall(e.vp0, hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 509, 0),
+	CHECK_EQ(hvmock_hcall(e.vp0,
+			      hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 509, 0),
 			      IN_GPA, 0, NULL),
 		 509ull << 32);
-	CHECK_EQ(hvmock_hcall(e.vp0, hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 510, 0),
+	CHECK_EQ(hvmock_hcall(e.vp0,
+			      hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 510, 0),
 			      IN_GPA, 0, NULL),
 		 HV_STATUS_INVALID_ALIGNMENT);
 	/* The list in a page that is not RAM. */
 	e.m->hole_start = IN_GPA + 2048;
 	e.m->hole_end = IN_GPA + 4096;
-	CHECK_EQ(hvmock_hcall(e.vp0, hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 400, 0),
+	CHECK_EQ(hvmock_hcall(e.vp0,
+			      hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 400, 0),
 			      IN_GPA, 0, NULL),
 		 HV_STATUS_INVALID_HYPERCALL_INPUT);
 	env_fini(&e);

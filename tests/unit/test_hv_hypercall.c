@@ -12,11 +12,14 @@
 #include "hv_mock.h"
 
 #define RAM_SIZE (64 * 1024)
-#define IN_GPA   0x1000ull
-#define OUT_GPA  0x2000ull
-#define HOLE     0x8000ull /* [0x8000, 0x9000) is not RAM */
+#define IN_GPA	 0x1000ull
+#define OUT_GPA	 0x2000ull
+#define HOLE	 0x8000ull /* [0x8000, 0x9000) is not RAM */
 
-enum expect_kind { X_STATUS, X_UD };
+enum expect_kind {
+	X_STATUS,
+	X_UD
+};
 
 struct hc_case {
 	const char *name;
@@ -32,7 +35,7 @@ struct hc_case {
 };
 
 #define C(code, fast, var, rep, idx) hvmock_control(code, fast, var, rep, idx)
-#define ALL "all"
+#define ALL			     "all"
 
 static const struct hc_case cases[] = {
 	/* 1. TLFS "Legal Hypercall Environments" */
@@ -60,9 +63,8 @@ static const struct hc_case cases[] = {
 	{ "stage11 flush ex zero input", "vpindex,tlbflush",
 	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, 0, 0, 0, 0), .ingpa = IN_GPA,
 	  .status = HV_STATUS_SUCCESS },
-	{ "stage12 ipi without ipi", "vpindex,tlbflush",
-	  .control = C(HVCALL_SEND_IPI, 0, 0, 0, 0), .ingpa = IN_GPA,
-	  .status = HV_STATUS_ACCESS_DENIED },
+	{ "stage12 ipi without ipi", "vpindex,tlbflush", .control = C(HVCALL_SEND_IPI, 0, 0, 0, 0),
+	  .ingpa = IN_GPA, .status = HV_STATUS_ACCESS_DENIED },
 	{ "stage13 ipi vector 0", "vpindex,ipi", .control = C(HVCALL_SEND_IPI, 0, 0, 0, 0),
 	  .ingpa = IN_GPA, .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "stage14 ipi ex empty sparse", "vpindex,ipi",
@@ -141,9 +143,8 @@ static const struct hc_case cases[] = {
 	  .status = HV_STATUS_INVALID_PARAMETER },
 	{ "fast retrieve debug data", ALL, .control = C(HVCALL_RETRIEVE_DEBUG_DATA, 1, 0, 0, 0),
 	  .status = HV_STATUS_INVALID_PARAMETER },
-	{ "debug call ignores var/rep (KVM)", ALL,
-	  .control = C(HVCALL_POST_DEBUG_DATA, 0, 5, 3, 1), .ingpa = 3,
-	  .status = HV_STATUS_INVALID_HYPERCALL_CODE },
+	{ "debug call ignores var/rep (KVM)", ALL, .control = C(HVCALL_POST_DEBUG_DATA, 0, 5, 3, 1),
+	  .ingpa = 3, .status = HV_STATUS_INVALID_HYPERCALL_CODE },
 
 	/* Memory input (TLFS "Alignment Requirements", "Hypercall Status Codes"). */
 	{ "unaligned input gpa", ALL, .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, 0, 0, 0, 0),
@@ -151,13 +152,12 @@ static const struct hc_case cases[] = {
 	{ "input crossing a page", ALL,
 	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, 0, 0, 0, 0), .ingpa = IN_GPA + 4080,
 	  .status = HV_STATUS_INVALID_ALIGNMENT },
-	{ "input ending at the page end", ALL,
-	  .control = C(HVCALL_SEND_IPI, 0, 0, 0, 0), .ingpa = IN_GPA + 4080,
-	  .status = HV_STATUS_INVALID_HYPERCALL_INPUT /* zero vector */ },
+	{ "input ending at the page end", ALL, .control = C(HVCALL_SEND_IPI, 0, 0, 0, 0),
+	  .ingpa = IN_GPA + 4080, .status = HV_STATUS_INVALID_HYPERCALL_INPUT /* zero vector */ },
 	{ "input beyond RAM", ALL, .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, 0, 0, 0, 0),
 	  .ingpa = RAM_SIZE, .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
-	{ "input at 2^64 - 8", ALL, .control = C(HVCALL_SEND_IPI, 0, 0, 0, 0),
-	  .ingpa = ~7ull, .status = HV_STATUS_INVALID_ALIGNMENT },
+	{ "input at 2^64 - 8", ALL, .control = C(HVCALL_SEND_IPI, 0, 0, 0, 0), .ingpa = ~7ull,
+	  .status = HV_STATUS_INVALID_ALIGNMENT },
 	{ "input in an MMIO hole", ALL, .control = C(HVCALL_SEND_IPI_EX, 0, 0, 0, 0),
 	  .ingpa = HOLE + 8, .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "spin wait does not read its input", ALL,
@@ -174,8 +174,7 @@ static const struct hc_case cases[] = {
 	  .mem = { 0, 0, 0, 0x3 }, .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "ex flush SET_ALL: varhead != popcount", ALL,
 	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, 0, 0, 0, 0), .ingpa = IN_GPA,
-	  .mem = { 0, 0, HV_GENERIC_SET_ALL, 0x1 },
-	  .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  .mem = { 0, 0, HV_GENERIC_SET_ALL, 0x1 }, .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "ipi ex: varhead != popcount", ALL, .control = C(HVCALL_SEND_IPI_EX, 0, 2, 0, 0),
 	  .ingpa = IN_GPA, .mem = { 0xfe, 0, 0x1 }, .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "list returns reps = count", ALL,
@@ -189,11 +188,11 @@ static const struct hc_case cases[] = {
 	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX, 0, 1, 507, 0), .ingpa = IN_GPA,
 	  .mem = { 0, 0, 0, 1, 4 }, .status = HV_STATUS_SUCCESS, .reps = 507 },
 	{ "fast ex flush: banks beyond XMM5", ALL,
-	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, 1, 11, 0, 0),
-	  .xmm = { 0, 0x7ff }, .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
+	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, 1, 11, 0, 0), .xmm = { 0, 0x7ff },
+	  .status = HV_STATUS_INVALID_HYPERCALL_INPUT },
 	{ "fast ex flush: 10 banks fill XMM5", ALL,
-	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, 1, 10, 0, 0),
-	  .xmm = { 0, 0x3ff, 4 }, .status = HV_STATUS_SUCCESS },
+	  .control = C(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, 1, 10, 0, 0), .xmm = { 0, 0x3ff, 4 },
+	  .status = HV_STATUS_SUCCESS },
 
 	/* 32-bit convention: EDX:EAX control, EBX:ECX input GPA, result EDX:EAX. */
 	{ "32-bit flush list", ALL, .is_32bit = true,
@@ -207,7 +206,8 @@ static const struct hc_case cases[] = {
 static void run_case(const struct hc_case *c)
 {
 	struct hvmock *m = hvmock_new(RAM_SIZE);
-	struct hv_cpu_mode mode = { .protected_mode = !c->real_mode, .is_64bit = !c->is_32bit,
+	struct hv_cpu_mode mode = { .protected_mode = !c->real_mode,
+				    .is_64bit = !c->is_32bit,
 				    .cpl = c->cpl };
 	struct hv_regs regs = { 0 };
 	struct hv_partition *part;
@@ -436,8 +436,7 @@ static void test_xmm_errors(void)
 	vp = hvmock_vp(part, 0);
 	hvmock_guest_os_id(vp);
 	m->xmm_ret = -EIO;
-	CHECK_EQ(hvmock_hcall(vp, hvmock_control(HVCALL_SEND_IPI_EX, true, 0, 0, 0), 0xfe, 0,
-			      NULL),
+	CHECK_EQ(hvmock_hcall(vp, hvmock_control(HVCALL_SEND_IPI_EX, true, 0, 0, 0), 0xfe, 0, NULL),
 		 HV_STATUS_INVALID_HYPERCALL_INPUT);
 	CHECK_EQ(m->xmm_reads, 1);
 	/* Non-Ex fast IPI never reads XMM. */

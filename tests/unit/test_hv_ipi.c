@@ -12,8 +12,8 @@
 #include "hv_mock.h"
 
 #define RAM_SIZE (16 * 1024)
-#define IN_GPA   0x1000ull
-#define VEC      0xFE
+#define IN_GPA	 0x1000ull
+#define VEC	 0xFE
 
 struct env {
 	struct hvmock *m;
@@ -54,11 +54,11 @@ static uint64_t ipi_ex_fast(struct env *e, uint64_t vector, uint64_t format, uin
 			    format, NULL);
 }
 
-static void expect_counts(struct env *e, const char *step, unsigned d0, unsigned d2,
-			  unsigned d65, unsigned before[3])
+static void expect_counts(struct env *e, const char *step, unsigned d0, unsigned d2, unsigned d65,
+			  unsigned before[3])
 {
 	CHECK_MSG(e->m->ipis_to[0] - before[0] == d0 && e->m->ipis_to[2] - before[1] == d2 &&
-			  e->m->ipis_to[65] - before[2] == d65,
+		      e->m->ipis_to[65] - before[2] == d65,
 		  "step %s: deltas %u/%u/%u, want %u/%u/%u", step, e->m->ipis_to[0] - before[0],
 		  e->m->ipis_to[2] - before[1], e->m->ipis_to[65] - before[2], d0, d2, d65);
 	CHECK_EQ(e->m->last_vector, VEC);
@@ -137,8 +137,8 @@ static void test_vectors_and_sets(void)
 	/* Vector range 0x10-0xFF, else INVALID_HYPERCALL_INPUT (KVM, not the TLFS's 5). */
 	in[1] = 1;
 	for (unsigned v = 0; v < 0x120; v += 0x7) {
-		uint64_t want = v >= 0x10 && v <= 0xFF ? HV_STATUS_SUCCESS
-						       : HV_STATUS_INVALID_HYPERCALL_INPUT;
+		uint64_t want =
+		    v >= 0x10 && v <= 0xFF ? HV_STATUS_SUCCESS : HV_STATUS_INVALID_HYPERCALL_INPUT;
 
 		in[0] = v;
 		CHECK_MSG(ipi_slow(&e, in, 2, HVCALL_SEND_IPI, 0) == want, "vector 0x%x", v);

@@ -35,9 +35,9 @@ static void env_fini(struct env *e)
 
 static const struct {
 	uint32_t msr;
-	const char *on;  /* a feature list that offers it */
+	const char *on;	 /* a feature list that offers it */
 	const char *off; /* one that does not */
-	bool writable;   /* a guest write of 0 is accepted when offered */
+	bool writable;	 /* a guest write of 0 is accepted when offered */
 } gating[] = {
 	{ HV_X64_MSR_GUEST_OS_ID, "reset", "", true },
 	{ HV_X64_MSR_HYPERCALL, "time", "", true },
@@ -67,7 +67,7 @@ static void test_gating(void)
 		CHECK_MSG(hv_msr_read(e.vp, gating[i].msr, &v) == HV_MSR_OK, "read 0x%x with %s",
 			  gating[i].msr, gating[i].on);
 		CHECK_MSG(hv_msr_write(e.vp, gating[i].msr, 0) ==
-				  (gating[i].writable ? HV_MSR_OK : HV_MSR_GP),
+			      (gating[i].writable ? HV_MSR_OK : HV_MSR_GP),
 			  "write 0x%x with %s", gating[i].msr, gating[i].on);
 		env_fini(&e);
 
@@ -85,11 +85,16 @@ static void test_gating(void)
 static void test_unimplemented_and_foreign(void)
 {
 	static const uint32_t unimpl[] = {
-		HV_X64_MSR_SCONTROL,          HV_X64_MSR_EOM,
-		HV_X64_MSR_SINT0,             HV_X64_MSR_STIMER0_CONFIG,
-		HV_X64_MSR_GUEST_IDLE,        HV_X64_MSR_SYNDBG_OPTIONS,
-		HV_X64_MSR_REENLIGHTENMENT_CONTROL, HV_X64_MSR_TSC_EMULATION_STATUS,
-		HV_X64_MSR_TSC_INVARIANT_CONTROL,   0x40000004u,
+		HV_X64_MSR_SCONTROL,
+		HV_X64_MSR_EOM,
+		HV_X64_MSR_SINT0,
+		HV_X64_MSR_STIMER0_CONFIG,
+		HV_X64_MSR_GUEST_IDLE,
+		HV_X64_MSR_SYNDBG_OPTIONS,
+		HV_X64_MSR_REENLIGHTENMENT_CONTROL,
+		HV_X64_MSR_TSC_EMULATION_STATUS,
+		HV_X64_MSR_TSC_INVARIANT_CONTROL,
+		0x40000004u,
 		HV_X64_MSR_SYNTHETIC_LAST,
 	};
 	struct env e;
@@ -212,7 +217,10 @@ static void test_reference_time(void)
 	uint32_t seq;
 
 	env_init(&e, "time");
-	/* Starts near 0 at partition creation. */
+	/* The guest TSC the backend reports before the guest first looks does not matter
+	 * (hvemu's backend learns the TSC offset from its first vCPU, after creation). */
+	atomic_store(&e.m->tsc, 0xFFFFFFFF00000000ull);
+	/* Starts near 0 when the guest first uses it. */
 	CHECK_EQ(hv_msr_read(e.vp, HV_X64_MSR_TIME_REF_COUNT, &t0), HV_MSR_OK);
 	CHECK(t0 < 10);
 	/* One second of guest TSC is 10^7 units. */
@@ -233,8 +241,7 @@ static void test_reference_time(void)
 	CHECK_EQ(hv_msr_read(e.vp, HV_X64_MSR_REFERENCE_TSC, &v), HV_MSR_OK);
 	CHECK_EQ(v, 0x2001);
 	CHECK(pg->tsc_sequence != 0 && pg->tsc_sequence != 0xFFFFFFFF);
-	CHECK_EQ(pg->tsc_scale,
-		 (uint64_t)((((unsigned __int128)10000000) << 64) / HVMOCK_TSC_HZ));
+	CHECK_EQ(pg->tsc_scale, (uint64_t)((((unsigned __int128)10000000) << 64) / HVMOCK_TSC_HZ));
 	CHECK_EQ(((uint8_t *)pg)[24], 0x5a); /* the rest of the page is left alone */
 
 	/* Page time equals the MSR at the same TSC, at several points in time. */
@@ -278,11 +285,39 @@ static void test_reference_time(void)
 	env_fini(&e);
 }
 
+static void test_reference_time_origin(void)
+{
+	struct env e;
+	struct hv_reference_tsc_page *pg;
+	uint64_t v;
+
+	e.m = hvmock_new(RAM_SIZE);
+	e.m->tsc_step = 7;
+	CHECK_EQ(hvmock_partition(e.m, "time", 1, &e.part), 0);
+	CHECK_EQ(atomic_load(&e.m->tsc), 1000000); /* creation does not read the TSC */
+	e.vp = hvmock_vp(e.part, 0);
+	/* A write without enable does not fix the origin either. */
+	CHECK_EQ(hv_msr_write(e.vp, HV_X64_MSR_REFERENCE_TSC, 0x1000), HV_MSR_OK);
+	CHECK_EQ(atomic_load(&e.m->tsc), 1000000);
+	/* Enabling the page first: the page starts near 0, and the MSR agrees with it. */
+	atomic_store(&e.m->tsc, 5ull << 40);
+	e.m->tsc_step = 0;
+	CHECK_EQ(hv_msr_write(e.vp, HV_X64_MSR_REFERENCE_TSC, 0x1001), HV_MSR_OK);
+	pg = hvmock_gpa(e.m, 0x1000);
+	CHECK_EQ(page_time(pg, 5ull << 40), 0);
+	atomic_fetch_add(&e.m->tsc, HVMOCK_TSC_HZ / 10);
+	CHECK_EQ(hv_msr_read(e.vp, HV_X64_MSR_TIME_REF_COUNT, &v), HV_MSR_OK);
+	CHECK_EQ(v, page_time(pg, (5ull << 40) + HVMOCK_TSC_HZ / 10));
+	CHECK(v >= 1000000 - 1 && v <= 1000000 + 1); /* 0.1 s */
+	env_fini(&e);
+}
+
 static void test_low_tsc_rejected(void)
 {
 	struct hvmock *m = hvmock_new(4096);
-	struct hv_partition_params p = { .max_vps = 1, .tsc_hz = 10000000, .ops = &hvmock_ops,
-					 .opaque = m };
+	struct hv_partition_params p = {
+		.max_vps = 1, .tsc_hz = 10000000, .ops = &hvmock_ops, .opaque = m
+	};
 	struct hv_partition *part = (struct hv_partition *)&p;
 
 	CHECK_EQ(hv_features_parse("time", &p.features, NULL, 0), 0);
@@ -332,7 +367,7 @@ static void test_vp_assist_page(void)
 	pg[1] = 0xAAAAAAAA;
 	pg[100] = 0xBBBBBBBB;
 	CHECK_EQ(hv_msr_write(e.vp, HV_X64_MSR_VP_ASSIST_PAGE, 0x4001), HV_MSR_OK);
-	CHECK_EQ(pg[0], 0);          /* apic_assist cleared */
+	CHECK_EQ(pg[0], 0);	     /* apic_assist cleared */
 	CHECK_EQ(pg[1], 0xAAAAAAAA); /* the rest kept */
 	CHECK_EQ(pg[100], 0xBBBBBBBB);
 	CHECK_EQ(e.m->vp_assist_calls, 1);
@@ -376,7 +411,8 @@ static void test_reset_and_crash(void)
 	CHECK_EQ(v, 0x103);
 	CHECK_EQ(hv_msr_read(e.vp, HV_X64_MSR_CRASH_CTL, &v), HV_MSR_OK);
 	CHECK_EQ(v, HV_CRASH_CTL_CRASH_NOTIFY);
-	CHECK_EQ(hv_msr_write(e.vp, HV_X64_MSR_CRASH_CTL, HV_CRASH_CTL_CRASH_NOTIFY_MSG), HV_MSR_OK);
+	CHECK_EQ(hv_msr_write(e.vp, HV_X64_MSR_CRASH_CTL, HV_CRASH_CTL_CRASH_NOTIFY_MSG),
+		 HV_MSR_OK);
 	CHECK_EQ(e.m->crashes, 0);
 	CHECK_EQ(hv_msr_write(e.vp, HV_X64_MSR_CRASH_CTL, HV_CRASH_CTL_CRASH_NOTIFY), HV_MSR_OK);
 	CHECK_EQ(e.m->crashes, 1);
@@ -434,6 +470,7 @@ int main(void)
 	RUN(test_read_only);
 	RUN(test_hypercall_page);
 	RUN(test_reference_time);
+	RUN(test_reference_time_origin);
 	RUN(test_low_tsc_rejected);
 	RUN(test_apic_msrs);
 	RUN(test_vp_assist_page);

@@ -15,7 +15,7 @@
 #include "hv_mock.h"
 #include "util/time.h"
 
-#define NVP      8
+#define NVP	 8
 #define RAM_SIZE ((NVP + 1) * 4096)
 
 struct env {
@@ -207,7 +207,9 @@ static void test_offline_and_removed_targets(void)
 	CHECK_EQ(flush(&e, 1, 1u << 6, &regs), HV_HCALL_SUSPENDED);
 
 	/* Destroying the awaited VP releases its waiters too. */
+	CHECK_EQ(atomic_load(&e.part->inhibited_vps), 1);
 	hv_vp_destroy(e.vp[6]);
+	CHECK_EQ(atomic_load(&e.part->inhibited_vps), 0);
 	CHECK_EQ(waiting_on(&e, 1), -1);
 	CHECK_EQ(flush(&e, 1, 1u << 6, &regs), HV_HCALL_DONE);
 	CHECK_EQ(hv_set_tlb_flush_inhibit(e.part, 6, false), -ENOENT);
@@ -394,6 +396,7 @@ static void test_hammer(void)
 	CHECK_EQ(atomic_load(&completed), NVP * 3000);
 	CHECK_EQ(pstat(e.part, "suspended_vps"), 0);
 	CHECK(pstat(e.part, "suspensions") > 0);
+	CHECK_EQ(atomic_load(&e.part->inhibited_vps), 0); /* the fast-path count balances */
 	for (int i = 0; i < NVP; i++)
 		CHECK_EQ(waiting_on(&e, i), -1);
 	env_fini(&e);
@@ -401,6 +404,7 @@ static void test_hammer(void)
 
 /* The Dekker race of one suspend against one unsuspend, many times over. */
 static _Atomic unsigned round_no;
+static _Atomic int race_abort;
 
 static void *toggler(void *arg)
 {
@@ -408,7 +412,8 @@ static void *toggler(void *arg)
 
 	for (unsigned r = 1; r <= 20000; r++) {
 		while (atomic_load(&round_no) != r * 2 - 1)
-			;
+			if (atomic_load(&race_abort))
+				return NULL;
 		hv_set_tlb_flush_inhibit(e->part, 1, false);
 		atomic_store(&round_no, r * 2);
 	}
@@ -423,6 +428,7 @@ static void test_unsuspend_races_suspend(void)
 
 	env_init(&e);
 	atomic_store(&round_no, 0);
+	atomic_store(&race_abort, 0);
 	pthread_create(&t, NULL, toggler, &e);
 	for (unsigned r = 1; r <= 20000; r++) {
 		struct hv_regs regs;
@@ -433,6 +439,7 @@ static void test_unsuspend_races_suspend(void)
 			suspended++;
 			if (hv_vp_wait_unsuspended(e.vp[0], 5 * NSEC_PER_SEC)) {
 				CHECK_MSG(false, "round %u: lost wake-up", r);
+				atomic_store(&race_abort, 1);
 				break;
 			}
 		}

@@ -2,6 +2,7 @@
 #include "x86/acpi.h"
 #include "string.h"
 #include "x86/asm-defs.h"
+#include "x86/usermode.h"
 
 struct __packed madt {
 	struct acpi_header h;
@@ -35,18 +36,17 @@ static const volatile void *phys_ptr(u64 addr)
 
 /*
  * Sums eight bytes per step: CPL0 code is emulated here, and a byte loop over a
- * 1024-CPU MADT (16 KiB) would cost tens of milliseconds.
+ * 1024-CPU MADT (16 KiB) would cost tens of milliseconds. Large tables are summed at CPL3.
  */
-int acpi_checksum(const void *p, size_t len)
+static u64 byte_sum(const u8 *b, size_t len)
 {
-	const u8 *b = p;
 	u64 lanes = 0, sum = 0;
 	size_t i = 0;
 
 	for (; i + 8 <= len; i += 8) {
 		u64 w;
 
-		memcpy(&w, b + i, 8);
+		__builtin_memcpy(&w, b + i, 8);
 		lanes += (w & 0x00ff00ff00ff00ffull) + ((w >> 8) & 0x00ff00ff00ff00ffull);
 		/* Each 16-bit lane grows by at most 510 per step: fold before it overflows. */
 		if ((i & 0x3ff) == 0x3f8) {
@@ -59,6 +59,28 @@ int acpi_checksum(const void *p, size_t len)
 		sum += (lanes >> (16 * k)) & 0xffff;
 	for (; i < len; i++)
 		sum += b[i];
+	return sum;
+}
+
+struct sum_args {
+	const u8 *p;
+	size_t len;
+};
+
+static u64 byte_sum_user(u64 arg)
+{
+	const struct sum_args *a = (const struct sum_args *)(uintptr_t)arg;
+
+	return byte_sum(a->p, a->len);
+}
+
+int acpi_checksum(const void *p, size_t len)
+{
+	struct sum_args a = { p, len };
+	u64 sum;
+
+	if (len < USER_BULK_MIN || !run_user_bulk(byte_sum_user, (u64)(uintptr_t)&a, &sum))
+		sum = byte_sum(p, len);
 	return (sum & 0xff) ? -EINVAL : 0;
 }
 

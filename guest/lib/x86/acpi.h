@@ -32,8 +32,8 @@ struct __packed acpi_header {
 	u32 creator_revision;
 };
 
-#define MADT_LAPIC   0
-#define MADT_X2APIC  9
+#define MADT_LAPIC	    0
+#define MADT_X2APIC	    9
 #define MADT_ENABLED	    (1u << 0)
 #define MADT_ONLINE_CAPABLE (1u << 1)
 

@@ -3,11 +3,10 @@
 #ifndef GUEST_X86_ASM_DEFS_H
 #define GUEST_X86_ASM_DEFS_H
 
-#define KERNEL_CS_SEL	     0x08
-#define KERNEL_DS_SEL	     0x10
-#define USER_DS_SEL	     0x23
-#define USER_CS_SEL	     0x2b
-#define USER_RET_VECTOR_NUM  0xee
+#define KERNEL_CS_SEL 0x08
+#define KERNEL_DS_SEL 0x10
+#define USER_DS_SEL   0x23
+#define USER_CS_SEL   0x2b
 
 #define MULTIBOOT_HEADER_MAGIC 0x1badb002
 #define MULTIBOOT_BOOT_MAGIC   0x2badb002
@@ -21,6 +20,11 @@
 
 /* The AP trampoline is copied here and started with SIPI vector 0x08. */
 #define TRAMPOLINE_BASE 0x8000
+
+/* struct percpu's state field (percpu.h) and the enum cpu_state values the AP entry uses. */
+#define PERCPU_STATE_OFFSET 32
+#define CPU_STATE_BOOTING   2
+#define CPU_STATE_STARTING  3
 
 #define MAX_APIC_ID 4096
 #define AP_MAX_CPUS 1024

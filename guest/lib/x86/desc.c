@@ -20,7 +20,6 @@ struct __packed idt_gate {
 };
 
 #define GATE_INTR_DPL0 0x8e
-#define GATE_INTR_DPL3 0xee
 #define GDT_FIXED      6 /* null, kcode, kdata, ucode32, udata, ucode64 */
 
 static u64 gdt[GDT_FIXED + 2 * MAX_CPUS] __aligned(16);
@@ -58,7 +57,7 @@ void desc_init_bsp(void)
 	gdt[4] = 0x00cff3000000ffffull; /* 0x20 user data */
 	gdt[5] = 0x00affb000000ffffull; /* 0x28 user code, 64-bit */
 	for (unsigned int v = 0; v < 256; v++)
-		set_gate(v, v == USER_RET_VECTOR ? GATE_INTR_DPL3 : GATE_INTR_DPL0);
+		set_gate(v, GATE_INTR_DPL0);
 }
 
 void desc_init_tss(struct percpu *pc)
@@ -119,8 +118,8 @@ const char *exception_mnemonic(unsigned int vector)
 {
 	static const char *const names[32] = {
 		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
-		"#NP", "#SS", "#GP", "#PF", "#15",  "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
-		"#22", "#23", "#24", "#25", "#26",  "#27", "#HV", "#VC", "#SX", "#31",
+		"#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE",  "#CP",
+		"#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC", "#SX", "#31",
 	};
 
 	return vector < 32 ? names[vector] : "IRQ";
@@ -176,7 +175,10 @@ void do_interrupt(struct ex_regs *r)
 	handler_fn fn;
 
 	if (v < 32) {
-		/* CPL3 code run by run_user() ends at its first exception (NMI excepted). */
+		/*
+		 * CPL3 code run by run_user() ends at its first exception (NMI excepted),
+		 * including the #UD of the ud2 its entry stub executes when fn returns.
+		 */
 		if ((r->cs & 3) && pc->user.active && !(v == NMI_VECTOR && exc_handlers[v]))
 			user_mode_exit(r);
 		fn = READ_ONCE(exc_handlers[v]);
@@ -186,11 +188,6 @@ void do_interrupt(struct ex_regs *r)
 		}
 		if (!(r->cs & 3) && fixup_exception(r))
 			return;
-		unhandled_exception(r);
-	}
-	if (v == USER_RET_VECTOR) {
-		if ((r->cs & 3) && pc->user.active)
-			user_mode_exit(r);
 		unhandled_exception(r);
 	}
 	if (v == SPURIOUS_VECTOR || (v >= PIC_VECTOR_BASE && v < PIC_VECTOR_BASE + 16)) {

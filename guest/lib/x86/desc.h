@@ -10,36 +10,34 @@
 #include "types.h"
 #include "x86/percpu.h"
 
-#define DE_VECTOR 0
-#define DB_VECTOR 1
+#define DE_VECTOR  0
+#define DB_VECTOR  1
 #define NMI_VECTOR 2
-#define BP_VECTOR 3
-#define OF_VECTOR 4
-#define BR_VECTOR 5
-#define UD_VECTOR 6
-#define NM_VECTOR 7
-#define DF_VECTOR 8
-#define TS_VECTOR 10
-#define NP_VECTOR 11
-#define SS_VECTOR 12
-#define GP_VECTOR 13
-#define PF_VECTOR 14
-#define MF_VECTOR 16
-#define AC_VECTOR 17
-#define MC_VECTOR 18
-#define XM_VECTOR 19
-#define VE_VECTOR 20
-#define CP_VECTOR 21
+#define BP_VECTOR  3
+#define OF_VECTOR  4
+#define BR_VECTOR  5
+#define UD_VECTOR  6
+#define NM_VECTOR  7
+#define DF_VECTOR  8
+#define TS_VECTOR  10
+#define NP_VECTOR  11
+#define SS_VECTOR  12
+#define GP_VECTOR  13
+#define PF_VECTOR  14
+#define MF_VECTOR  16
+#define AC_VECTOR  17
+#define MC_VECTOR  18
+#define XM_VECTOR  19
+#define VE_VECTOR  20
+#define CP_VECTOR  21
 
 /* Legacy PIC vectors (masked; only spurious interrupts can arrive there). */
 #define PIC_VECTOR_BASE 0x20
-/* Free for tests and later layers: 0x30-0xed. */
+/* Free for tests and later layers: 0x30-0xef. */
 #define FIRST_FREE_VECTOR 0x30
-#define LAST_FREE_VECTOR 0xed
-/* `int $USER_RET_VECTOR` from CPL3 ends a run_user() call (DPL 3 gate). */
-#define USER_RET_VECTOR 0xee
+#define LAST_FREE_VECTOR  0xef
 /* Cross-CPU function calls (smp.c). */
-#define XCALL_VECTOR 0xf0
+#define XCALL_VECTOR	0xf0
 #define SPURIOUS_VECTOR 0xff
 
 /* Register state saved by the interrupt stubs (entry.S), lowest address first. */

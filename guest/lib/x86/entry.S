@@ -109,12 +109,15 @@ __run_user_return:
 	popq %rbp
 	ret
 
-/* CPL3: calls fn(arg) (fn in %rsi, arg in %rdi), then returns to the kernel. */
+/*
+ * CPL3: calls fn(arg) (fn in %rsi, arg in %rdi), then returns to the kernel through the
+ * #UD of the ud2 at user_return_insn: do_interrupt() recognises that RIP. (`int $n` from
+ * CPL3 raises #UD on this KVM and `syscall` misbehaves, so neither is used.)
+ */
 	.globl user_entry, user_return_insn
 user_entry:
 	andq $-16, %rsp
 	call *%rsi
 	movq %rax, %rdi
 user_return_insn:
-	int $USER_RET_VECTOR_NUM
 	ud2

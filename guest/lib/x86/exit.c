@@ -5,7 +5,7 @@
 #define ISA_DEBUG_EXIT_PORT 0xf4
 #define ACPI_SLEEP_CTL_PORT 0x600
 /* SLP_EN (bit 5) | SLP_TYP 5 (S5) << 2: the hardware-reduced ACPI sleep control value. */
-#define ACPI_SLEEP_S5	    ((5 << 2) | (1 << 5))
+#define ACPI_SLEEP_S5 ((5 << 2) | (1 << 5))
 
 __noreturn void exit_status(u8 code)
 {

@@ -25,17 +25,17 @@ struct ex_entry {
 	u64 start, end;
 };
 
-#define ASM_SAFE(insn)                                                                       \
-	"1: " insn "\n\t"                                                                    \
-	"2:\n\t"                                                                             \
-	".pushsection .ex_table, \"a\"\n\t"                                                  \
-	".balign 8\n\t"                                                                      \
-	".quad 1b, 2b\n\t"                                                                   \
+#define ASM_SAFE(insn)                      \
+	"1: " insn "\n\t"                   \
+	"2:\n\t"                            \
+	".pushsection .ex_table, \"a\"\n\t" \
+	".balign 8\n\t"                     \
+	".quad 1b, 2b\n\t"                  \
 	".popsection\n\t"
 
 /* For hand-written assembly with named labels. */
-#define EX_TABLE_ENTRY(start, end)                                                           \
-	".pushsection .ex_table, \"a\"\n\t.balign 8\n\t.quad " #start ", " #end             \
+#define EX_TABLE_ENTRY(start, end)                                              \
+	".pushsection .ex_table, \"a\"\n\t.balign 8\n\t.quad " #start ", " #end \
 	"\n\t.popsection\n\t"
 
 static inline void fault_clear(void)

@@ -26,15 +26,7 @@
 #include "types.h"
 #include "x86/percpu.h"
 
-/*
- * tlfs.h and percpu.h both define VP_INVAL (the same value, spelled differently), and a
- * macro may only be redefined identically: take the ABI header without its copy.
- */
-#pragma push_macro("VP_INVAL")
-#undef VP_INVAL
 #include "hv/tlfs.h"
-#undef VP_INVAL
-#pragma pop_macro("VP_INVAL")
 
 #ifndef EAGAIN
 #define EAGAIN 11 /* Linux numbering, as types.h */

@@ -9,9 +9,10 @@
 
 #include "types.h"
 #include "cpumask.h"
+#include "x86/asm-defs.h"
 
-/* The VP index is unknown until the Hyper-V layer reads HV_X64_MSR_VP_INDEX. */
-#define VP_INVAL 0xffffffffu
+/* VP_INVAL (tlfs.h): the VP index is unknown until the Hyper-V layer reads it. */
+#include "hv/tlfs.h"
 
 struct __packed tss64 {
 	u32 reserved0;
@@ -35,6 +36,7 @@ struct fault_info {
 struct user_ctx {
 	u64 kernel_rsp; /* callee-saved registers are stored above it */
 	u32 active;
+	u32 ready;		/* descriptors loaded: run_user_bulk() may be used */
 	struct fault_info exit; /* how the user code ended */
 	u64 retval;
 	u64 stack_top; /* per-CPU user stack, allocated on first use */
@@ -49,10 +51,11 @@ struct xcall_slot {
 };
 
 enum cpu_state {
-	CPU_ABSENT = 0, /* listed in the MADT but not present (hot-pluggable slot) */
-	CPU_OFFLINE,	/* present, not running */
-	CPU_BOOTING,	/* INIT/SIPI sent */
-	CPU_ONLINE,
+	CPU_ABSENT = 0,			 /* listed in the MADT, not present (hot-pluggable slot) */
+	CPU_OFFLINE = 1,		 /* present, not running */
+	CPU_BOOTING = CPU_STATE_BOOTING, /* INIT/SIPI sent */
+	CPU_STARTING = CPU_STATE_STARTING, /* claimed by the AP that runs it (ap_entry64) */
+	CPU_ONLINE = 4,
 };
 
 struct percpu {
@@ -76,6 +79,7 @@ struct percpu {
 
 BUILD_BUG_ON(__builtin_offsetof(struct percpu, self) != 0);
 BUILD_BUG_ON(__builtin_offsetof(struct percpu, stack_top) != 8);
+BUILD_BUG_ON(__builtin_offsetof(struct percpu, state) != PERCPU_STATE_OFFSET);
 BUILD_BUG_ON(sizeof(struct tss64) != 104);
 
 static inline struct percpu *this_cpu(void)

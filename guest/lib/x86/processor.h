@@ -22,11 +22,11 @@
 #define X86_EFLAGS_IOPL (3ul << 12)
 
 /* GDT layout (see desc.c); user selectors carry RPL 3. */
-#define KERNEL_CS   0x08
-#define KERNEL_DS   0x10
-#define USER_CS32   0x1b
-#define USER_DS	    0x23
-#define USER_CS	    0x2b
+#define KERNEL_CS    0x08
+#define KERNEL_DS    0x10
+#define USER_CS32    0x1b
+#define USER_DS	     0x23
+#define USER_CS	     0x2b
 #define TSS_SEL(cpu) (0x30 + 16 * (cpu))
 
 struct cpuid {
@@ -37,7 +37,9 @@ static inline struct cpuid cpuid_count(u32 leaf, u32 subleaf)
 {
 	struct cpuid r;
 
-	asm volatile("cpuid" : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d) : "a"(leaf), "c"(subleaf));
+	asm volatile("cpuid"
+		     : "=a"(r.a), "=b"(r.b), "=c"(r.c), "=d"(r.d)
+		     : "a"(leaf), "c"(subleaf));
 	return r;
 }
 
@@ -67,16 +69,16 @@ static inline u64 rdtsc(void)
 	return lo | ((u64)hi << 32);
 }
 
-#define DEFINE_CR(n)                                                                         \
-	static inline u64 read_cr##n(void)                                                   \
-	{                                                                                    \
-		u64 v;                                                                       \
-		asm volatile("mov %%cr" #n ", %0" : "=r"(v) : : "memory");                   \
-		return v;                                                                    \
-	}                                                                                    \
-	static inline void write_cr##n(u64 v)                                                \
-	{                                                                                    \
-		asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory");                       \
+#define DEFINE_CR(n)                                                       \
+	static inline u64 read_cr##n(void)                                 \
+	{                                                                  \
+		u64 v;                                                     \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v) : : "memory"); \
+		return v;                                                  \
+	}                                                                  \
+	static inline void write_cr##n(u64 v)                              \
+	{                                                                  \
+		asm volatile("mov %0, %%cr" #n : : "r"(v) : "memory");     \
 	}
 DEFINE_CR(0)
 DEFINE_CR(2)

@@ -9,16 +9,16 @@
 #include "x86/processor.h"
 #include "x86/percpu.h"
 
-#define COM1	     0x3f8
-#define UART_THR     0
-#define UART_IER     1
-#define UART_FCR     2
-#define UART_LCR     3
-#define UART_MCR     4
-#define UART_LSR     5
-#define UART_LSR_THRE 0x20
+#define COM1	       0x3f8
+#define UART_THR       0
+#define UART_IER       1
+#define UART_FCR       2
+#define UART_LCR       3
+#define UART_MCR       4
+#define UART_LSR       5
+#define UART_LSR_THRE  0x20
 #define UART_FIFO_SIZE 16
-#define LOCK_FREE 0xffffffffu
+#define LOCK_FREE      0xffffffffu
 
 static u32 console_owner = LOCK_FREE;
 /* Nesting depth of the owner; only the owning CPU touches it. */

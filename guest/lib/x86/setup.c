@@ -26,6 +26,9 @@ static void pic_disable(void)
 	outb(0xa1, 0xff);
 }
 
+/* Boot timeline (TSC at each step), printed with "verbose". */
+static u64 t_setup, t_smp_init, t_smp_boot;
+
 __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 {
 	int r;
@@ -33,6 +36,7 @@ __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 	percpu_init_bsp_early();
 	desc_init_bsp();
 	desc_load_cpu(this_cpu());
+	user_mode_ready();
 	console_init();
 	if (multiboot_parse((u32)magic, info, protocol))
 		panic("bad boot magic %#lx (expected %#x) or information address %#lx",
@@ -42,16 +46,39 @@ __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 	pic_disable();
 	tsc_calibrate();
 	apic_init_bsp(!cmdline_has("xapic"));
+	t_setup = rdtsc();
 	smp_init();
+	t_smp_init = rdtsc();
 	irq_enable();
 	if ((&guest_boot_aps == NULL || guest_boot_aps) && !cmdline_has("nosmp"))
 		smp_boot_all();
-	if (cmdline_has("verbose"))
+	t_smp_boot = rdtsc();
+	if (cmdline_has("verbose")) {
+		const struct smp_boot_stats *b = smp_last_boot();
+		u64 t0 = this_cpu()->boot_tsc;
+
 		printf("runtime: %u of %u present CPUs online (%u listed), %s, TSC %lu kHz, "
-		       "APs up in %lu us, %lu KiB free\n",
+		       "%lu KiB free\n",
 		       smp_nr_online(), smp_nr_present(), smp_nr_cpus(), apic->name,
-		       (unsigned long)tsc_khz(), (unsigned long)(smp_last_boot_ns() / 1000),
-		       (unsigned long)(alloc_free_bytes() / KiB));
+		       (unsigned long)tsc_khz(), (unsigned long)(alloc_free_bytes() / KiB));
+		printf(
+		    "runtime: boot timeline (us since start_c): setup done %lu, MADT and per-CPU "
+		    "data %lu, APs online %lu\n",
+		    (unsigned long)(tsc_cycles_to_ns(t_setup - t0) / 1000),
+		    (unsigned long)(tsc_cycles_to_ns(t_smp_init - t0) / 1000),
+		    (unsigned long)(tsc_cycles_to_ns(t_smp_boot - t0) / 1000));
+		if (b->count)
+			printf(
+			    "runtime: AP start (us): %u CPU(s)%s, INIT sent +%lu, SIPI sent +%lu, "
+			    "%u online +%lu\n",
+			    b->count, b->broadcast ? " (broadcast)" : "",
+			    (unsigned long)(tsc_cycles_to_ns(b->init_sent_tsc - b->start_tsc) /
+					    1000),
+			    (unsigned long)(tsc_cycles_to_ns(b->sipi_sent_tsc - b->start_tsc) /
+					    1000),
+			    b->online,
+			    (unsigned long)(tsc_cycles_to_ns(b->end_tsc - b->start_tsc) / 1000));
+	}
 	if (smp_cpuid_apic_mismatches())
 		printf("WARN: %u CPUs report a CPUID APIC ID that differs from their local "
 		       "APIC ID\n",

@@ -6,6 +6,7 @@
 #include "x86/desc.h"
 #include "x86/processor.h"
 #include "x86/tsc.h"
+#include "x86/usermode.h"
 #include "alloc.h"
 #include "atomic.h"
 #include "cmdline.h"
@@ -17,17 +18,21 @@
 BUILD_BUG_ON(AP_MAX_CPUS != MAX_CPUS);
 
 struct cpumask cpu_possible_mask, cpu_present_mask, cpu_online_mask;
+unsigned int nr_cpumask_words = MAX_CPUS / 64;
 
 /* Read by ap_entry64 (trampoline.S). */
 struct percpu *percpu_ptrs[MAX_CPUS];
 u16 apic_to_cpu[MAX_APIC_ID];
 u32 ap_lost_count;
+static u32 ap_unexpected;
+static u32 ap_setup_failed;
+int (*smp_ap_setup_hook)(struct percpu *pc);
 
 static struct percpu bsp_percpu;
 static u32 nr_cpus = 1, nr_online = 1;
 static u32 ap_booted;
 static u32 cpuid_mismatches;
-static u64 last_boot_ns;
+static struct smp_boot_stats boot_stats;
 static bool trampoline_ready;
 
 /* The MADT's processor list, kept until smp_init() has allocated per-CPU data. */
@@ -69,7 +74,12 @@ u32 smp_nr_online(void)
 
 u64 smp_last_boot_ns(void)
 {
-	return last_boot_ns;
+	return tsc_cycles_to_ns(boot_stats.end_tsc - boot_stats.start_tsc);
+}
+
+const struct smp_boot_stats *smp_last_boot(void)
+{
+	return &boot_stats;
 }
 
 u32 smp_cpuid_apic_mismatches(void)
@@ -151,12 +161,14 @@ void smp_init(void)
 	if (dropped)
 		printf("WARN: %u MADT processors beyond %u CPUs ignored\n", dropped, MAX_CPUS);
 	n_ap = nr_cpus - 1;
+	nr_cpumask_words = ALIGN_UP(nr_cpus, 64u) / 64;
 	if (!n_ap)
 		return;
 	pcs = alloc_pages_zeroed(ALIGN_UP(n_ap * sizeof(struct percpu), PAGE_SIZE) / PAGE_SIZE);
 	if (!pcs) {
 		printf("WARN: no memory for per-CPU data of %u CPUs\n", n_ap);
 		nr_cpus = 1;
+		nr_cpumask_words = 1;
 		return;
 	}
 	for (u32 cpu = 1; cpu < nr_cpus; cpu++) {
@@ -202,19 +214,32 @@ __noreturn void ap_start_c(struct percpu *pc)
 {
 	u32 max_leaf;
 
+	/* ap_entry64 claimed this CPU (BOOTING -> STARTING); anything else is a bug. */
+	if (atomic_load(&pc->state) != CPU_STARTING) {
+		atomic_inc(&ap_unexpected);
+		halt_forever();
+	}
 	wrmsr(MSR_GS_BASE, (u64)(uintptr_t)pc);
 	pc->boot_tsc = rdtsc();
 	desc_load_cpu(pc);
+	user_mode_ready();
 	apic_init_cpu();
 	/* Firmware-style CPUID topology should agree with the APIC (Linux relies on it). */
 	max_leaf = cpuid(0).a;
 	if ((max_leaf >= 0xb && cpuid_count(0xb, 0).d != pc->apic_id) ||
 	    (cpuid(1).b >> 24) != (pc->apic_id & 0xff))
 		atomic_inc(&cpuid_mismatches);
+	if (smp_ap_setup_hook && smp_ap_setup_hook(pc)) {
+		atomic_store(&pc->state, (u32)CPU_OFFLINE);
+		atomic_inc(&ap_setup_failed);
+		atomic_inc(&ap_booted); /* counted, so the boot CPU does not wait for it */
+		halt_forever();
+	}
 	atomic_store(&pc->state, (u32)CPU_ONLINE);
 	cpumask_set_atomic(&cpu_online_mask, pc->cpu);
 	atomic_inc(&nr_online);
 	atomic_inc(&ap_booted);
+	irq_enable();
 	if (ap_main)
 		ap_main();
 	cpu_idle();
@@ -235,77 +260,157 @@ static u32 wait_booted(u32 base, u32 want, u64 deadline)
 	return n;
 }
 
+/* Gives every CPU of @targets without a stack one, from a single allocation if possible. */
+static void alloc_stacks(struct cpumask *targets, u32 *count)
+{
+	u32 cpu, need = 0;
+	u8 *block;
+
+	for_each_cpu(cpu, targets)
+	{
+		if (!percpu_ptrs[cpu]->stack_top)
+			need++;
+	}
+	if (!need)
+		return;
+	/* One block: per-CPU allocations cost ~30 us each of emulated locking here. */
+	block = alloc_pages((size_t)need * AP_STACK_PAGES);
+	for_each_cpu(cpu, targets)
+	{
+		struct percpu *pc = percpu_ptrs[cpu];
+
+		if (pc->stack_top)
+			continue;
+		if (!block)
+			block = alloc_pages(AP_STACK_PAGES);
+		if (!block) {
+			printf("WARN: CPU %u: no memory for a stack\n", cpu);
+			cpumask_clear_cpu(targets, cpu);
+			pc->state = CPU_OFFLINE;
+			(*count)--;
+			continue;
+		}
+		pc->stack_base = (u64)(uintptr_t)block;
+		pc->stack_top = pc->stack_base + AP_STACK_PAGES * PAGE_SIZE;
+		block = need-- > 1 ? block + AP_STACK_PAGES * PAGE_SIZE : NULL;
+	}
+}
+
 int smp_boot_cpus(const struct cpumask *mask)
 {
-	u32 me = smp_id(), count = 0, base, got, cpu, shown = 0;
+	u32 me = smp_id(), count = 0, base, got, cpu, shown = 0, no_x2apic = 0;
 	u64 t0, timeout_ms, deadline;
-	struct cpumask targets;
+	struct cpumask targets, rest;
+	bool broadcast;
 
 	cpumask_clear(&targets);
 	setup_trampoline();
-	for_each_cpu(cpu, mask) {
+	for_each_cpu(cpu, mask)
+	{
 		struct percpu *pc = per_cpu(cpu);
 
 		if (!pc || cpu == me || atomic_load(&pc->state) != CPU_OFFLINE)
 			continue;
 		if (!apic_x2apic_mode() && pc->apic_id > XAPIC_MAX_ID) {
-			printf("WARN: CPU %u: APIC ID %u needs x2APIC mode\n", cpu, pc->apic_id);
+			no_x2apic++;
 			continue;
-		}
-		if (!pc->stack_top) {
-			void *stack = alloc_pages(AP_STACK_PAGES);
-
-			if (!stack) {
-				printf("WARN: CPU %u: no memory for a stack\n", cpu);
-				continue;
-			}
-			pc->stack_base = (u64)(uintptr_t)stack;
-			pc->stack_top = pc->stack_base + AP_STACK_PAGES * PAGE_SIZE;
 		}
 		pc->state = CPU_BOOTING;
 		cpumask_set(&targets, cpu);
 		count++;
 	}
+	if (no_x2apic)
+		printf("WARN: %u CPUs have APIC IDs above %u and need x2APIC mode: not started\n",
+		       no_x2apic, XAPIC_MAX_ID);
+	alloc_stacks(&targets, &count);
 	if (!count)
 		return 0;
+	/*
+	 * When every listed CPU but this one is starting, two ICR writes with the
+	 * all-but-self shorthand replace 2 x count: with 1024 vCPUs on a few host CPUs the
+	 * boot CPU competes with the APs it wakes. Not with hot-pluggable slots listed: a
+	 * VMM that keeps vCPUs for them would hold the INIT/SIPI until they are added.
+	 */
+	cpumask_clear(&rest);
+	cpumask_copy(&rest, &cpu_possible_mask);
+	cpumask_clear_cpu(&rest, me);
+	broadcast = count > 1 && cpumask_equal(&rest, &targets);
 	timeout_ms = cmdline_u64("smp_timeout_ms", 10000 + 20 * (u64)count);
 	base = atomic_load(&ap_booted);
 	smp_mb();
 	t0 = rdtsc();
+	boot_stats =
+	    (struct smp_boot_stats){ .start_tsc = t0, .count = count, .broadcast = broadcast };
 	/*
-	 * KVM latches INIT and SIPI, so all INITs then all SIPIs without the historical
-	 * delays is enough; the APs then start in parallel.
+	 * KVM latches INIT and SIPI, so INIT then SIPI without the historical delays is
+	 * enough; the APs then start in parallel.
 	 */
-	for_each_cpu(cpu, &targets)
-		apic_send_init(percpu_ptrs[cpu]->apic_id);
-	for_each_cpu(cpu, &targets)
-		apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
-	/* A second SIPI to stragglers only: one that is running ignores it anyway. */
-	got = wait_booted(base, count, t0 + tsc_ms_to_cycles(200 + 2 * (u64)count));
+	if (broadcast) {
+		apic_icr(APIC_DEST_ALLBUT | APIC_DM_INIT | APIC_INT_ASSERT, 0);
+		boot_stats.init_sent_tsc = rdtsc();
+		apic_icr(APIC_DEST_ALLBUT | APIC_DM_STARTUP | APIC_INT_ASSERT |
+			     (TRAMPOLINE_BASE >> 12),
+			 0);
+	} else {
+		for_each_cpu(cpu, &targets) apic_send_init(percpu_ptrs[cpu]->apic_id);
+		boot_stats.init_sent_tsc = rdtsc();
+		for_each_cpu(cpu, &targets)
+		    apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
+	}
+	boot_stats.sipi_sent_tsc = rdtsc();
+	/*
+	 * A second SIPI to stragglers only (one that is running ignores it). KVM latches the
+	 * first, so this is for other platforms; the wait is long because 1024 vCPUs on two
+	 * host CPUs take seconds to get through the trampoline.
+	 */
+	got =
+	    wait_booted(base, count, t0 + tsc_ms_to_cycles(MIN(timeout_ms, 1000 + 5 * (u64)count)));
 	if (got < count) {
-		for_each_cpu(cpu, &targets) {
+		for_each_cpu(cpu, &targets)
+		{
 			if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_BOOTING)
 				apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
 		}
 		deadline = t0 + tsc_ms_to_cycles(timeout_ms);
 		got = wait_booted(base, count, deadline);
 	}
-	last_boot_ns = tsc_cycles_to_ns(rdtsc() - t0);
+	boot_stats.end_tsc = rdtsc();
+	boot_stats.online = got;
 	if (got < count) {
-		for_each_cpu(cpu, &targets) {
+		for_each_cpu(cpu, &targets)
+		{
 			struct percpu *pc = percpu_ptrs[cpu];
+			u32 expected = CPU_BOOTING;
 
 			if (atomic_load(&pc->state) == CPU_ONLINE)
 				continue;
+			/* Take it back: an AP that arrives late now fails its claim and halts. */
+			atomic_cmpxchg(&pc->state, &expected, (u32)CPU_OFFLINE);
 			if (shown++ < 8)
-				printf("WARN: CPU %u (APIC ID %u) did not come online within %lu ms\n",
-				       cpu, pc->apic_id, (unsigned long)timeout_ms);
+				printf(
+				    "WARN: CPU %u (APIC ID %u) did not come online within %lu ms\n",
+				    cpu, pc->apic_id, (unsigned long)timeout_ms);
 		}
 		printf("WARN: %u of %u CPUs did not come online\n", count - got, count);
 	}
 	if (atomic_load(&ap_lost_count))
-		printf("WARN: %u APs started with an APIC ID the MADT does not list\n",
+		printf("WARN: %u APs started with an APIC ID the MADT does not list, or for a "
+		       "CPU not being started\n",
 		       atomic_load(&ap_lost_count));
+	if (atomic_load(&ap_unexpected))
+		printf("WARN: %u APs started that were not being booted\n",
+		       atomic_load(&ap_unexpected));
+	if (atomic_load(&ap_setup_failed))
+		printf("WARN: %u APs failed their set-up hook and stay offline\n",
+		       atomic_load(&ap_setup_failed));
+	/* got counts hook failures too: report the CPUs that really came online. */
+	got = 0;
+	for_each_cpu(cpu, &targets)
+	{
+		if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_ONLINE)
+			got++;
+	}
+	boot_stats.online = got;
 	return (int)got;
 }
 

@@ -38,14 +38,34 @@ int smp_boot_cpus(const struct cpumask *mask);
 int smp_boot_all(void);
 /* Nanoseconds the last smp_boot_cpus() took, INIT to the last CPU online. */
 u64 smp_last_boot_ns(void);
+
+/* What the last smp_boot_cpus() did, with TSC time stamps. */
+struct smp_boot_stats {
+	u64 start_tsc;	   /* before the first INIT */
+	u64 init_sent_tsc; /* INITs sent */
+	u64 sipi_sent_tsc; /* SIPIs sent */
+	u64 end_tsc;	   /* all online, or the time limit */
+	u32 count;	   /* CPUs started */
+	u32 online;	   /* of which came online */
+	bool broadcast;	   /* all-but-self shorthand used */
+};
+const struct smp_boot_stats *smp_last_boot(void);
 /* CPUs whose CPUID-reported APIC ID differed from their local APIC's ID. */
 u32 smp_cpuid_apic_mismatches(void);
 /* APs that started with an APIC ID the MADT did not list (they halt). */
 u32 smp_lost_aps(void);
 
 /*
- * A test may define ap_main(): every AP calls it once it is online, then idles (with
- * interrupts enabled, serving cross-CPU calls). The boot CPU runs main().
+ * Called on every AP, on that CPU, with interrupts disabled, after its GDT, IDT, TSS and
+ * local APIC are set up and before it is marked online; a non-zero return keeps the CPU
+ * offline (it halts). This is where per-CPU start-up steps (the cpuhp state machine,
+ * Hyper-V VP index and pages) plug in. NULL: nothing to do.
+ */
+extern int (*smp_ap_setup_hook)(struct percpu *pc);
+
+/*
+ * A test may define ap_main(): every AP calls it once it is online, with interrupts
+ * enabled, then idles (serving cross-CPU calls). The boot CPU runs main().
  */
 void ap_main(void) __weak;
 /* The AP idle loop: sti; hlt forever. */

@@ -86,13 +86,21 @@ ap_entry64:
 	movq (%rcx,%rax,8), %rdi
 	testq %rdi, %rdi
 	jz ap_lost
+	/*
+	 * Claim the CPU (BOOTING -> STARTING) before touching its stack: a second vCPU
+	 * answering the same SIPI (duplicate xAPIC IDs, a stray broadcast) must not share it.
+	 */
+	movl $CPU_STATE_BOOTING, %eax
+	movl $CPU_STATE_STARTING, %ecx
+	lock cmpxchgl %ecx, PERCPU_STATE_OFFSET(%rdi)
+	jne ap_lost
 	movq 8(%rdi), %rsp
 	testq %rsp, %rsp
 	jz ap_lost
 	xorl %ebp, %ebp
 	call ap_start_c
 ap_lost:
-	/* An APIC ID the MADT did not list: count it so the boot CPU can report it. */
+	/* Unknown APIC ID, or a CPU not being started: count it so the boot CPU can tell. */
 	lock incl ap_lost_count(%rip)
 3:	cli
 	hlt

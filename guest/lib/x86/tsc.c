@@ -4,40 +4,56 @@
 #include "x86/percpu.h"
 #include "printf.h"
 
-#define PIT_HZ		   1193182ull
-#define PIT_CH2		   0x42
-#define PIT_CMD		   0x43
-#define PIT_GATE_PORT	   0x61
-#define CALIBRATE_MS	   10
-#define CALIBRATE_POLLS    200000 /* far more than 10 ms worth of exits */
-#define FALLBACK_KHZ	   1000000
+#define PIT_HZ		1193182ull
+#define PIT_CH0		0x40
+#define PIT_CMD		0x43
+#define CALIBRATE_MS	10
+#define CALIBRATE_POLLS 200000 /* far more than 10 ms worth of exits */
+#define FALLBACK_KHZ	1000000
 
 static u64 khz;
 
+/* Latches and reads channel 0's count (low byte, then high byte). */
+static u16 pit_read_ch0(void)
+{
+	u8 lo, hi;
+
+	outb(PIT_CMD, 0x00);
+	lo = inb(PIT_CH0);
+	hi = inb(PIT_CH0);
+	return lo | (u16)(hi << 8);
+}
+
+/*
+ * Channel 0 in mode 0 (one-shot) from 0xffff counts down at 1.193182 MHz whatever the
+ * gate (channel 2 would need the speaker port 0x61, which a VMM may not implement). The
+ * elapsed ticks between two latched reads, against the TSC read right after each, give
+ * the frequency; the exit costs at both ends cancel. Its one interrupt stays masked.
+ */
 static u64 calibrate_pit(void)
 {
-	u64 count = PIT_HZ * CALIBRATE_MS / 1000;
-	u64 t0, t1;
-	u8 gate;
+	u64 target = PIT_HZ * CALIBRATE_MS / 1000;
+	u64 t0, t1 = 0, elapsed = 0;
+	u16 c0;
 	int i;
 
-	/* Gate on, speaker off; channel 2, lobyte/hibyte, mode 0 (one-shot), binary. */
-	gate = inb(PIT_GATE_PORT);
-	outb(PIT_GATE_PORT, (gate & ~0x02) | 0x01);
-	outb(PIT_CMD, 0xb0);
-	outb(PIT_CH2, count & 0xff);
-	outb(PIT_CH2, count >> 8);
-	/* Counting starts with the second write; OUT2 (port 0x61 bit 5) rises at zero. */
+	outb(PIT_CMD, 0x30); /* channel 0, lobyte/hibyte, mode 0, binary */
+	outb(PIT_CH0, 0xff);
+	outb(PIT_CH0, 0xff);
+	c0 = pit_read_ch0();
 	t0 = rdtsc();
 	for (i = 0; i < CALIBRATE_POLLS; i++) {
-		if (inb(PIT_GATE_PORT) & 0x20)
+		u16 c = pit_read_ch0();
+
+		t1 = rdtsc();
+		/* Counts down and wraps: fine while less than 65536 ticks (55 ms) pass. */
+		elapsed = (u16)(c0 - c);
+		if (elapsed >= target)
 			break;
 	}
-	t1 = rdtsc();
-	outb(PIT_GATE_PORT, gate);
-	if (i == CALIBRATE_POLLS || i == 0)
+	if (i == CALIBRATE_POLLS || !elapsed)
 		return 0;
-	return (t1 - t0) * PIT_HZ / count / 1000;
+	return (t1 - t0) * PIT_HZ / elapsed / 1000;
 }
 
 /* CPUID leaf 0x16 (processor base frequency in MHz), when the PIT cannot be used. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The TSC clock, calibrated once at boot against PIT channel 2 (the in-kernel PIT): a
- * 10 ms one-shot count, timed by polling the channel's output through port 0x61. Each
- * poll is an exit to KVM (a few microseconds), so the frequency is known to about 0.1%.
+ * The TSC clock, calibrated once at boot against the PIT (KVM's in-kernel i8254): 10 ms
+ * of channel 0 counting, read with latch commands. Each read is an exit to KVM (a few
+ * microseconds) and the costs at both ends cancel, so the frequency is known to about
+ * 0.1%. Without a PIT: CPUID leaf 0x16, else 1 GHz is assumed (with a warning).
  */
 #ifndef GUEST_X86_TSC_H
 #define GUEST_X86_TSC_H

@@ -9,12 +9,12 @@
 
 #define USER_STACK_PAGES 4
 
-BUILD_BUG_ON(USER_RET_VECTOR != USER_RET_VECTOR_NUM);
 BUILD_BUG_ON(USER_CS != USER_CS_SEL || USER_DS != USER_DS_SEL);
 BUILD_BUG_ON(KERNEL_CS != KERNEL_CS_SEL || KERNEL_DS != KERNEL_DS_SEL);
 
 u64 __run_user(u64 *kernel_rsp, void *tss_rsp0, u64 fn, u64 arg, u64 user_rsp, u64 rflags);
 __noreturn void __run_user_return(u64 kernel_rsp, u64 retval);
+extern char user_return_insn[];
 
 int run_user(user_fn fn, u64 arg, unsigned int flags, struct user_result *res)
 {
@@ -36,8 +36,9 @@ int run_user(user_fn fn, u64 arg, unsigned int flags, struct user_result *res)
 	saved_flags = irq_save();
 	u->exit.vector = FAULT_NONE;
 	u->active = 1;
-	retval = __run_user(&u->kernel_rsp, (char *)&pc->tss + __builtin_offsetof(struct tss64, rsp), (u64)(uintptr_t)fn, arg,
-			    u->stack_top, rflags);
+	retval =
+	    __run_user(&u->kernel_rsp, (char *)&pc->tss + __builtin_offsetof(struct tss64, rsp),
+		       (u64)(uintptr_t)fn, arg, u->stack_top, rflags);
 	/* Back at CPL0 (interrupts disabled by the gate): restore the kernel's RSP0. */
 	pc->tss.rsp[0] = pc->stack_top;
 	irq_restore(saved_flags);
@@ -51,12 +52,38 @@ int run_user(user_fn fn, u64 arg, unsigned int flags, struct user_result *res)
 	return u->exit.vector;
 }
 
+/* False until the boot CPU has a GS base and descriptors (memset runs before that). */
+static bool bulk_enabled;
+
+void user_mode_ready(void)
+{
+	this_cpu()->user.ready = 1;
+	bulk_enabled = true;
+}
+
+bool run_user_bulk(user_fn fn, u64 arg, u64 *ret)
+{
+	struct percpu *pc;
+	struct user_result res;
+
+	if (!READ_ONCE(bulk_enabled) || (read_cs() & 3))
+		return false;
+	pc = this_cpu();
+	if (!pc->user.ready || pc->user.active)
+		return false;
+	if (run_user(fn, arg, USER_IRQS_OFF, &res) != FAULT_NONE)
+		return false;
+	if (ret)
+		*ret = res.retval;
+	return true;
+}
+
 __noreturn void user_mode_exit(struct ex_regs *r)
 {
 	struct user_ctx *u = &this_cpu()->user;
 	u64 retval = 0;
 
-	if (r->vector == USER_RET_VECTOR) {
+	if (r->vector == UD_VECTOR && r->rip == (u64)(uintptr_t)user_return_insn) {
 		u->exit.vector = FAULT_NONE;
 		retval = r->rdi;
 	} else {

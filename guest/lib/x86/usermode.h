@@ -6,12 +6,16 @@
  *
  * run_user(fn, arg) saves the kernel context, points the TSS RSP0 at the current stack
  * and enters fn(arg) at CPL3 with iretq, on a per-CPU user stack. It ends when fn returns
- * (the entry stub then executes `int $USER_RET_VECTOR`, a DPL 3 gate) or at the first
- * exception the CPL3 code raises; both unwind to the saved kernel context. Interrupts
- * (IPIs) that arrive at CPL3 are handled on the RSP0 stack and return to CPL3.
+ * (the entry stub then executes a ud2 at a known address, whose #UD the exception path
+ * recognises) or at the first exception the CPL3 code raises; both unwind to the saved
+ * kernel context. Interrupts (IPIs) that arrive at CPL3 are handled on the RSP0 stack
+ * and return to CPL3. Measured on this KVM: `int $n` from CPL3 raises #UD (any n),
+ * `syscall` jumps to garbage, int3 (#BP) and icebp (#DB) work, IOPL 3 does not let CPL3
+ * code use port I/O (#GP); hence the ud2.
  *
  * fn runs from the identity-mapped kernel image (mapped user-accessible) and may touch
- * memory only: port I/O needs USER_IOPL3; printf and locks are off limits.
+ * memory only: printf, locks and port I/O are off limits (USER_IOPL3 sets RFLAGS.IOPL,
+ * which hardware honours but this KVM does not).
  */
 #ifndef GUEST_X86_USERMODE_H
 #define GUEST_X86_USERMODE_H
@@ -38,8 +42,21 @@ typedef u64 (*user_fn)(u64 arg);
  */
 int run_user(user_fn fn, u64 arg, unsigned int flags, struct user_result *res);
 
+/*
+ * Bulk work at native speed: runs fn(arg) at CPL3 with interrupts off when this CPU can
+ * (its descriptors are loaded, it is at CPL0 and not already inside run_user()). Returns
+ * true and fn's value in *ret when fn returned; false when CPL3 was not available or fn
+ * faulted (the caller then does the work at CPL0). memset/memcpy of 4 KiB and more and
+ * ACPI checksums of large tables use it: CPL0 stores cost microseconds each here, and a
+ * CPL3 round trip about 150 us.
+ */
+bool run_user_bulk(user_fn fn, u64 arg, u64 *ret);
+#define USER_BULK_MIN 4096
+/* Marks this CPU ready for run_user_bulk() (after its GDT, IDT and TSS are loaded). */
+void user_mode_ready(void);
+
 struct ex_regs;
-/* Called by do_interrupt() for an exception or USER_RET_VECTOR from CPL3. */
+/* Called by do_interrupt() for an exception from CPL3 while run_user() is active. */
 __noreturn void user_mode_exit(struct ex_regs *regs);
 
 #endif

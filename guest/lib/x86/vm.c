@@ -2,6 +2,7 @@
 #include "x86/vm.h"
 #include "x86/processor.h"
 #include "x86/smp.h"
+#include "x86/usermode.h"
 #include "alloc.h"
 #include "spinlock.h"
 
@@ -121,6 +122,27 @@ int virt_to_phys(u64 va, u64 *pa)
 		table = table_of(e);
 	}
 	return -ENOENT;
+}
+
+struct pte_store {
+	u64 *pte;
+	u64 val;
+};
+
+static u64 pte_store_user(u64 arg)
+{
+	const struct pte_store *st = (const struct pte_store *)(uintptr_t)arg;
+
+	WRITE_ONCE(*st->pte, st->val);
+	return 0;
+}
+
+int pte_write_cpl3(u64 *pte, u64 val)
+{
+	struct pte_store st = { pte, val };
+	int r = run_user(pte_store_user, (u64)(uintptr_t)&st, USER_IRQS_OFF, NULL);
+
+	return r == -1 ? 0 : -EFAULT;
 }
 
 void flush_tlb_local(void)

@@ -8,6 +8,11 @@
  * map_page()/unmap_page() flush the calling CPU's TLB entry for the page; other CPUs
  * keep stale entries until the caller flushes them (tlb_flush_native() or a PV flush).
  * Writing a PTE through vm_pte() flushes nothing: that is how tests create stale entries.
+ *
+ * On this KVM (shadow paging, CPL0 emulated) a PTE written by CPL0 code is seen at once:
+ * the emulator's write updates KVM's shadow page tables. A PTE written by CPL3 code (which
+ * runs natively) is not, and CPL3 reads keep using the old translation until invlpg or a
+ * CR3 load: pte_write_cpl3() does that write, for tests that need a stale TLB entry.
  */
 #ifndef GUEST_X86_VM_H
 #define GUEST_X86_VM_H
@@ -43,6 +48,8 @@ int map_page(u64 va, u64 pa, u64 flags);
 int unmap_page(u64 va);
 /* Translates through the page tables: 0, or -ENOENT when not present. */
 int virt_to_phys(u64 va, u64 *pa);
+/* Stores @val into *@pte from CPL3 (see above). 0, or -EFAULT when the store faulted. */
+int pte_write_cpl3(u64 *pte, u64 val);
 /* Reloads CR3: flushes this CPU's non-global TLB entries. */
 void flush_tlb_local(void);
 
