@@ -10,8 +10,8 @@
  *
  * host_lock is taken first and protects the context pointer, the usage count, the VM
  * list (changed and walked only under it: a hotplug event never walks a list that VM
- * creation or destruction is changing), the online/checked sets, the per-CPU profiles and
- * generations, the injected-event queue and the closing of the context's descriptors. A
+ * creation or destruction is changing), the online/checked sets, the per-CPU profiles,
+ * the injected-event queue and the closing of the context's descriptors. A
  * VM's lock protects that VM's allowed set, its per-CPU states and its vCPU threads; it
  * is taken alone (host_vcpu_thread_add/remove) or inside host_lock (the monitor
  * re-placing threads, queries), never the other way round.
