@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# bench flush_vs_native_p50/p99: native IPI shootdown time / PV flush hypercall time, all 8
+#   vCPUs (2 host cores) as targets, both measured interleaved in one guest run
+#   (guest/tests/hv_flush.c mode=bench test=flush).
+# bench ipi64_vs_native: 64 targets (70 vCPUs): native IPIs + acknowledgements / one PV IPI
+#   hypercall (test=ipi64); the PV IPI + acknowledgements figure is printed as a detail.
+# bench flush_1024_vs_8: p50 of a 2-target PV flush with 1024 vCPUs / with 8 (test=flush2,
+#   two guest runs).
+# Each figure is the median over BENCH_REPS runs of the per-run ratio. Run by bench/run.sh.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+HVEMU=${HVEMU:-build/hvemu}
+G=${GUESTS:-build/guest}
+REPS=${BENCH_REPS:-3}
+SAMPLES=${BENCH_FLUSH_SAMPLES:-300}
+FIGS="flush_vs_native_p50 flush_vs_native_p99 ipi64_vs_native flush_1024_vs_8"
+
+skip() {
+	for f in $FIGS; do echo "bench $f: skipped ($1)"; done
+	exit 0
+}
+[ -c /dev/kvm ] || skip "/dev/kvm is not available"
+[ -f "$G/hv_flush.elf" ] || skip "no $G/hv_flush.elf"
+tmp=$(mktemp -d /tmp/hvemu-bench-flush.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[int((NR+1)/2)]}'; }
+# field NAME KEY FILE: the KEY= value of the "BENCH NAME ..." line
+field() {
+	awk -v n="$1" -v k="$2" '$1 == "BENCH" && $2 == n {
+		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$3"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.3f\n", a / b }'; }
+# guest NAME CPUS MEM TEST: one guest run, output in $tmp/NAME; fails without figures
+guest() {
+	"$HVEMU" run --kernel "$G/hv_flush.elf" --cpus "boot=$2" --memory "$3" --hv all \
+		--cmdline "mode=bench test=$4 samples=$SAMPLES" --serial stdio \
+		>"$tmp/$1" 2>"$tmp/$1.err" || true
+	grep -q '^BENCH ' "$tmp/$1"
+}
+
+: >"$tmp/p50"; : >"$tmp/p99"; : >"$tmp/ipi"; : >"$tmp/ipiack"; : >"$tmp/scale"
+for i in $(seq "$REPS"); do
+	if guest "flush.$i" 8 128M flush; then
+		f="$tmp/flush.$i"
+		ratio "$(field flush_native_ns p50 "$f")" "$(field flush_pv_ns p50 "$f")" >>"$tmp/p50"
+		ratio "$(field flush_native_ns p99 "$f")" "$(field flush_pv_ns p99 "$f")" >>"$tmp/p99"
+	fi
+	if guest "ipi.$i" 70 512M ipi64; then
+		f="$tmp/ipi.$i"
+		ratio "$(field ipi64_native_acks_ns p50 "$f")" "$(field ipi64_pv_send_ns p50 "$f")" >>"$tmp/ipi"
+		ratio "$(field ipi64_native_acks_ns p50 "$f")" "$(field ipi64_pv_acks_ns p50 "$f")" >>"$tmp/ipiack"
+	fi
+	if guest "f8.$i" 8 128M flush2 && guest "f1024.$i" 1024 1G flush2; then
+		ratio "$(field flush2_pv_ns p50 "$tmp/f1024.$i")" "$(field flush2_pv_ns p50 "$tmp/f8.$i")" >>"$tmp/scale"
+	fi
+done
+
+# stat NAME KEY GLOB: median of one figure over the runs
+stat() { for f in "$tmp"/$3; do field "$1" "$2" "$f"; done | median; }
+us() { awk -v v="$1" 'BEGIN { if (v == "nan") print v; else printf "%.1f", v / 1000 }'; }
+
+echo "bench flush_vs_native_p50: $(median <"$tmp/p50")"
+echo "bench flush_vs_native_p99: $(median <"$tmp/p99")"
+echo "bench ipi64_vs_native: $(median <"$tmp/ipi")"
+echo "bench flush_1024_vs_8: $(median <"$tmp/scale")"
+echo "  targets: p50 >= 3, p99 >= 10, ipi64 >= 5, 1024-vs-8 <= 1.2; $REPS runs, $SAMPLES samples each"
+echo "  8 vCPUs, all as targets: native shootdown p50 $(us "$(stat flush_native_ns p50 'flush.*[0-9]')") us" \
+	"p99 $(us "$(stat flush_native_ns p99 'flush.*[0-9]')") us; PV flush (HV_FLUSH_ALL_PROCESSORS)" \
+	"p50 $(us "$(stat flush_pv_ns p50 'flush.*[0-9]')") us p99 $(us "$(stat flush_pv_ns p99 'flush.*[0-9]')") us"
+echo "  64 targets of 70 vCPUs: native IPIs+acks p50 $(us "$(stat ipi64_native_acks_ns p50 'ipi.*[0-9]')") us;" \
+	"one PV IPI hypercall (Ex) p50 $(us "$(stat ipi64_pv_send_ns p50 'ipi.*[0-9]')") us;" \
+	"PV IPIs+acks p50 $(us "$(stat ipi64_pv_acks_ns p50 'ipi.*[0-9]')") us" \
+	"(native/PV with acks: $(median <"$tmp/ipiack"))"
+echo "  2-target PV flush p50: $(us "$(stat flush2_pv_ns p50 'f8.*[0-9]')") us with 8 vCPUs," \
+	"$(us "$(stat flush2_pv_ns p50 'f1024.*[0-9]')") us with 1024; guest-side mask walk" \
+	"$(us "$(stat flush2_maskwalk_ns p50 'f8.*[0-9]')") / $(us "$(stat flush2_maskwalk_ns p50 'f1024.*[0-9]')") us"
+exit 0
