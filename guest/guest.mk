@@ -26,12 +26,21 @@ GUEST_LIB_S := $(sort $(wildcard guest/lib/x86/*.S))
 GUEST_BOOT_OBJ := $(GUEST_OUT)/obj/lib/x86/boot.o
 GUEST_LIB_OBJS := $(filter-out $(GUEST_BOOT_OBJ),$(GUEST_LIB_C:guest/lib/%.c=$(GUEST_OUT)/obj/lib/%.o) \
 	$(GUEST_LIB_S:guest/lib/%.S=$(GUEST_OUT)/obj/lib/%.o))
+# The freestanding cpuhp state machine (lib/cpuhp) is shared with the VMM: the guest
+# runtime's CPU online/offline (guest/lib/x86/cpu_hotplug.c) is built on it.
+GUEST_CPUHP_C := $(sort $(wildcard lib/cpuhp/*.c))
+GUEST_LIB_OBJS += $(GUEST_CPUHP_C:lib/cpuhp/%.c=$(GUEST_OUT)/obj/cpuhp/%.o)
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard guest/tests/*.c))))
 GUEST_ELFS := $(GUEST_TESTS:%=$(GUEST_OUT)/%.elf)
 # Guests kept as ELF64 (hvemu's direct entry); all others become ELF32 Multiboot images.
 GUEST_ELF64 := elf64
 
 $(GUEST_OUT)/obj/lib/%.o: guest/lib/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GCC     $<")
+	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/obj/cpuhp/%.o: lib/cpuhp/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  GCC     $<")
 	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@

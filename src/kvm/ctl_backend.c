@@ -121,8 +121,8 @@ static int be_cpu_add(void *opaque, int32_t slot, uint32_t *slot_out, char *err)
 	}
 	r = vm_cpu_add(vm, (unsigned)slot);
 	if (r) {
-		errmsg(err, r == -EINVAL ? -ENOENT : r);
-		return r == -EINVAL ? -ENOENT : r;
+		errmsg(err, r);
+		return r == -EINVAL ? -ENOENT : r; /* an unknown slot: DeviceNotFound */
 	}
 	*slot_out = (uint32_t)slot;
 	return 0;
@@ -251,8 +251,8 @@ static int be_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
 	(void)err;
 	vm_stats_visit(vm, emit_stat, &sc);
 	host_stats_visit(emit_stat, &sc);
-	if (vm->ctl)
-		ctl_server_stats_visit(vm->ctl, emit_stat, &sc);
+	if (vm_ctl(vm))
+		ctl_server_stats_visit(vm_ctl(vm), emit_stat, &sc);
 	sc.provider = "kvm";
 	kvm_stats_visit(vm->stats_fd, emit_stat, &sc);
 	sc.target = CTL_STATS_VCPU;

@@ -75,15 +75,11 @@ fail:
 }
 
 /* Online or still running through its removal: its guest code may hold translations. */
-static struct vcpu *flush_candidate(struct vm *vm, unsigned slot)
+static bool flush_candidate(struct vcpu *v)
 {
-	struct vcpu *v = atomic_load(&vm->slots[slot]);
-	uint32_t st;
+	uint32_t st = atomic_load(&v->state);
 
-	if (!v || !v->hv)
-		return NULL;
-	st = atomic_load(&v->state);
-	return (st == VCPU_ONLINE || st == VCPU_REMOVING) ? v : NULL;
+	return st == VCPU_ONLINE || st == VCPU_REMOVING;
 }
 
 int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targets)
@@ -92,15 +88,16 @@ int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targ
 	static __thread struct flush_wait waits[BOOT_MAX_SLOTS];
 	uint64_t t0 = now_ns(), deadline;
 	unsigned nwait = 0, ntargets = 0;
+	int64_t cursor = -1;
+	struct vcpu *t;
 	int rc = 0;
 
 	stat_inc(&vm->stats.flush_calls);
-	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
-		struct vcpu *t = flush_candidate(vm, s);
+	while ((t = vm_target_next(vm, targets, &cursor))) {
 		uint32_t gen;
 		bool flagged;
 
-		if (!t || !hv_vpset_test(targets, hv_vp_index(t->hv)))
+		if (!flush_candidate(t))
 			continue;
 		ntargets++;
 		flagged = mark_flush(t);
@@ -122,14 +119,14 @@ int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targ
 	stat_add(&vm->stats.flush_targets, ntargets);
 	deadline = t0 + FLUSH_TIMEOUT_NS;
 	for (unsigned i = 0; i < nwait; i++) {
-		struct vcpu *t = waits[i].v;
+		struct vcpu *w = waits[i].v;
 
-		if (vcpu_wait_gen_change(t, waits[i].gen, deadline,
-					 t->steal ? vcpu_is_offcpu : NULL) == 0)
+		if (vcpu_wait_gen_change(w, waits[i].gen, deadline,
+					 w->steal ? vcpu_is_offcpu : NULL) == 0)
 			continue;
 		stat_inc(&vm->stats.flush_timeouts);
 		pr_warn_ratelimited("TLB flush: vcpu%u did not leave guest mode within %llu ms",
-				    t->slot, (unsigned long long)(FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
+				    w->slot, (unsigned long long)(FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
 		rc = -ETIMEDOUT;
 	}
 	hist_record(&vm->flush_latency_ns, now_ns() - t0);

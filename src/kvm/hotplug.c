@@ -140,7 +140,7 @@ int vm_cpu_add(struct vm *vm, unsigned slot)
 	stat_inc(&vm->stats.vcpus_added);
 	pr_info("vcpu%u added (VP index %u) in %.3f ms", slot, vm->slot_vp_index[slot],
 		(double)(now_ns() - t0) / 1e6);
-	ctl_event(vm->ctl, CTL_EVENT_VCPU_ADDED, CTL_EV_INT("slot", slot),
+	ctl_event(vm_ctl(vm), CTL_EVENT_VCPU_ADDED, CTL_EV_INT("slot", slot),
 		  CTL_EV_INT("vp-index", vm->slot_vp_index[slot]), CTL_EV_INT("apic-id", slot));
 	hpctl_raise(&vm->hpctl, slot, HPCTL_ST_INSERT);
 	return 0;
@@ -183,7 +183,7 @@ int vm_cpu_eject(struct vm *vm, unsigned slot)
 	}
 	stat_inc(&vm->stats.vcpus_removed);
 	pr_info("vcpu%u removed (parked; VP index %u stays reserved)", slot, vm->slot_vp_index[slot]);
-	ctl_event(vm->ctl, CTL_EVENT_VCPU_REMOVED, CTL_EV_INT("slot", slot),
+	ctl_event(vm_ctl(vm), CTL_EVENT_VCPU_REMOVED, CTL_EV_INT("slot", slot),
 		  CTL_EV_INT("vp-index", vm->slot_vp_index[slot]));
 	return 0;
 }

@@ -49,12 +49,12 @@ static int op_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vpset
 		       uint32_t vector)
 {
 	struct vm *vm = opaque;
+	int64_t cursor = -1;
+	struct vcpu *t;
 
 	(void)caller;
-	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
-		struct vcpu *t = vm_vcpu_online(vm, s);
-
-		if (!t || !t->hv || !hv_vpset_test(targets, hv_vp_index(t->hv)))
+	while ((t = vm_target_next(vm, targets, &cursor))) {
+		if (atomic_load(&t->state) != VCPU_ONLINE)
 			continue;
 		/*
 		 * One MSI per target VP: exactly one interrupt each, halted targets woken. A
@@ -101,7 +101,7 @@ static void op_system_event(void *opaque, struct hv_vp *vp, enum hv_system_event
 			slot);
 		return;
 	}
-	ctl_event(vm->ctl, CTL_EVENT_GUEST_CRASHED, CTL_EV_INT("slot", slot),
+	ctl_event(vm_ctl(vm), CTL_EVENT_GUEST_CRASHED, CTL_EV_INT("slot", slot),
 		  CTL_EV_HEX("p0", params[0]), CTL_EV_HEX("p1", params[1]),
 		  CTL_EV_HEX("p2", params[2]), CTL_EV_HEX("p3", params[3]),
 		  CTL_EV_HEX("p4", params[4]));

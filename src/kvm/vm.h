@@ -111,7 +111,8 @@ struct vm {
 	struct cpuhp_machine *hp;    /* vCPU bring-up steps (hotplug.c), under lock */
 	struct cpuhp_cpu *hp_cpus;
 	struct host_vm *host;        /* registration with the host CPU manager */
-	struct ctl_server *ctl;      /* control socket for events, or NULL */
+	/* Control socket for events, or NULL; set and cleared while other threads run. */
+	struct ctl_server *_Atomic ctl;
 
 	_Atomic int stopping;
 	int exit_status;
@@ -146,6 +147,11 @@ struct vcpu *vm_vcpu_by_vp(struct vm *vm, uint32_t vp_index);
 /* Host pointer to guest physical memory, or NULL (see guest_ram_ptr). */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 uint64_t vm_guest_tsc(const struct vm *vm);
+
+static inline struct ctl_server *vm_ctl(const struct vm *vm)
+{
+	return atomic_load(&vm->ctl);
+}
 
 void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx);
 void vcpu_stats_visit(struct vcpu *v, stat_visit_fn fn, void *ctx);

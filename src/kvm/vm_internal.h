@@ -70,6 +70,13 @@ void vcpu_handle_hypercall(struct vcpu *v);
 /* ipi.c */
 int vm_send_msi(struct vm *vm, uint32_t apic_id, uint8_t vector);
 
+/* targets.c */
+/*
+ * The next vCPU (with Hyper-V state) whose VP index is in targets; *cursor starts at -1.
+ * Lock-free. NULL at the end.
+ */
+struct vcpu *vm_target_next(struct vm *vm, const struct hv_vpset *targets, int64_t *cursor);
+
 /* flush.c */
 int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targets);
 /* The vCPU thread's side: a pending VCPU_REQ_FLUSH (SREGS method). */

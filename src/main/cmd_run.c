@@ -133,7 +133,7 @@ int cmd_run(int argc, char **argv)
 					 : VM_EXIT_HOST_ERROR;
 			goto out;
 		}
-		vm->ctl = ctl;
+		atomic_store(&vm->ctl, ctl);
 	}
 	if (vm_start(vm)) {
 		status = vm_finish(vm);
@@ -146,7 +146,7 @@ out:
 	if (vm) {
 		/* No host CPU event may reach the control socket once it is gone. */
 		vm_host_unregister(vm);
-		vm->ctl = NULL;
+		atomic_store(&vm->ctl, NULL);
 	}
 	ctl_server_stop(ctl);
 	vm_destroy(vm);

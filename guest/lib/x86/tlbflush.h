@@ -5,174 +5,180 @@
  *
  *   - every target's VP index below 64, or the mask is every present CPU
  *     (HV_FLUSH_ALL_PROCESSORS): the cheap non-Ex hypercall;
- *   - some VP index >= 64: the Ex hypercall with a sparse VP set whose
- * valid_bank_mask is contiguous from bank 0 (Linux's __cpumask_to_vpset());
- *   - a target whose VP index is not known yet (VP_INVAL: a CPU still coming
- * online, seed 003), a feature the hypervisor does not recommend, or a
- * hypercall that fails: the native path (IPIs, and for flushes the cross-CPU
- * call whose handler runs invlpg or reloads CR3, with acknowledgements).
+ *   - some VP index >= 64: the Ex hypercall with a sparse VP set whose valid_bank_mask is
+ *     contiguous from bank 0 (Linux's __cpumask_to_vpset());
+ *   - a target whose VP index is not known yet (VP_INVAL: a CPU still coming online,
+ *     seed 003), a feature the hypervisor does not recommend, or a hypercall that fails:
+ *     the native path (IPIs, and for flushes the cross-CPU call whose handler runs invlpg
+ *     or reloads CR3, with acknowledgements).
  *
- * tlb_mode selects the native path for every call, so one run can compare PV
- * and native. Every call is counted by the path it took (tlb_stats).
+ * tlb_mode selects the native path for every call, so one run can compare PV and native.
+ * Every call is counted by the path it took (tlb_stats).
  *
- * The VP index of a CPU is per_cpu(cpu)->vp_index (hv_cpu_init() reads it); a
- * test may set it to VP_INVAL to force the fallback.
+ * The VP indexes come from hv_vp_index[] (Linux's table of the same name), filled from
+ * per_cpu(cpu)->vp_index by tlbflush_init() and tlbflush_cpu_online(); a test may set an
+ * entry to VP_INVAL to force the fallback.
+ *
+ * Everything here runs at CPL0, which this KVM emulates instruction by instruction (about
+ * 0.5 us each, more with a memory operand): the mask is walked once, a word at a time.
  */
 #ifndef GUEST_X86_TLBFLUSH_H
 #define GUEST_X86_TLBFLUSH_H
 
-#include "cpumask.h"
 #include "types.h"
+#include "cpumask.h"
 #include "x86/hv.h"
 
 enum tlb_mode {
-  TLB_MODE_PV = 0,     /* hypercalls where Linux would use them */
-  TLB_MODE_NATIVE = 1, /* always IPIs (the baseline) */
+	TLB_MODE_PV = 0,     /* hypercalls where Linux would use them */
+	TLB_MODE_NATIVE = 1, /* always IPIs (the baseline) */
 };
 extern enum tlb_mode tlb_mode;
 
 /* Which way a call went. */
 enum tlb_path {
-  TLB_PATH_NONE = 0, /* empty mask: nothing to do */
-  TLB_PATH_PV,       /* non-Ex hypercall, ProcessorMask */
-  TLB_PATH_PV_ALL,   /* non-Ex hypercall, HV_FLUSH_ALL_PROCESSORS / SET_ALL */
-  TLB_PATH_PV_EX,    /* Ex hypercall, sparse VP set */
-  TLB_PATH_NATIVE, /* native by choice (tlb_mode, no PV feature, bad vector) */
-  TLB_PATH_NATIVE_VPINVAL, /* native: a target's VP index is VP_INVAL */
-  TLB_PATH_NATIVE_FAILED,  /* native: the hypercall returned an error */
-  TLB_PATH_NR
+	TLB_PATH_NONE = 0,	 /* empty mask: nothing to do */
+	TLB_PATH_PV,		 /* non-Ex hypercall, ProcessorMask */
+	TLB_PATH_PV_ALL,	 /* HV_FLUSH_ALL_PROCESSORS / HV_GENERIC_SET_ALL */
+	TLB_PATH_PV_EX,		 /* Ex hypercall, sparse VP set */
+	TLB_PATH_NATIVE,	 /* native by choice (tlb_mode, no PV feature, bad vector) */
+	TLB_PATH_NATIVE_VPINVAL, /* native: a target's VP index is VP_INVAL */
+	TLB_PATH_NATIVE_FAILED,	 /* native: the hypercall returned an error */
+	TLB_PATH_NR
 };
 const char *tlb_path_name(enum tlb_path p);
 
-static inline bool tlb_path_is_pv(enum tlb_path p) {
-  return p == TLB_PATH_PV || p == TLB_PATH_PV_ALL || p == TLB_PATH_PV_EX;
+static inline bool tlb_path_is_pv(enum tlb_path p)
+{
+	return p == TLB_PATH_PV || p == TLB_PATH_PV_ALL || p == TLB_PATH_PV_EX;
 }
 
 /* Call counts by path, updated atomically by every CPU. */
 struct tlb_stats {
-  u64 flush[TLB_PATH_NR];
-  u64 ipi[TLB_PATH_NR];
+	u64 flush[TLB_PATH_NR];
+	u64 ipi[TLB_PATH_NR];
 };
 extern struct tlb_stats tlb_stats;
 void tlb_stats_reset(void);
 
 /* What one call did; the hypercall fields are 0 when none was made. */
 struct tlb_result {
-  enum tlb_path path;
-  u16 code;      /* HVCALL_* of the last hypercall made */
-  u16 status;    /* its HV_STATUS */
-  u16 reps;      /* reps completed (List calls) */
-  u16 rep_count; /* reps asked for */
-  u16 varhead;   /* banks in the variable header (Ex calls) */
+	enum tlb_path path;
+	u16 code;      /* HVCALL_* of the last hypercall made */
+	u16 status;    /* its HV_STATUS */
+	u16 reps;      /* reps completed (List calls) */
+	u16 rep_count; /* reps asked for */
+	u16 varhead;   /* banks in the variable header (Ex calls) */
 };
 
-/*
- * Reads what the hypervisor recommends (hv_info must be filled: hv_init()
- * first) and the highest VP index of the online CPUs. Call again after CPUs
- * come online. 0 or -ENODEV (no Hyper-V: every call then takes the native
- * path).
- */
-int tlbflush_init(void);
-/* Whether the PV flush / PV IPI paths are usable at all. */
-bool tlbflush_pv_available(void);
-bool ipi_pv_available(void);
-/* The Ex calls need ExProcessorMasks (TLFS: "must be indicated via CPUID
- * 0x40000004"). */
-bool tlbflush_ex_available(void);
+/* The guest's VP index of each CPU (VP_INVAL: not known yet). */
+extern u32 hv_vp_index[MAX_CPUS];
 
-/*
- * The index of the first non-zero word of @bits at or after @i, or @nw. Zero
- * words are skipped eight and four at a time: CPL0 code is emulated instruction
- * by instruction here, and with 1024 CPUs a mask walk of the runtime's
- * cpumask_next() costs more than the hypercall it prepares.
- */
-static inline u32 tlb_mask_next_word(const u64 *bits, u32 i, u32 nw) {
-  while (i + 8 <= nw &&
-         !(bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3] | bits[i + 4] |
-           bits[i + 5] | bits[i + 6] | bits[i + 7]))
-    i += 8;
-  while (i + 4 <= nw && !(bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3]))
-    i += 4;
-  while (i < nw && !bits[i])
-    i++;
-  return i;
+static inline u32 hv_cpu_number_to_vp_number(u32 cpu)
+{
+	return cpu < MAX_CPUS ? READ_ONCE(hv_vp_index[cpu]) : VP_INVAL;
 }
 
-/* Runs the statement after it for every CPU set in @mask, word by word. */
-#define for_each_cpu_fast(cpu, w, i, mask)                                     \
-  for ((i) = tlb_mask_next_word((mask)->bits, 0, nr_cpumask_words);            \
-       (i) < nr_cpumask_words;                                                 \
-       (i) = tlb_mask_next_word((mask)->bits, (i) + 1, nr_cpumask_words))      \
-    for ((w) = READ_ONCE((mask)->bits[i]);                                     \
-         (w) && ((cpu) = (i)*64 + ffs64(w), 1); (w) &= (w)-1)
-
-/* The VP index of a CPU (VP_INVAL when unknown or no such CPU). */
-u32 hv_cpu_number_to_vp_number(u32 cpu);
+/*
+ * Reads what the hypervisor recommends (hv_info must be filled: hv_init() first), sets
+ * every hv_vp_index[] entry to VP_INVAL, then copies the VP index of each online CPU.
+ * 0, or -ENODEV (no Hyper-V: every call then takes the native path).
+ */
+int tlbflush_init(void);
+/* Learns @cpu's VP index (Linux's hv_common_cpu_init() step), after its hv_cpu_init(). */
+void tlbflush_cpu_online(u32 cpu);
+/* Whether the PV flush, the Ex calls and the PV IPI are usable at all. */
+bool tlbflush_pv_available(void);
+bool tlbflush_ex_available(void);
+bool ipi_pv_available(void);
 
 /*
- * Linux's __cpumask_to_vpset(): fills @set (format SPARSE_4K, banks
- * 0..nr_bank-1, every one of them valid) from @mask. Returns nr_bank (>= 1), 0
- * when the highest VP index needs more than 64 banks, or -1 when a CPU of @mask
- * has VP_INVAL. @set must have room for the banks up to the highest VP index's.
+ * Builds the banks of a sparse VP set from @mask in one walk: banks[0..nr_bank-1], every
+ * one written (empty ones 0). Returns nr_bank (>= 1), 0 when a VP index needs more than
+ * 64 banks, or -1 when a CPU of @mask has VP_INVAL. @banks has room for 64.
+ */
+int cpumask_to_banks(const struct cpumask *mask, u64 *banks);
+/*
+ * Linux's __cpumask_to_vpset(): @set gets format SPARSE_4K, valid_bank_mask
+ * GENMASK(nr_bank - 1, 0) (contiguous from bank 0, empty banks included) and the banks.
+ * Same return values as cpumask_to_banks().
  */
 int cpumask_to_vpset(struct hv_vp_set *set, const struct cpumask *mask);
 
 /*
- * Flushes [start, end) (end = TLB_FLUSH_ALL: everything) on every online CPU in
- * @mask, the caller included when it is in @mask, and returns when they have
- * all flushed. Returns the path taken; @res (may be NULL) gets the details.
+ * Flushes [start, end) (end = TLB_FLUSH_ALL: everything) on every online CPU in @mask,
+ * the caller included when it is in @mask, and returns when they have all flushed.
+ * Returns the path taken; @res (may be NULL) gets the details.
  */
 enum tlb_path flush_tlb_others(const struct cpumask *mask, u64 start, u64 end,
-                               struct tlb_result *res);
-/* The native shootdown of [start, end): cross-CPU call, invlpg or CR3 reload.
- */
+			       struct tlb_result *res);
+/* The native shootdown of [start, end): cross-CPU call, invlpg or CR3 reload. */
 void flush_tlb_native_range(const struct cpumask *mask, u64 start, u64 end);
 
 /*
- * Sends a fixed interrupt @vector to every CPU in @mask (Linux's
- * hv_send_ipi_mask()). Returns the path taken; @res (may be NULL) gets the
- * details.
+ * Sends a fixed interrupt @vector to every CPU in @mask (Linux's hv_send_ipi_mask()).
+ * Returns the path taken; @res (may be NULL) gets the details.
  */
-enum tlb_path send_ipi_mask(const struct cpumask *mask, u8 vector,
-                            struct tlb_result *res);
+enum tlb_path send_ipi_mask(const struct cpumask *mask, u8 vector, struct tlb_result *res);
 /*
- * Makes the runtime's cross-CPU calls (and so the native flush) send their IPIs
- * with send_ipi_mask() (on = true) or natively (false), as Linux's
- * apic->send_IPI_mask does once hv_apic_init() replaced it.
+ * Makes the runtime's cross-CPU calls (and so the native flush) send their IPIs with
+ * send_ipi_mask() (true) or natively (false), as Linux's apic->send_IPI_mask does once
+ * hv_apic_init() replaced it.
  */
 void tlb_ipi_hook(bool on);
 
 /*
- * EOI through HV_X64_MSR_EOI (TLFS "EOI Assist" / HV_X64_MSR_EOI) in x2APIC
- * mode when the hypervisor offers the APIC MSRs; else the runtime keeps the
- * native EOI. Returns true when the MSR is used.
+ * EOI through HV_X64_MSR_EOI (TLFS "Virtual Processor Interrupt Controller Registers") in
+ * x2APIC mode when the hypervisor offers the APIC MSRs; else the runtime keeps the native
+ * EOI. Returns true when the MSR is used.
  */
 bool hv_eoi_msr_install(void);
 /* How many EOIs went through HV_X64_MSR_EOI. */
 extern u64 hv_eoi_msr_count;
 
-/* --- test support (tlbflush_job.c): an AP runs jobs the boot CPU hands it
- * ---------------- */
+/*
+ * The index of the first non-zero word of @bits at or after @i, or @nw. Zero words are
+ * skipped eight and four at a time: with 1024 CPUs, the runtime's cpumask_next() walk of
+ * a sparse mask costs more than the hypercall it prepares.
+ */
+static inline u32 tlb_mask_next_word(const u64 *bits, u32 i, u32 nw)
+{
+	while (i + 8 <= nw && !(bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3] | bits[i + 4] |
+				bits[i + 5] | bits[i + 6] | bits[i + 7]))
+		i += 8;
+	while (i + 4 <= nw && !(bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3]))
+		i += 4;
+	while (i < nw && !bits[i])
+		i++;
+	return i;
+}
+
+/* Runs the statement after it for every CPU set in @mask (w and i are scratch). */
+#define for_each_cpu_fast(cpu, w, i, mask)                                                        \
+	for ((i) = tlb_mask_next_word((mask)->bits, 0, nr_cpumask_words); (i) < nr_cpumask_words; \
+	     (i) = tlb_mask_next_word((mask)->bits, (i) + 1, nr_cpumask_words))                   \
+		for ((w) = READ_ONCE((mask)->bits[i]); (w) && ((cpu) = (i)*64 + ffs64(w), 1);     \
+		     (w) &= (w)-1)
+
+/* --- test support (tlbflush_job.c): an AP runs jobs the boot CPU hands it ------------- */
 
 /* The wake-up interrupt of idle job loops (its handler does nothing). */
 #define TLB_JOB_VECTOR 0xe8
 
-/* Installs the wake-up handler; the boot CPU calls it before the first
- * cpu_job_start(). */
+/* Installs the wake-up handler; the boot CPU calls it before the first cpu_job_start(). */
 void cpu_job_init(void);
 /*
- * An AP's loop, called from ap_main(): halts (interrupts on, so cross-CPU calls
- * are served) until a job is posted, runs it, marks it done. Never returns.
+ * An AP's loop, called from ap_main(): halts (interrupts on, so cross-CPU calls are
+ * served) until a job is posted, runs it, marks it done. Never returns.
  */
 __noreturn void cpu_job_loop(void);
-/* Posts fn(arg) to @cpu and wakes it. 0, -EBUSY (a job is still pending) or
- * -EINVAL. */
+/* Posts fn(arg) to @cpu and wakes it. 0, -EBUSY (a job is still pending) or -EINVAL. */
 int cpu_job_start(u32 cpu, void (*fn)(void *arg), void *arg);
 /* Waits until @cpu's job is done: true, or false after @timeout_ms. */
 bool cpu_job_wait(u32 cpu, u64 timeout_ms);
 /* Whether @cpu has a job posted or running. */
 bool cpu_job_busy(u32 cpu);
-/* The first online CPU with that VP index, or -ENOENT. */
+/* The first online CPU with that VP index in hv_vp_index[], or -ENOENT. */
 int cpu_of_vp(u32 vp);
 
 #endif

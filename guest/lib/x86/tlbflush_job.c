@@ -14,74 +14,90 @@
 #include "x86/tsc.h"
 
 struct cpu_job {
-  void (*fn)(void *arg);
-  void *arg;
-  u32 state; /* JOB_IDLE, JOB_FILLING, JOB_POSTED, JOB_RUNNING */
+	void (*fn)(void *arg);
+	void *arg;
+	u32 state; /* JOB_IDLE, JOB_FILLING, JOB_POSTED, JOB_RUNNING */
 } __aligned(64);
 
-enum { JOB_IDLE, JOB_FILLING, JOB_POSTED, JOB_RUNNING };
+enum {
+	JOB_IDLE,
+	JOB_FILLING,
+	JOB_POSTED,
+	JOB_RUNNING
+};
 
 static struct cpu_job jobs[MAX_CPUS];
 
-static void job_wake(struct ex_regs *regs) { (void)regs; }
-
-void cpu_job_init(void) { handle_irq(TLB_JOB_VECTOR, job_wake); }
-
-__noreturn void cpu_job_loop(void) {
-  struct cpu_job *j = &jobs[smp_id()];
-
-  for (;;) {
-    irq_disable();
-    while (atomic_load(&j->state) != JOB_POSTED) {
-      safe_halt();
-      irq_disable();
-    }
-    atomic_store(&j->state, (u32)JOB_RUNNING);
-    irq_enable();
-    j->fn(j->arg);
-    atomic_store(&j->state, (u32)JOB_IDLE);
-  }
+static void job_wake(struct ex_regs *regs)
+{
+	(void)regs;
 }
 
-int cpu_job_start(u32 cpu, void (*fn)(void *arg), void *arg) {
-  struct percpu *pc = per_cpu(cpu);
-  struct cpu_job *j;
-  u32 idle = JOB_IDLE;
-
-  if (!pc || !fn || cpu == smp_id() || !cpumask_test(&cpu_online_mask, cpu))
-    return -EINVAL;
-  j = &jobs[cpu];
-  if (!atomic_cmpxchg(&j->state, &idle, (u32)JOB_FILLING))
-    return -EBUSY;
-  j->fn = fn;
-  j->arg = arg;
-  atomic_store(&j->state, (u32)JOB_POSTED);
-  apic_send_ipi(pc->apic_id, TLB_JOB_VECTOR);
-  return 0;
+void cpu_job_init(void)
+{
+	handle_irq(TLB_JOB_VECTOR, job_wake);
 }
 
-bool cpu_job_busy(u32 cpu) {
-  return cpu < MAX_CPUS && atomic_load(&jobs[cpu].state) != JOB_IDLE;
+__noreturn void cpu_job_loop(void)
+{
+	struct cpu_job *j = &jobs[smp_id()];
+
+	for (;;) {
+		irq_disable();
+		while (atomic_load(&j->state) != JOB_POSTED) {
+			safe_halt();
+			irq_disable();
+		}
+		atomic_store(&j->state, (u32)JOB_RUNNING);
+		irq_enable();
+		j->fn(j->arg);
+		atomic_store(&j->state, (u32)JOB_IDLE);
+	}
 }
 
-bool cpu_job_wait(u32 cpu, u64 timeout_ms) {
-  u64 start = rdtsc(), limit = tsc_ms_to_cycles(timeout_ms);
-  u32 spins = 0;
+int cpu_job_start(u32 cpu, void (*fn)(void *arg), void *arg)
+{
+	struct percpu *pc = per_cpu(cpu);
+	struct cpu_job *j;
+	u32 idle = JOB_IDLE;
 
-  while (cpu_job_busy(cpu)) {
-    cpu_relax();
-    if ((++spins & 255) == 0 && rdtsc() - start > limit)
-      return false;
-  }
-  return true;
+	if (!pc || !fn || cpu == smp_id() || !cpumask_test(&cpu_online_mask, cpu))
+		return -EINVAL;
+	j = &jobs[cpu];
+	if (!atomic_cmpxchg(&j->state, &idle, (u32)JOB_FILLING))
+		return -EBUSY;
+	j->fn = fn;
+	j->arg = arg;
+	atomic_store(&j->state, (u32)JOB_POSTED);
+	apic_send_ipi(pc->apic_id, TLB_JOB_VECTOR);
+	return 0;
 }
 
-int cpu_of_vp(u32 vp) {
-  u32 cpu;
+bool cpu_job_busy(u32 cpu)
+{
+	return cpu < MAX_CPUS && atomic_load(&jobs[cpu].state) != JOB_IDLE;
+}
 
-  for_each_cpu(cpu, &cpu_online_mask) {
-    if (hv_cpu_number_to_vp_number(cpu) == vp)
-      return (int)cpu;
-  }
-  return -ENOENT;
+bool cpu_job_wait(u32 cpu, u64 timeout_ms)
+{
+	u64 start = rdtsc(), limit = tsc_ms_to_cycles(timeout_ms);
+	u32 spins = 0;
+
+	while (cpu_job_busy(cpu)) {
+		cpu_relax();
+		if ((++spins & 255) == 0 && rdtsc() - start > limit)
+			return false;
+	}
+	return true;
+}
+
+int cpu_of_vp(u32 vp)
+{
+	u32 cpu;
+
+	for_each_cpu (cpu, &cpu_online_mask) {
+		if (hv_cpu_number_to_vp_number(cpu) == vp)
+			return (int)cpu;
+	}
+	return -ENOENT;
 }
