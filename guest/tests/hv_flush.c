@@ -5,7 +5,7 @@
  *
  * The readers (the CPUs with VP index 2 and 65) read a test page from CPL3 in a loop (on
  * this KVM only CPL3 code sees a stale TLB entry). Each iteration the boot CPU maps the
- * test address to the next of NPAGES pages, holding a new value, with a PTE store made at
+ * test address to the next of its pages, holding a new value, with a PTE store made at
  * CPL3 (which leaves the readers' translations stale), issues the flush, and when it has
  * returned publishes the generation in `go`. Each reader answers with the value it read
  * after it saw that generation: anything but the new value is a stale translation that
@@ -17,7 +17,8 @@
  *   mode=noflush    the PTE changes without any flush: a stale value must be seen (the
  *                   control that proves this test can fail here)
  *   mode=fallback   the CPU of VP 65 has VP_INVAL in hv_vp_index[]: flush_tlb_others()
- *                   must take the native path and lose no flush
+ *                   must take the native path and lose no flush; the same when the
+ *                   hypervisor refuses the call (tlb_inject_bad_varhead)
  *   mode=stress seconds=N senders=S   S CPUs flush and send IPIs to random sets of the
  *                   other CPUs for N seconds; every target checks every flush and IPI
  *   mode=bench test=flush|ipi64|flush2 samples=N   timings for bench/20_flush.sh
@@ -27,66 +28,26 @@
 #include "x86/hv.h"
 #include "x86/tlbflush.h"
 
-#define NPAGES	       4
 #define TEST_VA	       (TEST_VA_BASE + 0x800000)
-#define VALUE(g)       (0xf1a5000000000000ull | (g))
 #define ACK_TIMEOUT_MS 10000
 #define JOB_TIMEOUT_MS 30000
 #define FLUSH_ALL_VAS  HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES
 #define VP_A	       2
 #define VP_B	       65
-#define BENCH_VECTOR   0xe0
-#define STRESS_VECTOR  0xc0 /* + sender number */
-#define STRESS_SENDERS 16
 
-/* A test address and the pages it rotates through. */
-struct tpage {
-	u64 va;
-	u64 *pte;
-	u64 *page[NPAGES];
-	u64 gen;
-};
-
+/* What a reader saw, written by it at CPL3. */
 struct reader {
 	u64 ack;  /* the last generation answered */
 	u64 seen; /* the value read after seeing it */
 	int exit; /* how the CPL3 loop ended */
 } __aligned(64);
 
-static struct tpage tp;
+static struct tlb_test_page tp;
 static struct reader readers[MAX_CPUS];
 static u64 go;
 static u32 readers_stop;
 static int cpu_a = -1, cpu_b = -1;
 static u32 iters;
-
-static bool tpage_init(struct tpage *t, u64 va)
-{
-	for (int i = 0; i < NPAGES; i++) {
-		t->page[i] = alloc_page();
-		if (!t->page[i])
-			return false;
-		t->page[i][0] = VALUE(0);
-	}
-	t->va = va;
-	t->gen = 0;
-	if (map_page(va, hv_pa(t->page[0]), PTE_USER))
-		return false;
-	t->pte = vm_pte(va, false);
-	return t->pte != NULL;
-}
-
-/* Maps the next page, holding VALUE(new generation), by a PTE store at CPL3. */
-static u64 tpage_next(struct tpage *t)
-{
-	u64 g = ++t->gen;
-	u64 *pg = t->page[g % NPAGES];
-
-	WRITE_ONCE(pg[0], VALUE(g));
-	if (pte_write_cpl3(t->pte, hv_pa(pg) | PTE_PRESENT | PTE_USER))
-		panic("PTE store at CPL3 faulted");
-	return g;
-}
 
 static u64 reader_user(u64 arg)
 {
@@ -167,11 +128,11 @@ static void check_readers(u64 g, const struct cpumask *mask, struct tally *t)
 		}
 		if (timed_out) {
 			t->timeouts++;
-		} else if (READ_ONCE(readers[cpu].seen) != VALUE(g)) {
+		} else if (READ_ONCE(readers[cpu].seen) != TLB_TEST_VALUE(g)) {
 			t->stale++;
 			t->last_cpu = cpu;
 			t->last_seen = READ_ONCE(readers[cpu].seen);
-			t->last_want = VALUE(g);
+			t->last_want = TLB_TEST_VALUE(g);
 		}
 	}
 }
@@ -291,7 +252,7 @@ static void run_stage(const struct stage *s, int num, bool fast)
 
 	stage_mask(s->set, &m);
 	for (u32 i = 0; i < iters; i++) {
-		u64 g = tpage_next(&tp), r = stage_call(s, fast);
+		u64 g = tlb_test_page_next(&tp), r = stage_call(s, fast);
 
 		if (hv_result_status(r) != HV_STATUS_SUCCESS ||
 		    hv_result_reps(r) != (is_list(s->code) ? 1 : 0)) {
@@ -342,7 +303,7 @@ static void run_lib_case(const struct lib_case *lc)
 	stage_mask(lc->all || (lc->a && lc->b) ? SET_BOTH : lc->a ? SET_A : SET_B, &check);
 	tlb_mode = lc->mode;
 	for (u32 i = 0; i < iters; i++) {
-		u64 g = tpage_next(&tp);
+		u64 g = tlb_test_page_next(&tp);
 		enum tlb_path p = flush_tlb_others(
 		    &m, TEST_VA, lc->len ? TEST_VA + lc->len : TLB_FLUSH_ALL, &res);
 
@@ -419,7 +380,7 @@ static void test_noflush(void)
 	stage_mask(SET_BOTH, &m);
 	readers_start();
 	for (u32 i = 0; i < n; i++) {
-		u64 g = tpage_next(&tp);
+		u64 g = tlb_test_page_next(&tp);
 
 		mdelay(1);
 		check_readers(g, &m, &t);
@@ -438,10 +399,10 @@ static void test_noflush(void)
 static void test_fallback(void)
 {
 	u32 saved = hv_vp_index[cpu_b];
-	struct tally t = { 0 }, tpv = { 0 }, tb = { 0 };
+	struct tally t = { 0 }, tpv = { 0 }, tb = { 0 }, tf = { 0 };
 	struct cpumask both, one, one_b;
 	struct tlb_result res;
-	u32 wrong = 0, pv = 0, nat = 0;
+	u32 wrong = 0, pv = 0, nat = 0, failed = 0;
 	enum tlb_path g_path;
 
 	stage_mask(SET_BOTH, &both);
@@ -451,13 +412,13 @@ static void test_fallback(void)
 	WRITE_ONCE(hv_vp_index[cpu_b], VP_INVAL);
 	tlb_stats_reset();
 	for (u32 i = 0; i < iters; i++) {
-		u64 g = tpage_next(&tp);
+		u64 g = tlb_test_page_next(&tp);
 
 		if (flush_tlb_others(&both, TEST_VA, TEST_VA + PAGE_SIZE, &res) !=
 		    TLB_PATH_NATIVE_VPINVAL)
 			wrong++;
 		check_readers(g, &both, &t);
-		g = tpage_next(&tp);
+		g = tlb_test_page_next(&tp);
 		if (flush_tlb_others(&one, TEST_VA, TEST_VA + PAGE_SIZE, &res) == TLB_PATH_PV)
 			pv++;
 		check_readers(g, &one, &tpv);
@@ -475,7 +436,7 @@ static void test_fallback(void)
 	       pv, iters, tpv.stale, tpv.timeouts);
 	stage_mask(SET_B, &one_b);
 	for (u32 i = 0; i < iters; i++) {
-		u64 g = tpage_next(&tp);
+		u64 g = tlb_test_page_next(&tp);
 
 		/* TLB_JOB_VECTOR: an interrupt whose handler does nothing. */
 		if (send_ipi_mask(&one_b, TLB_JOB_VECTOR, NULL) == TLB_PATH_NATIVE_VPINVAL &&
@@ -488,427 +449,26 @@ static void test_fallback(void)
 	       "VP 65 unknown: IPI and flush to {65} alone went native %u/%u, %u stale", nat, iters,
 	       tb.stale);
 	WRITE_ONCE(hv_vp_index[cpu_b], saved);
+	/* A refused hypercall: the library must fall back, and no flush may be lost. */
+	for (u32 i = 0; i < iters; i++) {
+		u64 g = tlb_test_page_next(&tp);
+
+		WRITE_ONCE(tlb_inject_bad_varhead, 1);
+		if (flush_tlb_others(&both, TEST_VA, TEST_VA + PAGE_SIZE, &res) ==
+			TLB_PATH_NATIVE_FAILED &&
+		    res.status == HV_STATUS_INVALID_HYPERCALL_INPUT)
+			failed++;
+		check_readers(g, &both, &tf);
+	}
+	WRITE_ONCE(tlb_inject_bad_varhead, 0);
+	report(failed == iters && !tf.stale && !tf.timeouts,
+	       "Ex flush refused (varhead one too long): %u/%u went native after status 3, %u "
+	       "stale, %u timeouts",
+	       failed, iters, tf.stale, tf.timeouts);
 	g_path = flush_tlb_others(&both, TEST_VA, TEST_VA + PAGE_SIZE, &res);
 	report(g_path == TLB_PATH_PV_EX && res.status == HV_STATUS_SUCCESS,
 	       "VP 65 known again: {2,65} uses the Ex hypercall (%s)", tlb_path_name(g_path));
 	readers_stop_all();
-}
-
-/* --- mode=stress: many senders, random target sets, every flush checked
- * ---------------- */
-
-#define STRESS_VA (TEST_VA_BASE + 0x1000000)
-
-struct stress_cpu {
-	u64 req[STRESS_SENDERS];  /* generation a sender asks this CPU to check */
-	u64 ack[STRESS_SENDERS];  /* the last one checked */
-	u64 seen[STRESS_SENDERS]; /* what it read */
-	u64 irqs[STRESS_SENDERS]; /* STRESS_VECTOR + sender interrupts received */
-} __aligned(64);
-
-struct sender_stats {
-	u64 iters, stale, timeouts, bad_path, native;
-	u64 last_seen, last_want;
-	u32 last_cpu;
-};
-
-static struct stress_cpu stress_cpus[MAX_CPUS];
-static u32 expect_irqs[STRESS_SENDERS][MAX_CPUS];
-static struct tpage spage[STRESS_SENDERS];
-static struct sender_stats sstats[STRESS_SENDERS];
-static u32 nsend, send_cpu[STRESS_SENDERS], nchk, chk_cpu[MAX_CPUS];
-static struct cpumask checkers;
-static u64 stress_deadline;
-static u32 stress_stop;
-
-static void stress_irq(struct ex_regs *regs)
-{
-	stress_cpus[smp_id()].irqs[regs->vector - STRESS_VECTOR]++;
-}
-
-/* One pass over the senders' requests (CPL3). */
-static u64 checker_pass(u64 arg)
-{
-	struct stress_cpu *c = (struct stress_cpu *)(uintptr_t)arg;
-	u32 n = READ_ONCE(nsend);
-
-	for (u32 s = 0; s < n; s++) {
-		u64 g = READ_ONCE(c->req[s]);
-
-		if (g != c->ack[s]) {
-			u64 v = *(const volatile u64 *)(uintptr_t)(STRESS_VA + s * PAGE_SIZE);
-
-			WRITE_ONCE(c->seen[s], v);
-			WRITE_ONCE(c->ack[s], g);
-		}
-	}
-	return 0;
-}
-
-static u64 checker_spin(u64 arg)
-{
-	while (!READ_ONCE(stress_stop)) {
-		checker_pass(arg);
-		cpu_relax();
-	}
-	return 0;
-}
-
-static bool checker_pending(const struct stress_cpu *c)
-{
-	for (u32 s = 0; s < nsend; s++) {
-		if (READ_ONCE(c->req[s]) != c->ack[s])
-			return true;
-	}
-	return false;
-}
-
-/* Spinning checkers stay at CPL3 (on a host CPU: hvemu must kick them). */
-static void checker_spin_job(void *arg)
-{
-	run_user(checker_spin, (u64)(uintptr_t)arg, 0, NULL);
-}
-
-/* Halting checkers sleep until an IPI (not on a host CPU: hvemu may only flag
- * them). */
-static void checker_halt_job(void *arg)
-{
-	struct stress_cpu *c = arg;
-
-	irq_disable();
-	while (!READ_ONCE(stress_stop)) {
-		if (!checker_pending(c)) {
-			safe_halt();
-			irq_disable();
-			continue;
-		}
-		irq_enable();
-		run_user(checker_pass, (u64)(uintptr_t)c, USER_IRQS_OFF, NULL);
-		irq_disable();
-	}
-	irq_enable();
-}
-
-static u64 rnd(u64 *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
-static bool stress_wait(u32 s, u32 cpu, u64 g)
-{
-	struct stress_cpu *c = &stress_cpus[cpu];
-	u64 start = rdtsc(), limit = tsc_ms_to_cycles(ACK_TIMEOUT_MS);
-	u32 spins = 0;
-
-	while (atomic_load(&c->ack[s]) != g || READ_ONCE(c->irqs[s]) != expect_irqs[s][cpu]) {
-		cpu_relax();
-		if ((++spins & 255) == 0 && rdtsc() - start > limit)
-			return false;
-	}
-	return true;
-}
-
-static void sender_job(void *arg)
-{
-	u32 s = (u32)(uintptr_t)arg, cpu;
-	struct sender_stats *st = &sstats[s];
-	u64 va = STRESS_VA + s * PAGE_SIZE, seed = 0x9e3779b97f4a7c15ull * (s + 1);
-	struct tlb_result res;
-	struct cpumask m;
-
-	while (!READ_ONCE(stress_stop) && rdtsc() < stress_deadline) {
-		u64 r = rnd(&seed), g;
-		u32 k = 1 + (u32)(r % 8);
-		enum tlb_path p;
-
-		cpumask_clear(&m);
-		for (u32 j = 0; j < k; j++)
-			cpumask_set(&m, chk_cpu[rnd(&seed) % nchk]);
-		g = tpage_next(&spage[s]);
-		if ((r >> 8) % 16 == 0) {
-			/* Every present CPU: HV_FLUSH_ALL_PROCESSORS; check every checker. */
-			p = flush_tlb_others(&cpu_present_mask, va, va + PAGE_SIZE, &res);
-			cpumask_copy(&m, &checkers);
-		} else if ((r >> 8) % 4 == 1) {
-			flush_tlb_native_range(&m, va, va + PAGE_SIZE);
-			p = TLB_PATH_NATIVE;
-			st->native++;
-		} else {
-			p = flush_tlb_others(&m, va, va + PAGE_SIZE, &res);
-		}
-		if (p == TLB_PATH_NATIVE_FAILED || p == TLB_PATH_NATIVE_VPINVAL)
-			st->bad_path++;
-		for_each_cpu (cpu, &m) {
-			atomic_store(&stress_cpus[cpu].req[s], g);
-			expect_irqs[s][cpu]++;
-		}
-		p = send_ipi_mask(&m, (u8)(STRESS_VECTOR + s), &res);
-		if (p == TLB_PATH_NATIVE_FAILED || p == TLB_PATH_NATIVE_VPINVAL)
-			st->bad_path++;
-		for_each_cpu (cpu, &m) {
-			if (!stress_wait(s, cpu, g)) {
-				st->timeouts++;
-				st->last_cpu = cpu;
-				WRITE_ONCE(stress_stop, 1);
-				return;
-			}
-			if (READ_ONCE(stress_cpus[cpu].seen[s]) != VALUE(g)) {
-				st->stale++;
-				st->last_cpu = cpu;
-				st->last_seen = stress_cpus[cpu].seen[s];
-				st->last_want = VALUE(g);
-			}
-		}
-		st->iters++;
-	}
-}
-
-static void test_stress(void)
-{
-	u64 seconds = cmdline_u64("seconds", 20), total = 0, stale = 0, tmo = 0, bad = 0;
-	u32 want = (u32)cmdline_u64("senders", 8), cpu, n = 0;
-	bool ok = true;
-
-	if (want > STRESS_SENDERS)
-		want = STRESS_SENDERS;
-	if (smp_nr_online() < want + 2) {
-		report_skip("stress: needs at least %u CPUs", want + 2);
-		return;
-	}
-	cpumask_clear(&checkers);
-	for_each_cpu (cpu, &cpu_online_mask) {
-		if (cpu == smp_id())
-			continue;
-		if (nsend < want) {
-			send_cpu[nsend++] = cpu;
-			continue;
-		}
-		cpumask_set(&checkers, cpu);
-		chk_cpu[nchk++] = cpu;
-	}
-	for (u32 s = 0; s < nsend; s++) {
-		if (!tpage_init(&spage[s], STRESS_VA + s * PAGE_SIZE))
-			panic("cannot map the stress pages");
-		handle_irq((u8)(STRESS_VECTOR + s), stress_irq);
-	}
-	for (u32 i = 0; i < nchk; i++) {
-		if (cpu_job_start(chk_cpu[i], (i & 1) ? checker_halt_job : checker_spin_job,
-				  &stress_cpus[chk_cpu[i]]))
-			panic("cannot start checker %u", chk_cpu[i]);
-	}
-	report_info("stress: %u senders, %u checkers (half at CPL3 spinning, half "
-		    "halted), %lu s",
-		    nsend, nchk, (unsigned long)seconds);
-	stress_deadline = rdtsc() + tsc_ms_to_cycles(seconds * 1000);
-	for (u32 s = 0; s < nsend; s++)
-		cpu_job_start(send_cpu[s], sender_job, (void *)(uintptr_t)s);
-	for (u32 s = 0; s < nsend; s++) {
-		if (!cpu_job_wait(send_cpu[s], seconds * 1000 + JOB_TIMEOUT_MS)) {
-			report(false, "stress: sender on CPU %u hangs", send_cpu[s]);
-			ok = false;
-		}
-	}
-	WRITE_ONCE(stress_stop, 1);
-	for (u32 i = 0; i < nchk; i++) {
-		/* Halted checkers need a wake-up to see the stop. */
-		apic_send_ipi(per_cpu(chk_cpu[i])->apic_id, TLB_JOB_VECTOR);
-		if (!cpu_job_wait(chk_cpu[i], JOB_TIMEOUT_MS)) {
-			report(false, "stress: checker on CPU %u hangs", chk_cpu[i]);
-			ok = false;
-		}
-	}
-	for (u32 s = 0; s < nsend; s++) {
-		struct sender_stats *st = &sstats[s];
-
-		total += st->iters;
-		stale += st->stale;
-		tmo += st->timeouts;
-		bad += st->bad_path;
-		if (st->iters)
-			n++;
-		if (st->stale || st->timeouts)
-			report_info(
-			    "  sender %u (CPU %u): %lu iterations, %lu stale, %lu timeouts; "
-			    "last CPU %u read %#lx want %#lx",
-			    s, send_cpu[s], (unsigned long)st->iters, (unsigned long)st->stale,
-			    (unsigned long)st->timeouts, st->last_cpu, (unsigned long)st->last_seen,
-			    (unsigned long)st->last_want);
-	}
-	report_info("stress: IPI paths: pv %lu, pv-all %lu, pv-ex %lu, native %lu, "
-		    "native-vpinval %lu, native-failed %lu",
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV_ALL],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV_EX],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_NATIVE],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_NATIVE_VPINVAL],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_NATIVE_FAILED]);
-	report(ok && n == nsend && !stale && !tmo && !bad,
-	       "stress: %lu flushes+IPIs by %u senders in %lu s (all made progress: "
-	       "%s), "
-	       "%lu stale, %lu timeouts (lost flush or IPI), %lu fallbacks to native",
-	       (unsigned long)total, nsend, (unsigned long)seconds, n == nsend ? "yes" : "no",
-	       (unsigned long)stale, (unsigned long)tmo, (unsigned long)bad);
-}
-
-/* --- mode=bench
- * ---------------------------------------------------------------------- */
-
-static u32 bench_acks;
-
-static void bench_nop(void *arg)
-{
-	(void)arg;
-}
-
-static void bench_irq(struct ex_regs *regs)
-{
-	(void)regs;
-	atomic_inc(&bench_acks);
-}
-
-static void sort_u64(u64 *a, u32 n)
-{
-	for (u32 gap = n / 2; gap; gap /= 2) {
-		for (u32 i = gap; i < n; i++) {
-			u64 v = a[i];
-			u32 j = i;
-
-			for (; j >= gap && a[j - gap] > v; j -= gap)
-				a[j] = a[j - gap];
-			a[j] = v;
-		}
-	}
-}
-
-static void bench_print(const char *name, u64 *cyc, u32 n)
-{
-	u32 i99 = (n * 99 + 99) / 100;
-
-	sort_u64(cyc, n);
-	if (i99 > n)
-		i99 = n;
-	printf("BENCH %s p50=%lu p99=%lu n=%u\n", name,
-	       (unsigned long)tsc_cycles_to_ns(cyc[(n - 1) / 2]),
-	       (unsigned long)tsc_cycles_to_ns(cyc[i99 - 1]), n);
-}
-
-static void bench_mask(struct cpumask *m, u32 count)
-{
-	u32 cpu, n = 0;
-
-	cpumask_clear(m);
-	for_each_cpu (cpu, &cpu_online_mask) {
-		if (cpu != smp_id() && n < count) {
-			cpumask_set(m, cpu);
-			n++;
-		}
-	}
-}
-
-static void test_bench(void)
-{
-	char test[16] = "flush";
-	u32 n = (u32)cmdline_u64("samples", 300), wrong = 0;
-	u64 *a = alloc_pages((n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
-	u64 *b = alloc_pages((n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
-	u64 *c = alloc_pages((n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
-	struct cpumask m;
-
-	if (!a || !b || !c || !n)
-		panic("bench: no memory for %u samples", n);
-	cmdline_get_str("test", test, sizeof(test));
-	handle_irq(BENCH_VECTOR, bench_irq);
-	if (!strcmp(test, "flush") || !strcmp(test, "flush2")) {
-		bool all = !strcmp(test, "flush");
-
-		if (all)
-			cpumask_copy(&m, &cpu_present_mask);
-		else
-			bench_mask(&m, 2);
-		for (u32 i = 0; i < n; i++) {
-			for (int k = 0; k < 2; k++) {
-				bool native = (k ^ (int)(i & 1)) != 0;
-				u64 t0, t1;
-				enum tlb_path p;
-
-				tlb_mode = native ? TLB_MODE_NATIVE : TLB_MODE_PV;
-				t0 = rdtsc();
-				p = flush_tlb_others(&m, TEST_VA, TEST_VA + PAGE_SIZE, NULL);
-				t1 = rdtsc();
-				(native ? a : b)[i] = t1 - t0;
-				if (!native && !tlb_path_is_pv(p))
-					wrong++;
-			}
-		}
-		tlb_mode = TLB_MODE_PV;
-		/* Diagnostic: the guest's own cost of walking the mask (emulated CPL0
-		 * code). */
-		for (u32 i = 0; i < n; i++) {
-			u64 t0 = rdtsc(), t1, w;
-			u32 cpu, k = 0, wi;
-
-			for_each_cpu_fast(cpu, w, wi, &m) k +=
-			    hv_cpu_number_to_vp_number(cpu) != VP_INVAL;
-			t1 = rdtsc();
-			c[i] = t1 - t0;
-			if (!k)
-				wrong++;
-		}
-		report_info("bench %s: %u CPUs, %u targets, %u samples each, interleaved", test,
-			    smp_nr_online(), cpumask_weight(&m), n);
-		bench_print(all ? "flush_maskwalk_ns" : "flush2_maskwalk_ns", c, n);
-		bench_print(all ? "flush_native_ns" : "flush2_native_ns", a, n);
-		bench_print(all ? "flush_pv_ns" : "flush2_pv_ns", b, n);
-		report(!wrong, "bench %s: every PV sample took a hypercall (%u did not)", test,
-		       wrong);
-	} else if (!strcmp(test, "ipi64")) {
-		u32 spins;
-
-		if (smp_nr_online() < 65) {
-			report_skip("bench ipi64: needs 65 CPUs");
-			return;
-		}
-		bench_mask(&m, 64);
-		for (u32 i = 0; i < n; i++) {
-			u64 t0, t1;
-
-			tlb_ipi_hook(false);
-			t0 = rdtsc();
-			on_cpus(&m, bench_nop, NULL);
-			t1 = rdtsc();
-			a[i] = t1 - t0;
-			tlb_ipi_hook(true);
-			t0 = rdtsc();
-			on_cpus(&m, bench_nop, NULL);
-			t1 = rdtsc();
-			tlb_ipi_hook(false);
-			c[i] = t1 - t0;
-			WRITE_ONCE(bench_acks, 0);
-			t0 = rdtsc();
-			if (!tlb_path_is_pv(send_ipi_mask(&m, BENCH_VECTOR, NULL)))
-				wrong++;
-			t1 = rdtsc();
-			b[i] = t1 - t0;
-			spins = 0;
-			while (atomic_load(&bench_acks) < 64 && ++spins < 100000000)
-				cpu_relax();
-			if (atomic_load(&bench_acks) != 64)
-				wrong++;
-		}
-		report_info("bench ipi64: %u CPUs, 64 targets, %u samples", smp_nr_online(), n);
-		bench_print("ipi64_native_acks_ns", a, n);
-		bench_print("ipi64_pv_send_ns", b, n);
-		bench_print("ipi64_pv_acks_ns", c, n);
-		report(!wrong,
-		       "bench ipi64: every PV IPI was a hypercall and reached all 64 (%u "
-		       "did not)",
-		       wrong);
-	} else {
-		report(false, "unknown bench test=%s", test);
-	}
 }
 
 static int find_cpus(void)
@@ -942,12 +502,12 @@ int main(void)
 		return report_summary();
 	}
 	tlbflush_init();
-	if (!tpage_init(&tp, TEST_VA))
+	if (!tlb_test_page_init(&tp, TEST_VA))
 		panic("cannot map the test pages");
 	if (!strcmp(mode, "stress"))
-		test_stress();
+		tlb_test_stress();
 	else if (!strcmp(mode, "bench"))
-		test_bench();
+		tlb_test_bench(TEST_VA);
 	else if (find_cpus() == 0) {
 		report_info("readers: CPU %d (VP %d), CPU %d (VP %d); %u CPUs online, %u "
 			    "iterations per stage; hypercall page %p",

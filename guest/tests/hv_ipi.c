@@ -332,6 +332,29 @@ static void run_lib(const char *how)
 	}
 }
 
+/* A refused Ex call (variable header one bank too long): native fallback, one interrupt. */
+static void run_refused(const char *how)
+{
+	struct tlb_result res;
+	struct cpumask m;
+	enum tlb_path p;
+	u32 bad;
+	int first;
+
+	cpumask_clear(&m);
+	cpumask_set(&m, (u32)cpu_b);
+	WRITE_ONCE(tlb_inject_bad_varhead, 1);
+	p = send_ipi_mask(&m, IPI_VECTOR, &res);
+	WRITE_ONCE(tlb_inject_bad_varhead, 0);
+	expect_set(SET_B);
+	bad = settle_and_compare(&first);
+	report(p == TLB_PATH_NATIVE_FAILED && res.status == HV_STATUS_INVALID_HYPERCALL_INPUT &&
+		   !bad,
+	       "send_ipi_mask {65} refused by the hypervisor, receivers %s: path %s, status %#x, "
+	       "%u CPUs with a wrong count",
+	       how, tlb_path_name(p), res.status, bad);
+}
+
 void ap_main(void)
 {
 	cpu_job_loop();
@@ -369,11 +392,13 @@ int main(void)
 	run_steps("halted", iters, xmm);
 	run_invalid(xmm);
 	run_lib("halted");
+	run_refused("halted");
 	receivers_stop();
 
 	receivers(run_job);
 	run_steps("running at CPL3", iters, xmm);
 	run_lib("running at CPL3");
+	run_refused("running at CPL3");
 	receivers_stop();
 
 	for_each_cpu (cpu, &cpu_online_mask)

@@ -6,22 +6,25 @@
  * will flush before it next executes guest code.
  *
  * How a target is made to flush (per vCPU, chosen at bring-up):
- *   steal  hvemu owns each vCPU's KVM steal-time area (programmed from the host) and sets
- *          KVM_VCPU_FLUSH_TLB in it. KVM consumes the flag (xchg) in record_steal_time(),
- *          which runs before the next guest entry after every vcpu_load — i.e. at every
- *          KVM_RUN and whenever the thread is scheduled back in — and then flushes.
- *   sregs  fallback: a VCPU_REQ_FLUSH request; the vCPU thread toggles CR4.PGE with two
- *          KVM_SET_SREGS (kvm_mmu_reset_context) before its next KVM_RUN.
+ *   sregs  (default) a VCPU_REQ_FLUSH request; before its next KVM_RUN the vCPU thread
+ *          toggles CR4.PGE with two KVM_SET_SREGS, which resets the MMU context.
+ *   steal  (opt-in, --flush-method steal) KVM_VCPU_FLUSH_TLB in the vCPU's steal-time
+ *          area, which KVM consumes before the next guest entry after every vcpu_load.
+ *          Measured on this KVM (shadow paging): targets still read stale translations
+ *          after that flush (tests/e2e/50_flush.sh), so it is not the default.
  *
  * Which targets are waited for: only those that may be executing guest code now.
- *   - outside KVM_RUN (run_gen even): never waited for; the flag or request is seen before
- *     the next entry (Dekker on run_gen / requests, see kick.c).
- *   - in KVM_RUN but switched out (oncpu: last sched switch was out), with the steal flag:
- *     not waited for — the point of a paravirtual flush is not to wait on preempted vCPUs.
- *     Its sched-in runs vcpu_load, hence the flag check, before any guest instruction.
- *   - in KVM_RUN and on a CPU (or unknown): kicked, and waited for until it has left that
- *     KVM_RUN or been switched out, with a time limit. A timeout is an error (counted,
- *     logged) and the hypercall fails, so the guest falls back to its native flush.
+ *   - outside KVM_RUN (run_gen even): not kicked, not waited for; the request is seen
+ *     before the next entry (Dekker on run_gen / requests, see kick.c).
+ *   - in KVM_RUN: kicked (a signal). Once tgkill has returned the signal is pending, and
+ *     KVM checks pending signals before every guest entry, so the target cannot execute
+ *     guest code again before it returns to hvemu and handles the request.
+ *       - switched out (oncpu: its last scheduler switch was out): not waited for. This is
+ *         what a paravirtual flush is for: a preempted vCPU costs the caller one signal.
+ *       - on a CPU, or unknown: it may be in guest mode until the signal's IPI lands, so it
+ *         is waited for until it has left that KVM_RUN or been switched out, with a time
+ *         limit. A timeout is an error (counted, logged) and the hypercall fails, so the
+ *         guest falls back to its native flush.
  */
 #include <errno.h>
 
@@ -41,17 +44,15 @@ static bool vcpu_is_offcpu(struct vcpu *v)
 	return oncpu_get(&v->oncpu) == ONCPU_OFF;
 }
 
-/* Marks a target; returns true when a flag that KVM honours at sched-in was set. */
-static bool mark_flush(struct vcpu *t)
+/* Marks a target: it flushes before its next guest entry. */
+static void mark_flush(struct vcpu *t)
 {
-	if (t->steal) {
-		/* A locked RMW: ordered before the run_gen and oncpu reads that follow. */
+	/* Both are locked RMWs, ordered before the run_gen read that follows. */
+	if (t->steal)
 		__atomic_fetch_or(&t->steal->preempted, (uint8_t)KVM_VCPU_FLUSH_TLB_FLAG,
 				  __ATOMIC_SEQ_CST);
-		return true;
-	}
-	atomic_fetch_or(&t->requests, VCPU_REQ_FLUSH);
-	return false;
+	else
+		atomic_fetch_or(&t->requests, VCPU_REQ_FLUSH);
 }
 
 void vcpu_flush_tlb_sregs(struct vcpu *v)
@@ -95,12 +96,11 @@ int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targ
 	stat_inc(&vm->stats.flush_calls);
 	while ((t = vm_target_next(vm, targets, &cursor))) {
 		uint32_t gen;
-		bool flagged;
 
 		if (!flush_candidate(t))
 			continue;
 		ntargets++;
-		flagged = mark_flush(t);
+		mark_flush(t);
 		if (t == caller)
 			continue; /* flushes at its own next entry */
 		gen = atomic_load(&t->run_gen);
@@ -108,11 +108,11 @@ int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targ
 			stat_inc(&vm->stats.flush_flagged_outside);
 			continue;
 		}
-		if (flagged && vcpu_is_offcpu(t)) {
-			stat_inc(&vm->stats.flush_flagged_offcpu);
+		vcpu_kick(t);
+		if (vcpu_is_offcpu(t)) {
+			stat_inc(&vm->stats.flush_kicked_offcpu);
 			continue;
 		}
-		vcpu_kick(t);
 		stat_inc(&vm->stats.flush_kicks);
 		waits[nwait++] = (struct flush_wait){ .v = t, .gen = gen };
 	}
@@ -121,8 +121,7 @@ int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targ
 	for (unsigned i = 0; i < nwait; i++) {
 		struct vcpu *w = waits[i].v;
 
-		if (vcpu_wait_gen_change(w, waits[i].gen, deadline,
-					 w->steal ? vcpu_is_offcpu : NULL) == 0)
+		if (vcpu_wait_gen_change(w, waits[i].gen, deadline, vcpu_is_offcpu) == 0)
 			continue;
 		stat_inc(&vm->stats.flush_timeouts);
 		pr_warn_ratelimited("TLB flush: vcpu%u did not leave guest mode within %llu ms",

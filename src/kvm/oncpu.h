@@ -9,12 +9,11 @@
  * thread writes an 8-byte PERF_RECORD_SWITCH into a read-only (overwrite) ring at every
  * switch in and out. The last record tells whether the thread is off its CPU.
  *
- * Ordering argument (with the steal-time flush flag): the sched-out record is written
- * after KVM's preempt notifier has taken the vCPU out of guest mode; a switch back in
- * writes the sched-in record before KVM's sched-in notifier, which requests a steal-time
- * update that KVM processes (reading the flush flag with xchg) before the next guest entry.
- * The flusher sets the flag with a locked RMW before it reads the ring head; so if it still
- * sees "switched out", the target's xchg comes after the flag is set and flushes.
+ * Why "switched out" is enough (flush.c): the flusher has already sent the target its kick
+ * signal, so TIF_SIGPENDING is set; KVM checks for pending signals (with interrupts off)
+ * right before every guest entry, so a target that is not on a CPU now cannot execute
+ * guest code again before it has returned to hvemu and flushed. Only a target on a CPU
+ * may still be in guest mode until the signal's IPI lands, and only it is waited for.
  */
 #ifndef HVEMU_KVM_ONCPU_H
 #define HVEMU_KVM_ONCPU_H

@@ -9,7 +9,7 @@ static const struct stat_desc vm_stat_descs[] = {
 	STAT_DESC(struct vm_stats, flush_targets, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, flush_kicks, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, flush_flagged_outside, STAT_CUMULATIVE, STAT_UNIT_NONE),
-	STAT_DESC(struct vm_stats, flush_flagged_offcpu, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vm_stats, flush_kicked_offcpu, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, flush_timeouts, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, ipis_sent, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, ipi_failures, STAT_CUMULATIVE, STAT_UNIT_NONE),

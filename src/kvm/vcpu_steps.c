@@ -128,23 +128,19 @@ static int step_state_up(unsigned slot, void *ctx)
 	if (r)
 		return r;
 	/*
-	 * The steal-time area is how a flush reaches a target without a kick (flush.c). KVM
-	 * accepts it from the host whatever the guest CPUID says; if it does not, this vCPU
-	 * falls back to the KVM_SET_SREGS flush.
+	 * --flush-method steal: the steal-time area carries the flush flag (flush.c). KVM
+	 * accepts it from the host whatever the guest CPUID says.
 	 */
 	v->steal = NULL;
-	if (vm->cfg.flush_method != VM_FLUSH_SREGS) {
+	if (vm->cfg.flush_method == VM_FLUSH_STEAL) {
 		struct kvm_steal_time_area *st = vm_gpa_ptr(vm, st_gpa, sizeof(*st));
 
 		if (st) {
 			memset(st, 0, sizeof(*st));
 			if (kvm_vcpu_set_msr(v->fd, MSR_KVM_STEAL_TIME, st_gpa | KVM_MSR_ENABLED) == 0)
 				v->steal = st;
-			else if (vm->cfg.flush_method == VM_FLUSH_STEAL)
-				return -ENOTSUP;
 			else
-				pr_info_ratelimited("vcpu%u: KVM refused the steal-time area; TLB flushes "
-						    "use KVM_SET_SREGS", slot);
+				return -ENOTSUP;
 		}
 	}
 	if (slot != 0) {

@@ -44,9 +44,9 @@ enum vm_exit_status {
 };
 
 enum vm_flush_method {
-	VM_FLUSH_AUTO,  /* steal-time flag where KVM accepts it, else the SREGS toggle */
-	VM_FLUSH_STEAL, /* KVM_VCPU_FLUSH_TLB in the steal-time area + kicks of on-CPU targets */
-	VM_FLUSH_SREGS, /* kick every target in KVM_RUN; it toggles CR4.PGE before re-entry */
+	VM_FLUSH_AUTO,  /* the SREGS toggle (the method that works on every KVM measured) */
+	VM_FLUSH_STEAL, /* KVM_VCPU_FLUSH_TLB in the steal-time area (stale on shadow paging) */
+	VM_FLUSH_SREGS, /* targets toggle CR4.PGE with KVM_SET_SREGS before re-entry */
 };
 
 struct vm_config {
@@ -65,9 +65,9 @@ struct vm_config {
 struct vm_stats {
 	_Atomic uint64_t flush_calls;
 	_Atomic uint64_t flush_targets;
-	_Atomic uint64_t flush_kicks;           /* targets kicked and waited for */
+	_Atomic uint64_t flush_kicks;           /* targets on a CPU: kicked and waited for */
 	_Atomic uint64_t flush_flagged_outside; /* targets outside KVM_RUN: flagged, not kicked */
-	_Atomic uint64_t flush_flagged_offcpu;  /* targets preempted in KVM_RUN: flagged, not kicked */
+	_Atomic uint64_t flush_kicked_offcpu;   /* targets preempted in KVM_RUN: kicked, not waited for */
 	_Atomic uint64_t flush_timeouts;
 	_Atomic uint64_t ipis_sent;
 	_Atomic uint64_t ipi_failures;

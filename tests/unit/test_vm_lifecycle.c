@@ -15,30 +15,16 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "test_host_util.h"
 #include "host/host.h"
 #include "kvm/hotplug.h"
 #include "kvm/vm.h"
 #include "util/fault.h"
 #include "util/log.h"
 
-static int count_dir(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1; /* opendir's own fd, when counting /proc/self/fd */
-}
-
 static int nfds(void)
 {
-	return count_dir("/proc/self/fd");
+	return th_count_dir("/proc/self/fd");
 }
 
 /*

@@ -109,6 +109,21 @@ struct cpu_hp_info {
 };
 const struct cpu_hp_info *cpu_hp_info(u32 cpu);
 
+/*
+ * For cpuhp_ctl.c: it runs a whole event (acknowledge, online/offline, eject) under the
+ * exclusion of one operation; the _locked calls need cpu_hotplug_enter() to have
+ * returned true.
+ */
+bool cpu_hotplug_enter(void);
+void cpu_hotplug_exit(void);
+int cpu_online_locked(u32 cpu);
+int cpu_offline_locked(u32 cpu);
+/* The built-in AP steps' callbacks (cpuhp_targets.c), run on the CPU itself. */
+int cpu_hp_hv_startup(unsigned int cpu, void *ctx);
+int cpu_hp_hv_teardown(unsigned int cpu, void *ctx);
+int cpu_hp_targets_startup(unsigned int cpu, void *ctx);
+int cpu_hp_targets_teardown(unsigned int cpu, void *ctx);
+
 /* --- the hotplug controller (cpuhp_ctl.c) ---------------------------------------- */
 
 #define HPCTL_PORT_SELECT  0x520

@@ -17,6 +17,7 @@
 enum tlb_mode tlb_mode = TLB_MODE_PV;
 struct tlb_stats tlb_stats;
 u32 hv_vp_index[MAX_CPUS];
+u32 tlb_inject_bad_varhead;
 
 static bool pv_flush_ok, pv_ex_ok;
 
@@ -199,6 +200,7 @@ static enum tlb_path flush_pv(const struct cpumask *mask, u64 start, u64 end,
 	enum tlb_path path = TLB_PATH_PV;
 	int nr_bank;
 	u64 max_gvas;
+	u16 varhead;
 
 	if (!c || !c->input)
 		return TLB_PATH_NATIVE;
@@ -238,8 +240,13 @@ do_ex:
 	ex->hv_vp_set.format = HV_GENERIC_SET_SPARSE_4K;
 	ex->hv_vp_set.valid_bank_mask = genmask_banks(nr_bank);
 	max_gvas = (PAGE_SIZE - sizeof(*ex) - (u64)nr_bank * sizeof(u64)) / sizeof(u64);
+	varhead = (u16)nr_bank;
+	if (READ_ONCE(tlb_inject_bad_varhead)) {
+		atomic_dec(&tlb_inject_bad_varhead);
+		varhead++;
+	}
 	if (flush_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX,
-		       ex, &ex->data[nr_bank], (u16)nr_bank, max_gvas, start, end,
+		       ex, &ex->data[nr_bank], varhead, max_gvas, start, end,
 		       res) != HV_STATUS_SUCCESS)
 		return TLB_PATH_NATIVE_FAILED;
 	return TLB_PATH_PV_EX;

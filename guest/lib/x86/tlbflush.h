@@ -87,6 +87,15 @@ static inline u32 hv_cpu_number_to_vp_number(u32 cpu)
 int tlbflush_init(void);
 /* Learns @cpu's VP index (Linux's hv_common_cpu_init() step), after its hv_cpu_init(). */
 void tlbflush_cpu_online(u32 cpu);
+/*
+ * Test hook: while non-zero, each Ex hypercall (flush or IPI) is sent with a variable
+ * header one bank longer than its VP set, which a hypervisor must refuse with
+ * HV_STATUS_INVALID_HYPERCALL_INPUT before acting (TLFS; KVM checks var_cnt against
+ * valid_bank_mask), and the counter is decremented: the failed-call fallback to the
+ * native path can then be tested.
+ */
+extern u32 tlb_inject_bad_varhead;
+
 /* Whether the PV flush, the Ex calls and the PV IPI are usable at all. */
 bool tlbflush_pv_available(void);
 bool tlbflush_ex_available(void);
@@ -180,5 +189,32 @@ bool cpu_job_wait(u32 cpu, u64 timeout_ms);
 bool cpu_job_busy(u32 cpu);
 /* The first online CPU with that VP index in hv_vp_index[], or -ENOENT. */
 int cpu_of_vp(u32 vp);
+
+/*
+ * A test address mapped in turn to one of TLB_TEST_PAGES pages; the page mapped at
+ * generation g holds TLB_TEST_VALUE(g) in its first word, so a read through a stale
+ * translation returns an older value.
+ */
+#define TLB_TEST_PAGES	  4
+#define TLB_TEST_VALUE(g) (0xf1a5000000000000ull | (g))
+
+struct tlb_test_page {
+	u64 va;
+	u64 *pte;
+	u64 *page[TLB_TEST_PAGES];
+	u64 gen;
+};
+
+/* Allocates the pages and maps @va (user, read-only) to the first. False on failure. */
+bool tlb_test_page_init(struct tlb_test_page *t, u64 va);
+/*
+ * Maps the next page, holding TLB_TEST_VALUE(new generation), with a PTE store at CPL3
+ * (which leaves other CPUs' CPL3 translations stale until a flush). Returns the generation.
+ */
+u64 tlb_test_page_next(struct tlb_test_page *t);
+
+/* hv_flush mode=stress (tlbflush_stress.c) and mode=bench (tlbflush_bench.c). */
+void tlb_test_stress(void);
+void tlb_test_bench(u64 va);
 
 #endif

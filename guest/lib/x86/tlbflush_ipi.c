@@ -32,6 +32,7 @@ static enum tlb_path ipi_pv(const struct cpumask *mask, u8 vector, struct tlb_re
 	struct hv_send_ipi_ex *in;
 	enum tlb_path path = TLB_PATH_PV_EX;
 	int nr_bank = 0;
+	u16 varhead;
 	u64 r;
 
 	if (vector < HV_IPI_LOW_VECTOR || !c || !c->input)
@@ -62,10 +63,15 @@ static enum tlb_path ipi_pv(const struct cpumask *mask, u8 vector, struct tlb_re
 	}
 	in->vector = vector;
 	in->reserved = 0;
-	r = hv_hypercall_pcpu(hv_control(HVCALL_SEND_IPI_EX, false, (u16)nr_bank, 0, 0));
+	varhead = (u16)nr_bank;
+	if (READ_ONCE(tlb_inject_bad_varhead)) {
+		atomic_dec(&tlb_inject_bad_varhead);
+		varhead++;
+	}
+	r = hv_hypercall_pcpu(hv_control(HVCALL_SEND_IPI_EX, false, varhead, 0, 0));
 	res->code = HVCALL_SEND_IPI_EX;
 	res->status = hv_result_status(r);
-	res->varhead = (u16)nr_bank;
+	res->varhead = varhead;
 	return res->status == HV_STATUS_SUCCESS ? path : TLB_PATH_NATIVE_FAILED;
 }
 

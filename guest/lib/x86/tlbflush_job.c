@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Test support for the flush and IPI guests: the boot CPU hands jobs to APs. An
- * idle AP halts with interrupts on (serving cross-CPU calls, and costing the
- * host nothing: these tests run many vCPUs on few host CPUs); a posted job is
- * announced with TLB_JOB_VECTOR.
+ * Test support for the flush and IPI guests: the boot CPU hands jobs to APs (an idle AP
+ * halts with interrupts on, serving cross-CPU calls and costing the host nothing: these
+ * tests run many vCPUs on few host CPUs; a posted job is announced with TLB_JOB_VECTOR),
+ * and the test pages whose mapping changes without a flush.
  */
+#include "x86/vm.h"
+#include "alloc.h"
 #include "atomic.h"
+#include "report.h"
 #include "x86/apic.h"
 #include "x86/desc.h"
 #include "x86/processor.h"
@@ -100,4 +103,31 @@ int cpu_of_vp(u32 vp)
 			return (int)cpu;
 	}
 	return -ENOENT;
+}
+
+bool tlb_test_page_init(struct tlb_test_page *t, u64 va)
+{
+	for (int i = 0; i < TLB_TEST_PAGES; i++) {
+		t->page[i] = alloc_page();
+		if (!t->page[i])
+			return false;
+		t->page[i][0] = TLB_TEST_VALUE(0);
+	}
+	t->va = va;
+	t->gen = 0;
+	if (map_page(va, hv_pa(t->page[0]), PTE_USER))
+		return false;
+	t->pte = vm_pte(va, false);
+	return t->pte != NULL;
+}
+
+u64 tlb_test_page_next(struct tlb_test_page *t)
+{
+	u64 g = ++t->gen;
+	u64 *pg = t->page[g % TLB_TEST_PAGES];
+
+	WRITE_ONCE(pg[0], TLB_TEST_VALUE(g));
+	if (pte_write_cpl3(t->pte, hv_pa(pg) | PTE_PRESENT | PTE_USER))
+		panic("PTE store at CPL3 faulted");
+	return g;
 }

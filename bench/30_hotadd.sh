@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# bench hotadd_ms: median time from a guest's hot-add request (TDEV_CMD_CPU_ADD) to guest
+# code running on the new vCPU (its first C code, rdtsc), over BENCH_ADDS adds (default 25)
+# per run and BENCH_REPS runs (guest/tests/hotplug.c mode=bench: fresh slots, no traffic).
+# The path measured: hvemu's nine bring-up steps, the controller's insert event and MSI,
+# the guest driver reading the event, its controlling-CPU steps and INIT/SIPI, the
+# trampoline. Run by bench/run.sh.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+HVEMU=${HVEMU:-build/hvemu}
+G=${GUESTS:-build/guest}
+REPS=${BENCH_REPS:-5}
+ADDS=${BENCH_ADDS:-25}
+
+if [ ! -c /dev/kvm ]; then
+	echo "bench hotadd_ms: skipped (/dev/kvm is not available)"
+	exit 0
+fi
+if [ ! -f "$G/hotplug.elf" ]; then
+	echo "bench hotadd_ms: skipped (no $G/hotplug.elf)"
+	exit 0
+fi
+tmp=$(mktemp -d /tmp/hvemu-bench-hotadd.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+ok=0
+for i in $(seq "$REPS"); do
+	"$HVEMU" run --kernel "$G/hotplug.elf" --cpus "boot=2,max=$((ADDS + 2))" --hv all \
+		--cmdline "mode=bench adds=$ADDS" >"$tmp/run.$i" 2>"$tmp/err.$i" || true
+	if grep -q "SUMMARY: .* 0 failures" "$tmp/run.$i"; then
+		ok=$((ok + 1))
+	else
+		mv "$tmp/run.$i" "$tmp/failed.$i"
+	fi
+done
+if [ "$ok" -eq 0 ]; then
+	echo "bench hotadd_ms: failed (no run completed its adds)"
+	tail -3 "$tmp"/failed.* "$tmp"/err.* 2>/dev/null | sed 's/^/  /'
+	exit 0
+fi
+
+# every add of every good run, in ms
+cat "$tmp"/run.* | awk '$1 == "HOTADD" { sub("ns=", "", $2); printf "%.3f\n", $2 / 1e6 }' |
+	sort -g >"$tmp/ms"
+n=$(wc -l <"$tmp/ms")
+read -r med p99 max < <(awk '{a[NR]=$1} END {p=int(NR*0.99+0.999); if (p<1) p=1;
+	print a[int((NR+1)/2)], a[p], a[NR]}' "$tmp/ms")
+echo "bench hotadd_ms: $med ms"
+echo "  $n adds ($ok of $REPS runs, $ADDS adds each, fresh slots, boot=2): median $med ms," \
+	"p99 $p99 ms, max $max ms; target <= 5 ms"
+exit 0

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# asan: yes
+# Issue 6: guest CPU hotplug end to end (guest/tests/hotplug.c): hot-add and removal under
+# flush and IPI traffic, every VMM bring-up fault point, and no fd or thread leak across
+# add/remove churn (only KVM's parked vCPUs may keep fds: KVM cannot destroy a vCPU).
+. "$(dirname "$0")/lib.sh"
+POINTS="kvm_vcpu cpuid state hv thread oncpu place apic online"
+NAMES=("grow 4 to 64 vCPUs and back under traffic" "grow 2 to 8 vCPUs and back under traffic")
+for p in $POINTS; do NAMES+=("fault vcpu.$p: one add fails, the CPU never appears, retry works"); done
+NAMES+=("no fd/thread leak: add/remove churn over fresh slots"
+	"no fd/thread leak: add/remove churn re-adding one slot")
+need_kvm "${NAMES[@]}"
+if ! need_guest hotplug; then
+	for t in "${NAMES[@]}"; do tap_skip "$t" "$GUESTS/hotplug.elf is not built"; done
+	tap_done
+	exit 0
+fi
+
+guest_passed() { [ "$RC" -eq 1 ] && grep -q "SUMMARY: .* 0 failures" "$OUT"; }
+why() { grep -E 'FAIL|SUMMARY|INFO: traffic' "$OUT" | head -12; tail -4 "$ERR"; }
+
+# --- grow and shrink -------------------------------------------------------------------
+run_hvemu 600 run --kernel "$GUESTS/hotplug.elf" --cpus boot=4,max=64 --hv all --memory 256M \
+	--cmdline "grow=64"
+if guest_passed; then
+	tap_ok "${NAMES[0]} ($(grep -o 'BENCH hotadd_ns.*' "$OUT"))"
+else
+	tap_fail "${NAMES[0]} (status $RC)" "$(why)"
+fi
+run_hvemu 300 run --kernel "$GUESTS/hotplug.elf" --cpus boot=2,max=8 --hv all --cmdline "grow=8"
+if guest_passed; then tap_ok "${NAMES[1]}"; else tap_fail "${NAMES[1]} (status $RC)" "$(why)"; fi
+
+# --- VMM fault points --------------------------------------------------------------------
+# Every boot vCPU passes each point once, so with boot=2 the 4th hit is the 2nd hot-add.
+i=2
+for p in $POINTS; do
+	HVEMU_FAULT="vcpu.$p@4" run_hvemu 300 run --kernel "$GUESTS/hotplug.elf" \
+		--cpus boot=2,max=8 --hv all --cmdline "mode=faults expect_fail=2 adds=3"
+	if guest_passed && grep -q "fault injected at vcpu.$p" "$ERR"; then
+		tap_ok "${NAMES[$i]}"
+	else
+		tap_fail "${NAMES[$i]} (status $RC)" "$(why)"
+	fi
+	i=$((i + 1))
+done
+
+# --- leak check ----------------------------------------------------------------------------
+SOCK="$E2E_TMP/vm.sock"
+ctl() { timeout 20 "$HVEMU" ctl --api-socket "$SOCK" "$@"; }
+parked() {
+	ctl --json query-stats 2>/dev/null | python3 -c 'import json,sys
+for t in json.load(sys.stdin)["return"]:
+    for s in t["stats"]:
+        if s["name"] == "kvm_vcpus_parked": print(s["value"]); sys.exit(0)
+print(-1)'
+}
+fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+# KVM's own kernel workers (kvm-nx-lpage-recovery, ...) are listed as tasks too: not ours.
+tasks() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -vc '^kvm-'; }
+# wait_line FILE TEXT: waits (up to 120 s) until the guest printed TEXT
+wait_line() {
+	for _ in $(seq 1200); do
+		grep -q "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# leak_check NAME CYCLES FRESH: samples at "churn: start" (no vCPU added yet), "churn: warm"
+# (one add/remove done) and "churn: done".
+leak_check() {
+	local name=$1 cycles=$2 fresh=$3 out="$E2E_TMP/churn.$3.out" err="$E2E_TMP/churn.$3.err"
+	local f0 t0 p0 f1 t1 p1 f2 t2 p2 rc per msg=""
+	rm -f "$SOCK"
+	"$HVEMU" run --kernel "$GUESTS/hotplug.elf" --cpus boot=2,max=16 --hv all \
+		--api-socket "$SOCK" --cmdline "mode=churn cycles=$cycles fresh=$fresh hold_ms=2500" \
+		>"$out" 2>"$err" &
+	local pid=$!
+	if wait_line "$out" "churn: start"; then
+		f0=$(fds $pid) t0=$(tasks $pid) p0=$(parked)
+	fi
+	if wait_line "$out" "churn: warm"; then
+		f1=$(fds $pid) t1=$(tasks $pid) p1=$(parked)
+	fi
+	if wait_line "$out" "churn: done"; then
+		f2=$(fds $pid) t2=$(tasks $pid) p2=$(parked)
+	fi
+	timeout 120 tail --pid=$pid -f /dev/null
+	wait $pid
+	rc=$?
+	local detail="fds $f0/$f1/$f2, threads $t0/$t1/$t2, parked vCPUs $p0/$p1/$p2 (start/warm/done)"
+	if [ -z "$f2" ] || [ "$rc" -ne 1 ] || ! grep -q "SUMMARY: .* 0 failures" "$out"; then
+		tap_fail "$name (status $rc; $detail)" "$(grep -E 'FAIL|SUMMARY' "$out"; tail -3 "$err")"
+		return
+	fi
+	per=$((f1 - f0))
+	[ "$p0" -eq 0 ] && [ "$p1" -eq 1 ] || msg="parked count: want 0 then 1"
+	[ "$per" -ge 1 ] && [ "$per" -le 2 ] || msg="$msg; a parked vCPU keeps $per fds (want 1-2)"
+	[ "$t0" -eq "$t1" ] && [ "$t1" -eq "$t2" ] || msg="$msg; thread count changed"
+	if [ "$fresh" -eq 1 ]; then
+		[ "$p2" -eq "$cycles" ] || msg="$msg; parked $p2, want $cycles"
+		[ $((f2 - f0)) -eq $((p2 * per)) ] || msg="$msg; fds grew by $((f2 - f0)), want $((p2 * per))"
+	else
+		[ "$p2" -eq 1 ] || msg="$msg; parked $p2, want 1"
+		[ "$f2" -eq "$f1" ] || msg="$msg; fds grew by $((f2 - f1)) over $((cycles - 1)) re-adds"
+	fi
+	if [ -z "$msg" ]; then tap_ok "$name ($detail)"; else tap_fail "$name ($detail)" "$msg"; fi
+}
+leak_check "${NAMES[$i]}" 12 1
+leak_check "${NAMES[$((i + 1))]}" 12 0
+tap_done
