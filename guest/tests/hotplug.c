@@ -49,6 +49,14 @@ static struct {
 	u64 ipi_calls, ipi_fail, ipi_native, ipi_lost, ipi_extra, rounds;
 } st;
 
+/* What "test:early" (declared before "hv:online") saw on each CPU. */
+struct early_seen {
+	u32 up_vp, down_vp; /* VP index when its startup / teardown ran */
+	u64 down_assist;    /* HV_X64_MSR_VP_ASSIST_PAGE at its teardown */
+	bool up_target, down_target, down_ran;
+};
+static struct early_seen early[MAX_CPUS];
+
 static struct cpu_hpctl_event last_ev;
 static u32 nr_ev;
 
@@ -219,6 +227,38 @@ static void traffic(void)
 	ipi_round();
 }
 
+static bool is_target(u32 cpu)
+{
+	struct cpumask snap;
+	u64 flags = cpu_hp_targets_lock(&snap);
+
+	cpu_hp_targets_unlock(flags);
+	return cpumask_test(&snap, cpu);
+}
+
+/* Runs before "hv:online" on the way up and after its teardown on the way down. */
+static int early_up(unsigned int cpu, void *ctx)
+{
+	(void)ctx;
+	early[cpu].up_vp = READ_ONCE(per_cpu(cpu)->vp_index);
+	early[cpu].up_target = is_target(cpu);
+	return 0;
+}
+
+static int early_down(unsigned int cpu, void *ctx)
+{
+	u64 v = ~0ull;
+
+	(void)ctx;
+	if (rdmsr_safe(HV_X64_MSR_VP_ASSIST_PAGE, &v))
+		v = ~0ull;
+	early[cpu].down_assist = v;
+	early[cpu].down_vp = READ_ONCE(per_cpu(cpu)->vp_index);
+	early[cpu].down_target = is_target(cpu);
+	early[cpu].down_ran = true;
+	return 0;
+}
+
 /* --- adding and removing through hvemu ------------------------------------------- */
 
 static bool wait_irq(u64 before, u64 ms)
@@ -290,6 +330,11 @@ static int add_slot(u32 slot, u64 *lat_ns, bool check)
 		       slot_vp[slot]);
 		return -EIO;
 	}
+	if (early[cpu].up_vp != VP_INVAL || early[cpu].up_target) {
+		report(false, "slot %u: before hv:online the VP index was %u, target %d", slot,
+		       early[cpu].up_vp, early[cpu].up_target);
+		return -EIO;
+	}
 	slot_vp[slot] = pc->vp_index;
 	if (hv_priv(HV_X64_MSR_APIC_ACCESS_AVAILABLE) && !(read_assist((u32)cpu) & 1)) {
 		report(false, "slot %u: VP assist page enabled on the new CPU", slot);
@@ -309,6 +354,7 @@ static int remove_slot(u32 slot)
 	if (cpu <= 0)
 		return -ENOENT;
 	pc = per_cpu((u32)cpu);
+	early[cpu].down_ran = false;
 	r = tdev_cmd(TDEV_CMD_CPU_REMOVE, slot);
 	if (r)
 		return r;
@@ -324,6 +370,13 @@ static int remove_slot(u32 slot)
 	    (cpu_hpctl_status(slot) & HPCTL_ST_PRESENT) ||
 	    cpuhp_cpu_state(cpu_hotplug_machine(), (u32)cpu) != CPUHP_OFFLINE)
 		return -EIO;
+	/* On the CPU, after the Hyper-V teardown: assist page off, VP index unknown. */
+	if (!early[cpu].down_ran || early[cpu].down_vp != VP_INVAL || early[cpu].down_target ||
+	    (hv_priv(HV_X64_MSR_APIC_ACCESS_AVAILABLE) && early[cpu].down_assist != 0)) {
+		report(false, "slot %u: after hv:online's teardown: VP %u, assist 0x%lx, target %d",
+		       slot, early[cpu].down_vp, early[cpu].down_assist, early[cpu].down_target);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -506,7 +559,8 @@ static void grow_mode(void)
 		if (!r && nl < MAX_SAMPLES)
 			lat[nl++] = t;
 		traffic();
-		report(remove_slot(s) == 0, "and removed again");
+		if (!r)
+			report(remove_slot(s) == 0, "and removed again");
 	}
 	print_lat("hotadd_ns", lat, nl);
 	check_traffic();
@@ -626,6 +680,17 @@ int main(void)
 	report(r == 0, "hotplug controller NOTIFY programmed (%d)", r);
 	if (r)
 		return report_summary();
+	{
+		static const char *const before_hv[] = { "hv:online", NULL };
+		const struct cpuhp_step_desc d = { .name = "test:early",
+						   .startup = early_up,
+						   .teardown = early_down,
+						   .before = before_hv };
+
+		r = cpu_hotplug_add_step(&d, true);
+		report(r > 0 && r < cpuhp_find_step(cpu_hotplug_machine(), "hv:online"),
+		       "a step declared before hv:online gets position %d", r);
+	}
 	cpu_hpctl_event_hook = ev_hook;
 	cpu_hotplug_wait_hook = traffic;
 	for (u32 cpu = 0; cpu < nr_boot; cpu++)

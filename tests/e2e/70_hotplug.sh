@@ -72,6 +72,7 @@ leak_check() {
 	local name=$1 cycles=$2 fresh=$3 out="$E2E_TMP/churn.$3.out" err="$E2E_TMP/churn.$3.err"
 	local f0 t0 p0 f1 t1 p1 f2 t2 p2 rc per msg=""
 	rm -f "$SOCK"
+	: >"$out" # exists before the background hvemu opens it: wait_line greps it at once
 	"$HVEMU" run --kernel "$GUESTS/hotplug.elf" --cpus boot=2,max=16 --hv all \
 		--api-socket "$SOCK" --cmdline "mode=churn cycles=$cycles fresh=$fresh hold_ms=2500" \
 		>"$out" 2>"$err" &

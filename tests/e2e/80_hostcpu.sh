@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 7, end to end: host CPUs that fail their check never run vCPUs, and host CPU
-# hotplug while a guest runs a flush storm (root only; CPU 1 is always brought back).
+# hotplug while a guest runs a flush and IPI storm (root only; CPU 1 is always brought back).
 . "$(dirname "$0")/lib.sh"
 need_kvm "rejected host CPU reported" "no vCPU thread on the rejected CPU" \
 	"guest runs on with a rejected CPU" "CPU offline: threads re-placed" \
@@ -8,9 +8,9 @@ need_kvm "rejected host CPU reported" "no vCPU thread on the rejected CPU" \
 
 SOCK="$E2E_TMP/vm.sock"
 ctl() { timeout 20 "$HVEMU" ctl --api-socket "$SOCK" "$@"; }
-start_storm() { # start_storm SECONDS [env...]: hv_suspend's flush storm with a socket
-	env "${@:2}" "$HVEMU" run --kernel "$GUESTS/hv_suspend.elf" --cpus boot=5 --hv all \
-		--api-socket "$SOCK" --cmdline "mode=storm seconds=$1" \
+start_storm() { # start_storm SECONDS [env...]: hv_flush's flush and IPI stress, with a socket
+	env "${@:2}" "$HVEMU" run --kernel "$GUESTS/hv_flush.elf" --cpus boot=12 --hv all \
+		--api-socket "$SOCK" --cmdline "mode=stress seconds=$1 senders=4" \
 		>"$E2E_TMP/storm.out" 2>"$E2E_TMP/storm.err" &
 	VMPID=$!
 	for _ in $(seq 100); do ctl query-status >/dev/null 2>&1 && return; sleep 0.1; done

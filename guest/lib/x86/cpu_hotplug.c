@@ -148,7 +148,7 @@ static int ap_teardown(unsigned int cpu, void *ctx)
 	return ap_run(s->teardown, cpu, s->ctx);
 }
 
-static int add_step_locked(const struct cpuhp_step_desc *d, bool ap)
+static int add_step_locked(const struct cpuhp_step_desc *d, bool ap, unsigned int first)
 {
 	struct cpuhp_step_desc w;
 	struct ap_step *s;
@@ -167,7 +167,7 @@ static int add_step_locked(const struct cpuhp_step_desc *d, bool ap)
 	w.startup = ap_startup;
 	w.teardown = ap_teardown;
 	w.ctx = s;
-	r = cpuhp_setup_step_dyn(&hp_m, CPU_HP_AP_FIRST, CPU_HP_AP_LAST, &w, CPUHP_INVOKE, NULL);
+	r = cpuhp_setup_step_dyn(&hp_m, first, CPU_HP_AP_LAST, &w, CPUHP_INVOKE, NULL);
 	if (r > 0)
 		nr_ap_steps++;
 	return r;
@@ -181,7 +181,7 @@ int cpu_hotplug_add_step(const struct cpuhp_step_desc *d, bool ap)
 		return -EINVAL;
 	if (!hp_enter())
 		return -EBUSY;
-	r = add_step_locked(d, ap);
+	r = add_step_locked(d, ap, CPU_HP_AP_FIRST);
 	hp_exit();
 	return r;
 }
@@ -360,10 +360,10 @@ int cpu_hotplug_init(void)
 	if (!r) {
 		handle_irq(CPU_HP_WAKE_VECTOR, wake_handler);
 		handle_irq(CPU_HP_DRAIN_VECTOR, drain_handler);
-		r = add_step_locked(&hv, true);
+		r = add_step_locked(&hv, true, CPU_HP_AP_BUILTIN);
 	}
 	if (r >= 0)
-		r = add_step_locked(&tg, true);
+		r = add_step_locked(&tg, true, CPU_HP_AP_BUILTIN);
 	if (r >= 0) {
 		r = 0;
 		WRITE_ONCE(smp_ap_setup_hook, hp_ap_hook);

@@ -40,7 +40,10 @@
 #define CPU_HP_PREPARE_FIRST 1
 #define CPU_HP_BRINGUP	     20 /* state after the controlling CPU's part */
 #define CPU_HP_AP_FIRST	     21
-#define CPU_HP_AP_LAST	     CPUHP_ONLINE
+/* The built-in AP steps start here: positions before it are left for steps that a
+ * user declares to run before them. */
+#define CPU_HP_AP_BUILTIN 25
+#define CPU_HP_AP_LAST	  CPUHP_ONLINE
 
 /* The wake-up interrupt the offline request is sent with (its handler does nothing). */
 #define CPU_HP_WAKE_VECTOR 0xe9
