@@ -130,9 +130,10 @@ int vm_cpu_add(struct vm *vm, unsigned slot)
 	else
 		r = slot_up(vm, slot, CPUHP_ONLINE, err, sizeof(err));
 	pthread_mutex_unlock(&vm->lock);
-	if (r == -EEXIST || r == -ESHUTDOWN || r == -EINVAL)
+	if (r == -EEXIST || r == -ESHUTDOWN)
 		return r;
 	if (r) {
+		/* Every failed bring-up is reported and counted, whatever its error. */
 		stat_inc(&vm->stats.vcpu_add_failures);
 		pr_err("hot-add failed, rolled back: %s", err);
 		return r;

@@ -74,7 +74,8 @@ struct vcpu {
 	int fd;                    /* KVM vCPU fd, -1 before creation; kept once created */
 	int stats_fd;              /* KVM binary stats of the vCPU, or -1 */
 	struct kvm_run *run;
-	bool has_run;              /* KVM_RUN was called: CPUID can no longer change */
+	bool has_run;              /* KVM_RUN was called */
+	bool cpuid_set;            /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
 
 	_Atomic uint32_t state;    /* enum vcpu_state (a futex word: the thread waits to go) */
 	pthread_t thread;

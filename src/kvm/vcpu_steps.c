@@ -78,17 +78,26 @@ static int step_kvm_vcpu_up(unsigned slot, void *ctx)
 static int step_cpuid_up(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
+	struct vcpu *v = vm_slot_vcpu(vm, slot);
 	struct kvm_cpuid2 *c;
 	int r;
 
 	r = fault_hit("vcpu.cpuid");
 	if (r)
 		return r;
+	/*
+	 * A parked vCPU that is reused keeps the CPUID it was given: KVM refuses
+	 * KVM_SET_CPUID2 on a vCPU that has run guest code, and the template never changes.
+	 */
+	if (v->cpuid_set)
+		return 0;
 	c = cpuid_for_vcpu(vm->cpuid, slot);
 	if (!c)
 		return -ENOMEM;
-	r = kvm_ioctl(vm_slot_vcpu(vm, slot)->fd, KVM_SET_CPUID2, c);
+	r = kvm_ioctl(v->fd, KVM_SET_CPUID2, c);
 	free(c);
+	if (!r)
+		v->cpuid_set = true;
 	return r;
 }
 
