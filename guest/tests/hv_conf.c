@@ -262,8 +262,7 @@ static void check_vp_indexes(void)
 		return;
 	}
 	cpumask_clear(&seen);
-	for_each_cpu(cpu, &cpu_online_mask)
-	{
+	for_each_cpu (cpu, &cpu_online_mask) {
 		struct percpu *pc = per_cpu(cpu);
 
 		/* Boot vCPUs are created in slot order and APIC ID = slot. */

@@ -233,7 +233,8 @@ static void test_awaited_vcpu_removed(void)
 	post(2, vpbit(4));
 	report(wait_suspended(2, 4), "CPU 2 waits on VP 4");
 	/* Remove slot 4: request, then eject it through the hotplug controller. */
-	report(tdev_cmd(TDEV_CMD_CPU_REMOVE, per_cpu(4)->apic_id) == 0, "removal of CPU 4 requested");
+	report(tdev_cmd(TDEV_CMD_CPU_REMOVE, per_cpu(4)->apic_id) == 0,
+	       "removal of CPU 4 requested");
 	outl(0x520, per_cpu(4)->apic_id);
 	outl(0x524, 0x4 | 0x8); /* ack the remove event, EJECT */
 	report(wait_done(2) && flush_ok(2), "removing the awaited vCPU resumes its waiter");
@@ -292,8 +293,8 @@ static void storm_mode(void)
 		total += READ_ONCE(mb[cpu].flushes);
 		failed += READ_ONCE(mb[cpu].failures);
 	}
-	report_info("storm: %lu inhibit toggles, %u flushes in %lu s", (unsigned long)toggles, total,
-		    (unsigned long)secs);
+	report_info("storm: %lu inhibit toggles, %u flushes in %lu s", (unsigned long)toggles,
+		    total, (unsigned long)secs);
 	report(stuck == 0, "no vCPU is left suspended or stuck after the storm (%u)", stuck);
 	report(total > 0 && failed == 0, "every flush completed with success (%u failed)", failed);
 }

@@ -63,8 +63,7 @@ int main(void)
 	if (!cmdline_get_u64("expect", &expect))
 		report(n + 1 == expect, "expect=%lu CPUs, %u checked in", (unsigned long)expect,
 		       n + 1);
-	for_each_cpu(cpu, &cpu_online_mask)
-	{
+	for_each_cpu (cpu, &cpu_online_mask) {
 		if (cpu && READ_ONCE(checkin_apic[cpu]) != per_cpu(cpu)->apic_id + 1)
 			bad++;
 	}
@@ -73,8 +72,7 @@ int main(void)
 
 	on_all_cpus(xcall_fn, (void *)(uintptr_t)0x5a);
 	bad = 0;
-	for_each_cpu(cpu, &cpu_online_mask)
-	{
+	for_each_cpu (cpu, &cpu_online_mask) {
 		if (READ_ONCE(xcall_seen[cpu]) != 0x5a)
 			bad++;
 	}

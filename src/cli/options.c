@@ -11,33 +11,33 @@
 #include "boot/layout.h"
 
 const char run_usage[] =
-	"Usage: hvemu run --kernel FILE [options]\n"
-	"\n"
-	"Boots a guest kernel on KVM: a Multiboot (v1) kernel, entered in 32-bit protected\n"
-	"mode, or an ELF64 kernel, entered in 64-bit long mode (docs/architecture.md).\n"
-	"\n"
-	"  --kernel FILE          the kernel image (required)\n"
-	"  --initrd FILE          loaded as Multiboot module 0\n"
-	"  --cmdline STR          kernel command line (after the kernel's path)\n"
-	"  --cpus boot=N[,max=M]  vCPUs at boot and vCPU slots for hot-add (default 1; max\n"
-	"                         defaults to boot; at most 1024)\n"
-	"  --memory SIZE          guest RAM, with suffix K, M or G (default 128M; a plain\n"
-	"                         number is MiB)\n"
-	"  --serial stdio|file:PATH|none   where COM1 output goes (default stdio)\n"
-	"  --hv LIST              Hyper-V enlightenments: vpindex, runtime, time, frequencies,\n"
-	"                         vapic, tlbflush, ipi, reset, crash, spinlocks=N, xmm-input,\n"
-	"                         or all (default: none, no Hyper-V CPUID leaf)\n"
-	"  --api-socket PATH      control socket (JSON lines, see docs/control-socket.md)\n"
-	"  --host-cpus LIST       host CPUs vCPU threads may use, e.g. 0-3,6\n"
-	"  --flush-method auto|steal|sregs   how remote TLB flushes reach vCPUs (default auto)\n"
-	"  --log-level error|warn|info|debug (default info);  -v: debug\n"
-	"  -h, --help             this text;  --version: hvemu's version\n"
-	"\n"
-	"Exit status: 0 guest powered off or stopped; (v << 1) | 1 the guest wrote v to port\n"
-	"0xf4; 2 bad command line or kernel image; 4 guest triple fault; 6 KVM internal error\n"
-	"or unhandled exit; 8 guest crash report; 10 guest reset request; 12 host error (no\n"
-	"/dev/kvm, missing KVM capability, out of memory, stuck vCPU).\n"
-	"Environment: HVEMU_FAULT=point[@N][*],... injects failures (tests).\n";
+    "Usage: hvemu run --kernel FILE [options]\n"
+    "\n"
+    "Boots a guest kernel on KVM: a Multiboot (v1) kernel, entered in 32-bit protected\n"
+    "mode, or an ELF64 kernel, entered in 64-bit long mode (docs/architecture.md).\n"
+    "\n"
+    "  --kernel FILE          the kernel image (required)\n"
+    "  --initrd FILE          loaded as Multiboot module 0\n"
+    "  --cmdline STR          kernel command line (after the kernel's path)\n"
+    "  --cpus boot=N[,max=M]  vCPUs at boot and vCPU slots for hot-add (default 1; max\n"
+    "                         defaults to boot; at most 1024)\n"
+    "  --memory SIZE          guest RAM, with suffix K, M or G (default 128M; a plain\n"
+    "                         number is MiB)\n"
+    "  --serial stdio|file:PATH|none   where COM1 output goes (default stdio)\n"
+    "  --hv LIST              Hyper-V enlightenments: vpindex, runtime, time, frequencies,\n"
+    "                         vapic, tlbflush, ipi, reset, crash, spinlocks=N, xmm-input,\n"
+    "                         or all (default: none, no Hyper-V CPUID leaf)\n"
+    "  --api-socket PATH      control socket (JSON lines, see docs/control-socket.md)\n"
+    "  --host-cpus LIST       host CPUs vCPU threads may use, e.g. 0-3,6\n"
+    "  --flush-method auto|steal|sregs   how remote TLB flushes reach vCPUs (default auto)\n"
+    "  --log-level error|warn|info|debug (default info);  -v: debug\n"
+    "  -h, --help             this text;  --version: hvemu's version\n"
+    "\n"
+    "Exit status: 0 guest powered off or stopped; (v << 1) | 1 the guest wrote v to port\n"
+    "0xf4; 2 bad command line or kernel image; 4 guest triple fault; 6 KVM internal error\n"
+    "or unhandled exit; 8 guest crash report; 10 guest reset request; 12 host error (no\n"
+    "/dev/kvm, missing KVM capability, out of memory, stuck vCPU).\n"
+    "Environment: HVEMU_FAULT=point[@N][*],... injects failures (tests).\n";
 
 int parse_size(const char *s, uint64_t *bytes)
 {
@@ -138,7 +138,8 @@ int parse_cpus(const char *s, unsigned *boot, unsigned *max, char *err, size_t e
 		*max = *boot;
 check:
 	if (*boot == 0 || *boot > *max || *max > BOOT_MAX_SLOTS) {
-		snprintf(err, errlen, "--cpus '%s': need 1 <= boot <= max <= %u", s, BOOT_MAX_SLOTS);
+		snprintf(err, errlen, "--cpus '%s': need 1 <= boot <= max <= %u", s,
+			 BOOT_MAX_SLOTS);
 		return -EINVAL;
 	}
 	return 0;
@@ -248,7 +249,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 		case OPT_SERIAL:
 			if (parse_serial(optarg, &o->vm.serial, &o->vm.serial_path)) {
 				snprintf(err, errlen,
-					 "--serial '%s': expected stdio, none or file:PATH", optarg);
+					 "--serial '%s': expected stdio, none or file:PATH",
+					 optarg);
 				return -EINVAL;
 			}
 			break;
@@ -267,14 +269,16 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 		case OPT_FLUSH_METHOD:
 			if (parse_flush_method(optarg, &o->vm.flush_method)) {
 				snprintf(err, errlen,
-					 "--flush-method '%s': expected auto, steal or sregs", optarg);
+					 "--flush-method '%s': expected auto, steal or sregs",
+					 optarg);
 				return -EINVAL;
 			}
 			break;
 		case OPT_LOG_LEVEL:
 			if (log_parse_level(optarg, &o->log_level)) {
 				snprintf(err, errlen,
-					 "--log-level '%s': expected error, warn, info or debug", optarg);
+					 "--log-level '%s': expected error, warn, info or debug",
+					 optarg);
 				return -EINVAL;
 			}
 			break;

@@ -66,8 +66,8 @@ static uint32_t hpctl_pending(struct hpctl *h)
 	return HPCTL_NO_PENDING;
 }
 
-static void hpctl_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size,
-		     bool is_write, uint32_t *data)
+static void hpctl_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size, bool is_write,
+		     uint32_t *data)
 {
 	struct hpctl *h = opaque;
 	unsigned idx = h->ops->vcpu_index(h->opaque, vcpu);

@@ -23,18 +23,18 @@
 
 #include "dev/pio.h"
 
-#define HPCTL_PORT_BASE    0x520
+#define HPCTL_PORT_BASE	   0x520
 #define HPCTL_PORT_SELECT  0x520
 #define HPCTL_PORT_STATUS  0x524
 #define HPCTL_PORT_APICID  0x528
 #define HPCTL_PORT_NOTIFY  0x52c
 #define HPCTL_PORT_PENDING 0x530
-#define HPCTL_PORT_LEN     0x14
+#define HPCTL_PORT_LEN	   0x14
 
 #define HPCTL_ST_PRESENT (1u << 0)
-#define HPCTL_ST_INSERT  (1u << 1)
-#define HPCTL_ST_REMOVE  (1u << 2)
-#define HPCTL_ST_EJECT   (1u << 3)
+#define HPCTL_ST_INSERT	 (1u << 1)
+#define HPCTL_ST_REMOVE	 (1u << 2)
+#define HPCTL_ST_EJECT	 (1u << 3)
 #define HPCTL_NO_PENDING 0xffffffffu
 
 struct hpctl_ops {
@@ -49,8 +49,8 @@ struct hpctl {
 	const struct hpctl_ops *ops;
 	void *opaque;
 	unsigned nslots;
-	_Atomic uint32_t *status;  /* [nslots] HPCTL_ST_* */
-	uint32_t *select;          /* [nslots], indexed by the accessing vCPU */
+	_Atomic uint32_t *status; /* [nslots] HPCTL_ST_* */
+	uint32_t *select;	  /* [nslots], indexed by the accessing vCPU */
 	_Atomic uint32_t notify;
 	_Atomic uint64_t events_raised;
 	_Atomic uint64_t ejects;

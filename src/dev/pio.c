@@ -27,8 +27,9 @@ int pio_register(struct pio_bus *bus, uint16_t base, uint16_t len, const char *n
 	}
 	if (bus->nranges == PIO_MAX_RANGES)
 		return -ENOSPC;
-	bus->ranges[bus->nranges++] =
-		(struct pio_range){ .base = base, .len = len, .fn = fn, .opaque = opaque, .name = name };
+	bus->ranges[bus->nranges++] = (struct pio_range){
+		.base = base, .len = len, .fn = fn, .opaque = opaque, .name = name
+	};
 	return 0;
 }
 

@@ -16,8 +16,8 @@ static void debug_exit_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsign
 		*data = 0;
 }
 
-static void sleep_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size,
-		     bool is_write, uint32_t *data)
+static void sleep_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size, bool is_write,
+		     uint32_t *data)
 {
 	struct sysctl_dev *d = opaque;
 	uint32_t typ;
@@ -34,12 +34,12 @@ static void sleep_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned si
 	if (typ == SYSCTL_SLP_TYP_S5)
 		d->fn(d->opaque, vcpu, SYSCTL_POWEROFF, *data);
 	else
-		pr_info_ratelimited("guest requested sleep state SLP_TYP %u: not supported, ignored",
-				    typ);
+		pr_info_ratelimited(
+		    "guest requested sleep state SLP_TYP %u: not supported, ignored", typ);
 }
 
-static void reset_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size,
-		     bool is_write, uint32_t *data)
+static void reset_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size, bool is_write,
+		     uint32_t *data)
 {
 	struct sysctl_dev *d = opaque;
 	uint8_t v = (uint8_t)*data;

@@ -15,10 +15,10 @@
 #define SYSCTL_DEBUG_EXIT_PORT 0xf4
 #define SYSCTL_SLEEP_PORT      0x600
 #define SYSCTL_RESET_PORT      0xcf9
-#define SYSCTL_KBC_PORT        0x64
+#define SYSCTL_KBC_PORT	       0x64
 
-#define SYSCTL_SLP_EN       0x20
-#define SYSCTL_SLP_TYP_S5   5
+#define SYSCTL_SLP_EN	     0x20
+#define SYSCTL_SLP_TYP_S5    5
 #define SYSCTL_SLP_TYP_SHIFT 2
 
 enum sysctl_event {

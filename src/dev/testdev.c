@@ -8,8 +8,7 @@
 #include "util/log.h"
 #include "util/stats.h"
 
-int testdev_init(struct testdev *d, unsigned max_vcpus, const struct testdev_ops *ops,
-		 void *opaque)
+int testdev_init(struct testdev *d, unsigned max_vcpus, const struct testdev_ops *ops, void *opaque)
 {
 	memset(d, 0, sizeof(*d));
 	d->ops = ops;
@@ -48,8 +47,8 @@ static int32_t testdev_run(struct testdev *d, struct vcpu *vcpu, uint32_t cmd, u
 	}
 }
 
-static void testdev_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size,
-		       bool is_write, uint32_t *data)
+static void testdev_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size, bool is_write,
+		       uint32_t *data)
 {
 	struct testdev *d = opaque;
 	unsigned idx = d->ops->vcpu_index(d->opaque, vcpu);

@@ -19,12 +19,12 @@
 #define TDEV_PORT_CMD  0x518
 
 enum tdev_cmd {
-	TDEV_CMD_SET_INHIBIT = 1,      /* ARG = vp_index << 1 | on */
-	TDEV_CMD_CPU_ADD = 2,          /* ARG = slot */
-	TDEV_CMD_CPU_REMOVE = 3,       /* ARG = slot */
-	TDEV_CMD_QUERY_SUSPENDED = 4,  /* ARG = vp_index; result = VP it waits on or -1 */
-	TDEV_CMD_NR_SLOTS = 5,         /* result = number of vCPU slots */
-	TDEV_CMD_MARK = 6,             /* ARG = mark id: hvemu records the time */
+	TDEV_CMD_SET_INHIBIT = 1,     /* ARG = vp_index << 1 | on */
+	TDEV_CMD_CPU_ADD = 2,	      /* ARG = slot */
+	TDEV_CMD_CPU_REMOVE = 3,      /* ARG = slot */
+	TDEV_CMD_QUERY_SUSPENDED = 4, /* ARG = vp_index; result = VP it waits on or -1 */
+	TDEV_CMD_NR_SLOTS = 5,	      /* result = number of vCPU slots */
+	TDEV_CMD_MARK = 6,	      /* ARG = mark id: hvemu records the time */
 };
 
 struct testdev_ops {

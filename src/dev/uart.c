@@ -71,7 +71,8 @@ static void uart_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned siz
 
 	(void)vcpu;
 	(void)size;
-	if (is_write && reg == UART_RBR_THR && !(__atomic_load_n(&u->lcr, __ATOMIC_RELAXED) & UART_LCR_DLAB)) {
+	if (is_write && reg == UART_RBR_THR &&
+	    !(__atomic_load_n(&u->lcr, __ATOMIC_RELAXED) & UART_LCR_DLAB)) {
 		uart_put(u, v); /* the hot path: no register lock */
 		return;
 	}

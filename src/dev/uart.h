@@ -27,8 +27,8 @@ enum uart_sink {
 
 struct uart {
 	pthread_mutex_t lock;
-	FILE *out;      /* NULL for UART_SINK_NONE */
-	bool own_out;   /* opened by uart_init: closed by uart_destroy */
+	FILE *out;    /* NULL for UART_SINK_NONE */
+	bool own_out; /* opened by uart_init: closed by uart_destroy */
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	char line[UART_LINE_MAX];
 	unsigned line_len;

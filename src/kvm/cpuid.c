@@ -10,8 +10,8 @@
 #include "util/compiler.h"
 
 #define CPUID_LEAF_TOPOLOGY 0xb
-#define CPUID_HV_FIRST      0x40000000u
-#define CPUID_HV_LAST       0x4fffffffu
+#define CPUID_HV_FIRST	    0x40000000u
+#define CPUID_HV_LAST	    0x4fffffffu
 #define CPUID_HV_MAX_LEAVES 16u
 
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *c, uint32_t function, uint32_t index)

@@ -59,7 +59,8 @@ static int be_query_cpus(void *opaque, ctl_vcpu_fn fn, void *ctx, char *err)
 		struct hv_vp_suspend_info si = { .waiting_on = -1 };
 		struct ctl_vcpu_info info = {
 			.slot = s,
-			.vp_index = vm->slot_vp_index[s] == UINT32_MAX ? -1 : (int64_t)vm->slot_vp_index[s],
+			.vp_index =
+			    vm->slot_vp_index[s] == UINT32_MAX ? -1 : (int64_t)vm->slot_vp_index[s],
 			.apic_id = s,
 			.waiting_on = -1,
 			.host_cpu = -1,
@@ -161,8 +162,7 @@ static int be_resize_cpus(void *opaque, uint32_t desired, char *err)
 	}
 	/* Removal is a request to the guest: the highest online slots are asked to go. */
 	for (unsigned s = vm->cfg.max_vcpus; online > desired && s-- > 1;) {
-		if (vm_vcpu_online(vm, s) &&
-		    !(hpctl_status(&vm->hpctl, s) & HPCTL_ST_REMOVE) &&
+		if (vm_vcpu_online(vm, s) && !(hpctl_status(&vm->hpctl, s) & HPCTL_ST_REMOVE) &&
 		    vm_cpu_request_remove(vm, s) == 0)
 			online--;
 	}
@@ -236,9 +236,13 @@ static void emit_stat(void *c, const char *name, enum stat_type type, enum stat_
 		      uint64_t value)
 {
 	struct stat_ctx *sc = c;
-	struct ctl_stat st = { .target = sc->target, .vcpu_slot = sc->slot,
-			       .provider = sc->provider, .name = name,
-			       .type = type, .unit = unit, .value = value };
+	struct ctl_stat st = { .target = sc->target,
+			       .vcpu_slot = sc->slot,
+			       .provider = sc->provider,
+			       .name = name,
+			       .type = type,
+			       .unit = unit,
+			       .value = value };
 
 	sc->fn(sc->ctx, &st);
 }

@@ -68,14 +68,13 @@ static void report_internal_error(struct vcpu *v)
 			n += (size_t)snprintf(bytes + n, sizeof(bytes) - n, " %02x",
 					      run->emulation_failure.insn_bytes[i]);
 	}
-	vm_stop(v->vm, VM_EXIT_INTERNAL_ERROR,
-		"vcpu%u: %s (suberror %u: %s) at RIP 0x%llx%s%s", v->slot,
-		exit_reason_name(run->exit_reason), run->internal.suberror,
+	vm_stop(v->vm, VM_EXIT_INTERNAL_ERROR, "vcpu%u: %s (suberror %u: %s) at RIP 0x%llx%s%s",
+		v->slot, exit_reason_name(run->exit_reason), run->internal.suberror,
 		internal_suberror_name(run->internal.suberror),
 		(unsigned long long)run->s.regs.regs.rip, bytes,
 		run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-			? " (this KVM emulates CPL0 guest code and lacks some instructions)"
-			: "");
+		    ? " (this KVM emulates CPL0 guest code and lacks some instructions)"
+		    : "");
 }
 
 static void handle_system_event(struct vcpu *v)
@@ -160,9 +159,9 @@ void vcpu_handle_exit(struct vcpu *v)
 		break;
 	case KVM_EXIT_FAIL_ENTRY:
 		vm_stop(v->vm, VM_EXIT_INTERNAL_ERROR,
-			"vcpu%u: KVM_EXIT_FAIL_ENTRY (hardware entry failure reason 0x%llx) at RIP 0x%llx",
-			v->slot,
-			(unsigned long long)run->fail_entry.hardware_entry_failure_reason,
+			"vcpu%u: KVM_EXIT_FAIL_ENTRY (hardware entry failure reason 0x%llx) at RIP "
+			"0x%llx",
+			v->slot, (unsigned long long)run->fail_entry.hardware_entry_failure_reason,
 			(unsigned long long)run->s.regs.regs.rip);
 		break;
 	case KVM_EXIT_SYSTEM_EVENT:

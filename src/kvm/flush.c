@@ -125,7 +125,8 @@ int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targ
 			continue;
 		stat_inc(&vm->stats.flush_timeouts);
 		pr_warn_ratelimited("TLB flush: vcpu%u did not leave guest mode within %llu ms",
-				    w->slot, (unsigned long long)(FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
+				    w->slot,
+				    (unsigned long long)(FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
 		rc = -ETIMEDOUT;
 	}
 	hist_record(&vm->flush_latency_ns, now_ns() - t0);

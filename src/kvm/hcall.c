@@ -13,10 +13,10 @@
 #include "util/log.h"
 #include "util/time.h"
 
-#define CR0_PE   (1ull << 0)
-#define CR0_PG   (1ull << 31)
-#define EFER_LMA (1ull << 10)
-#define UD_VECTOR 6
+#define CR0_PE		(1ull << 0)
+#define CR0_PG		(1ull << 31)
+#define EFER_LMA	(1ull << 10)
+#define UD_VECTOR	6
 #define SUSPEND_POLL_NS (10 * NSEC_PER_MSEC)
 
 /*
@@ -81,7 +81,8 @@ static bool wait_unsuspended(struct vcpu *v)
 		int r = hv_vp_wait_unsuspended(v->hv, SUSPEND_POLL_NS);
 
 		if (r == 0) {
-			ctl_event(vm_ctl(v->vm), CTL_EVENT_VCPU_RESUMED, CTL_EV_INT("slot", v->slot),
+			ctl_event(vm_ctl(v->vm), CTL_EVENT_VCPU_RESUMED,
+				  CTL_EV_INT("slot", v->slot),
 				  CTL_EV_INT("vp-index", hv_vp_index(v->hv)),
 				  CTL_EV_INT("suspended-ns", now_ns() - t0));
 			return true;
@@ -105,8 +106,13 @@ void vcpu_handle_hypercall(struct vcpu *v)
 		.cpl = s->ss.dpl,
 	};
 	struct hv_regs hr = {
-		.rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
-		.rsi = r->rsi, .rdi = r->rdi, .r8 = r->r8,
+		.rax = r->rax,
+		.rbx = r->rbx,
+		.rcx = r->rcx,
+		.rdx = r->rdx,
+		.rsi = r->rsi,
+		.rdi = r->rdi,
+		.r8 = r->r8,
 	};
 	enum hv_hcall_outcome out;
 

@@ -87,9 +87,12 @@ int vm_host_register(struct vm *vm, char *err, size_t errlen)
 	for (uint32_t i = 0; i < vm->cpuid->nent; i++) {
 		const struct kvm_cpuid_entry2 *e = &vm->cpuid->entries[i];
 
-		leaves[i] = (struct host_cpuid_leaf){ .function = e->function, .index = e->index,
-						      .eax = e->eax, .ebx = e->ebx,
-						      .ecx = e->ecx, .edx = e->edx };
+		leaves[i] = (struct host_cpuid_leaf){ .function = e->function,
+						      .index = e->index,
+						      .eax = e->eax,
+						      .ebx = e->ebx,
+						      .ecx = e->ecx,
+						      .edx = e->edx };
 	}
 	p.name = vm->cfg.name ? vm->cfg.name : "vm";
 	p.cpuid = leaves;

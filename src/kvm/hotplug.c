@@ -183,7 +183,8 @@ int vm_cpu_eject(struct vm *vm, unsigned slot)
 		return r;
 	}
 	stat_inc(&vm->stats.vcpus_removed);
-	pr_info("vcpu%u removed (parked; VP index %u stays reserved)", slot, vm->slot_vp_index[slot]);
+	pr_info("vcpu%u removed (parked; VP index %u stays reserved)", slot,
+		vm->slot_vp_index[slot]);
 	ctl_event(vm_ctl(vm), CTL_EVENT_VCPU_REMOVED, CTL_EV_INT("slot", slot),
 		  CTL_EV_INT("vp-index", vm->slot_vp_index[slot]));
 	return 0;

@@ -9,8 +9,8 @@
 #include "util/log.h"
 
 #define MSR_KVM_PV_EOI_EN 0x4b564d04
-#define KVM_MSR_ENABLED   1ull
-#define APIC_BUS_HZ       1000000000ull /* KVM's APIC timer runs at 1 GHz */
+#define KVM_MSR_ENABLED	  1ull
+#define APIC_BUS_HZ	  1000000000ull /* KVM's APIC timer runs at 1 GHz */
 
 static struct vcpu *vp_vcpu(struct hv_vp *vp)
 {
@@ -34,8 +34,7 @@ static uint64_t op_vp_runtime_ns(void *opaque, struct hv_vp *vp)
 	clockid_t cid;
 
 	(void)opaque;
-	if (!v->thread_alive || pthread_getcpuclockid(v->thread, &cid) ||
-	    clock_gettime(cid, &ts))
+	if (!v->thread_alive || pthread_getcpuclockid(v->thread, &cid) || clock_gettime(cid, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
@@ -87,7 +86,9 @@ static int op_vp_assist_page(void *opaque, struct hv_vp *vp, uint64_t gpa, bool 
 {
 	(void)opaque;
 	return kvm_vcpu_set_msr(vp_vcpu(vp)->fd, MSR_KVM_PV_EOI_EN,
-				enable ? gpa | KVM_MSR_ENABLED : 0) ? -EOPNOTSUPP : 0;
+				enable ? gpa | KVM_MSR_ENABLED : 0)
+		   ? -EOPNOTSUPP
+		   : 0;
 }
 
 static void op_system_event(void *opaque, struct hv_vp *vp, enum hv_system_event ev,
@@ -163,8 +164,9 @@ int vm_hv_create(struct vm *vm, char *err, size_t errlen)
 	if (!vm->cfg.hv.mask)
 		return 0;
 	if (!vm->tsc_khz) {
-		snprintf(err, errlen, "Hyper-V enlightenments need the TSC frequency, which KVM "
-				      "did not report");
+		snprintf(err, errlen,
+			 "Hyper-V enlightenments need the TSC frequency, which KVM "
+			 "did not report");
 		return -ENOTSUP;
 	}
 	r = hv_partition_create(&p, &vm->hv);

@@ -49,24 +49,27 @@ static int open_error(const char *path, int e, char *err, size_t errlen)
 {
 	switch (e) {
 	case ENOENT:
-		snprintf(err, errlen,
-			 "%s does not exist: is KVM enabled in the kernel (CONFIG_KVM) and its module "
-			 "loaded (modprobe kvm_intel or kvm_amd)?",
-			 path);
+		snprintf(
+		    err, errlen,
+		    "%s does not exist: is KVM enabled in the kernel (CONFIG_KVM) and its module "
+		    "loaded (modprobe kvm_intel or kvm_amd)?",
+		    path);
 		break;
 	case EACCES:
 	case EPERM:
-		snprintf(err, errlen,
-			 "permission denied on %s: add your user to the group that owns it (usually "
-			 "'kvm': usermod -aG kvm $USER, then log in again) or run as root",
-			 path);
+		snprintf(
+		    err, errlen,
+		    "permission denied on %s: add your user to the group that owns it (usually "
+		    "'kvm': usermod -aG kvm $USER, then log in again) or run as root",
+		    path);
 		break;
 	case ENODEV:
 	case ENXIO:
-		snprintf(err, errlen,
-			 "%s: the KVM driver is not available (no hardware virtualization, or it is "
-			 "disabled in the firmware); 'dmesg' may say more",
-			 path);
+		snprintf(
+		    err, errlen,
+		    "%s: the KVM driver is not available (no hardware virtualization, or it is "
+		    "disabled in the firmware); 'dmesg' may say more",
+		    path);
 		break;
 	default:
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(e));
@@ -98,7 +101,8 @@ int kvm_sys_open(struct kvm_sys *sys, const char *path, char *err, size_t errlen
 			goto fail;
 		}
 	}
-	if ((kvm_sys_check_cap(sys, KVM_CAP_SYNC_REGS) & (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) !=
+	if ((kvm_sys_check_cap(sys, KVM_CAP_SYNC_REGS) &
+	     (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) !=
 	    (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS)) {
 		snprintf(err, errlen, "%s: KVM_CAP_SYNC_REGS lacks REGS or SREGS", path);
 		r = -ENOTSUP;
@@ -114,7 +118,8 @@ int kvm_sys_open(struct kvm_sys *sys, const char *path, char *err, size_t errlen
 	if (sys->max_vcpus <= 0)
 		sys->max_vcpus = kvm_sys_check_cap(sys, KVM_CAP_NR_VCPUS);
 	for (;;) {
-		sys->cpuid = calloc(1, sizeof(*sys->cpuid) + (size_t)nent * sizeof(sys->cpuid->entries[0]));
+		sys->cpuid =
+		    calloc(1, sizeof(*sys->cpuid) + (size_t)nent * sizeof(sys->cpuid->entries[0]));
 		if (!sys->cpuid) {
 			r = -ENOMEM;
 			snprintf(err, errlen, "out of memory");

@@ -11,7 +11,7 @@
 struct kvm_sys {
 	int fd;
 	int vcpu_mmap_size;
-	int max_vcpus;            /* KVM_CAP_MAX_VCPUS */
+	int max_vcpus;		  /* KVM_CAP_MAX_VCPUS */
 	struct kvm_cpuid2 *cpuid; /* KVM_GET_SUPPORTED_CPUID */
 };
 

@@ -44,7 +44,8 @@ int guest_mem_create(int vm_fd, uint64_t size, struct guest_ram *ram, char *err,
 	memset(ram, 0, sizeof(*ram));
 	r = guest_ram_split(size, &low, &high);
 	if (r) {
-		snprintf(err, errlen, "bad memory size %llu bytes (at least %llu MiB, a multiple of 4 KiB)",
+		snprintf(err, errlen,
+			 "bad memory size %llu bytes (at least %llu MiB, a multiple of 4 KiB)",
 			 (unsigned long long)size, (unsigned long long)(BOOT_MIN_RAM_SIZE >> 20));
 		return r;
 	}

@@ -13,8 +13,8 @@
 #include "kvm/vm_internal.h"
 #include "util/log.h"
 
-#define HV_MSR_FIRST     0x40000000u
-#define HV_MSR_COUNT     0x200u
+#define HV_MSR_FIRST	 0x40000000u
+#define HV_MSR_COUNT	 0x200u
 #define KVM_PV_MSR_FIRST 0x4b564d00u
 #define KVM_PV_MSR_COUNT 8u
 

@@ -25,7 +25,7 @@
 struct perf_event_mmap_page;
 
 struct oncpu {
-	int fd;                            /* -1: unknown (perf unavailable) */
+	int fd;				   /* -1: unknown (perf unavailable) */
 	struct perf_event_mmap_page *page; /* meta page; the ring follows */
 	size_t map_len;
 };

@@ -58,7 +58,8 @@ void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 	fn(ctx, "flush_latency_max", STAT_PEAK, STAT_UNIT_NSEC,
 	   stat_get(&vm->flush_latency_ns.max));
 	pio_stats_visit(&vm->pio, fn, ctx);
-	fn(ctx, "serial_bytes_out", STAT_CUMULATIVE, STAT_UNIT_BYTES, stat_get(&vm->uart.bytes_out));
+	fn(ctx, "serial_bytes_out", STAT_CUMULATIVE, STAT_UNIT_BYTES,
+	   stat_get(&vm->uart.bytes_out));
 	fn(ctx, "testdev_echo_exits", STAT_CUMULATIVE, STAT_UNIT_NONE,
 	   stat_get(&vm->tdev.echo_exits));
 	fn(ctx, "hotplug_events_raised", STAT_CUMULATIVE, STAT_UNIT_NONE,

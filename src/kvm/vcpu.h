@@ -40,10 +40,11 @@ _Static_assert(sizeof(struct kvm_steal_time_area) == 64, "steal time area is 64 
 #define KVM_VCPU_FLUSH_TLB_FLAG (1u << 1)
 
 enum vcpu_req {
-	VCPU_REQ_STOP = 1u << 0,  /* leave the run loop; the thread exits */
-	VCPU_REQ_WORK = 1u << 1,  /* run the pending vcpu_call work item */
-	VCPU_REQ_FLUSH = 1u << 2, /* flush the guest TLB before the next entry (KVM_SET_SREGS toggle) */
-	VCPU_REQ_KICK = 1u << 3,  /* just leave KVM_RUN once (e.g. to re-check state) */
+	VCPU_REQ_STOP = 1u << 0, /* leave the run loop; the thread exits */
+	VCPU_REQ_WORK = 1u << 1, /* run the pending vcpu_call work item */
+	VCPU_REQ_FLUSH =
+	    1u << 2, /* flush the guest TLB before the next entry (KVM_SET_SREGS toggle) */
+	VCPU_REQ_KICK = 1u << 3, /* just leave KVM_RUN once (e.g. to re-check state) */
 };
 
 enum vcpu_state {
@@ -61,7 +62,7 @@ struct vcpu_stats {
 	_Atomic uint64_t exits_hypercall;
 	_Atomic uint64_t exits_intr;
 	_Atomic uint64_t kicks_received;
-	_Atomic uint64_t flushes_sregs;   /* TLB flushes done with the KVM_SET_SREGS toggle */
+	_Atomic uint64_t flushes_sregs; /* TLB flushes done with the KVM_SET_SREGS toggle */
 	_Atomic uint64_t mmio_unclaimed;
 	_Atomic uint64_t msr_unknown;
 	_Atomic uint64_t hcall_ret_emulated; /* hypercalls whose `ret` hvemu performed */
@@ -71,17 +72,17 @@ struct vcpu_stats {
 struct vcpu {
 	struct vm *vm;
 	unsigned slot;
-	int fd;                    /* KVM vCPU fd, -1 before creation; kept once created */
-	int stats_fd;              /* KVM binary stats of the vCPU, or -1 */
+	int fd;	      /* KVM vCPU fd, -1 before creation; kept once created */
+	int stats_fd; /* KVM binary stats of the vCPU, or -1 */
 	struct kvm_run *run;
-	bool has_run;              /* KVM_RUN was called */
-	bool cpuid_set;            /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
+	bool has_run;	/* KVM_RUN was called */
+	bool cpuid_set; /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
 
-	_Atomic uint32_t state;    /* enum vcpu_state (a futex word: the thread waits to go) */
+	_Atomic uint32_t state; /* enum vcpu_state (a futex word: the thread waits to go) */
 	pthread_t thread;
 	bool thread_alive;
 	_Atomic pid_t tid;
-	_Atomic uint32_t started;  /* set by the thread once tid is valid (futex word) */
+	_Atomic uint32_t started; /* set by the thread once tid is valid (futex word) */
 
 	_Atomic uint32_t run_gen;
 	_Atomic uint32_t gen_waiters;
@@ -93,9 +94,9 @@ struct vcpu {
 	void *work_arg;
 	_Atomic uint32_t work_state; /* enum vcpu_work_state in kick.c */
 
-	struct hv_vp *hv;          /* NULL without --hv or before the Hyper-V step */
+	struct hv_vp *hv;		   /* NULL without --hv or before the Hyper-V step */
 	struct kvm_steal_time_area *steal; /* host pointer into guest RAM, NULL if unavailable */
-	struct oncpu oncpu;        /* is the thread on a host CPU right now? */
+	struct oncpu oncpu;		   /* is the thread on a host CPU right now? */
 
 	struct vcpu_stats stats;
 };

@@ -20,12 +20,12 @@
 #include "util/log.h"
 #include "util/time.h"
 
-#define MSR_IA32_TSC        0x10
-#define MSR_KVM_STEAL_TIME  0x4b564d03
-#define KVM_MSR_ENABLED     1ull
+#define MSR_IA32_TSC		0x10
+#define MSR_KVM_STEAL_TIME	0x4b564d03
+#define KVM_MSR_ENABLED		1ull
 #define THREAD_START_TIMEOUT_NS (2 * NSEC_PER_SEC)
-#define THREAD_STOP_TIMEOUT_NS  (5 * NSEC_PER_SEC)
-#define VCPU_THREAD_STACK   (256u << 10)
+#define THREAD_STOP_TIMEOUT_NS	(5 * NSEC_PER_SEC)
+#define VCPU_THREAD_STACK	(256u << 10)
 
 /* --- the steps --------------------------------------------------------------------------- */
 
@@ -115,7 +115,8 @@ static int measure_tsc(struct vm *vm, struct vcpu *v)
 	if (r)
 		return r;
 	/* Read by vCPU threads (reference time) without the lock. */
-	__atomic_store_n(&vm->tsc_offset, (int64_t)(guest - (t1 + (t2 - t1) / 2)), __ATOMIC_RELAXED);
+	__atomic_store_n(&vm->tsc_offset, (int64_t)(guest - (t1 + (t2 - t1) / 2)),
+			 __ATOMIC_RELAXED);
 	vm->tsc_offset_valid = true;
 	if (!vm->tsc_khz) {
 		r = kvm_ioctl(v->fd, KVM_GET_TSC_KHZ, NULL);
@@ -146,7 +147,8 @@ static int step_state_up(unsigned slot, void *ctx)
 
 		if (st) {
 			memset(st, 0, sizeof(*st));
-			if (kvm_vcpu_set_msr(v->fd, MSR_KVM_STEAL_TIME, st_gpa | KVM_MSR_ENABLED) == 0)
+			if (kvm_vcpu_set_msr(v->fd, MSR_KVM_STEAL_TIME, st_gpa | KVM_MSR_ENABLED) ==
+			    0)
 				v->steal = st;
 			else
 				return -ENOTSUP;
@@ -269,9 +271,10 @@ static int step_oncpu_up(unsigned slot, void *ctx)
 		return r;
 	r = oncpu_open(&v->oncpu, (pid_t)atomic_load(&v->tid));
 	if (r)
-		pr_info_ratelimited("vcpu%u: no scheduler probe (perf_event_open: %s); flushes kick "
-				    "every target inside KVM_RUN",
-				    slot, strerror(-r));
+		pr_info_ratelimited(
+		    "vcpu%u: no scheduler probe (perf_event_open: %s); flushes kick "
+		    "every target inside KVM_RUN",
+		    slot, strerror(-r));
 	return 0;
 }
 
@@ -359,23 +362,38 @@ static const struct {
 	struct cpuhp_step_desc d;
 } vcpu_steps[] = {
 	{ VCPU_STEP_KVM_VCPU, { .name = "kvm:vcpu", .startup = step_kvm_vcpu_up } },
-	{ VCPU_STEP_CPUID, { .name = "kvm:cpuid", .startup = step_cpuid_up, .after = after_kvm_vcpu } },
-	{ VCPU_STEP_STATE, { .name = "kvm:state", .startup = step_state_up, .after = after_kvm_vcpu } },
+	{ VCPU_STEP_CPUID,
+	  { .name = "kvm:cpuid", .startup = step_cpuid_up, .after = after_kvm_vcpu } },
+	{ VCPU_STEP_STATE,
+	  { .name = "kvm:state", .startup = step_state_up, .after = after_kvm_vcpu } },
 	/* The VP index must exist before the vCPU can appear in any VP set. */
 	{ VCPU_STEP_HV,
-	  { .name = "hv:vp", .startup = step_hv_up, .teardown = step_hv_down, .after = after_state,
+	  { .name = "hv:vp",
+	    .startup = step_hv_up,
+	    .teardown = step_hv_down,
+	    .after = after_state,
 	    .before = before_online } },
 	{ VCPU_STEP_THREAD,
-	  { .name = "vcpu:thread", .startup = step_thread_up, .teardown = step_thread_down,
+	  { .name = "vcpu:thread",
+	    .startup = step_thread_up,
+	    .teardown = step_thread_down,
 	    .after = after_state } },
 	{ VCPU_STEP_ONCPU,
-	  { .name = "oncpu:perf", .startup = step_oncpu_up, .teardown = step_oncpu_down,
-	    .after = after_thread, .before = before_online } },
+	  { .name = "oncpu:perf",
+	    .startup = step_oncpu_up,
+	    .teardown = step_oncpu_down,
+	    .after = after_thread,
+	    .before = before_online } },
 	{ VCPU_STEP_PLACE,
-	  { .name = "host:place", .startup = step_place_up, .teardown = step_place_down,
-	    .after = after_thread, .before = before_online } },
-	{ VCPU_STEP_APIC, { .name = "apic:refresh", .startup = step_apic_up, .before = before_online } },
-	{ VCPU_STEP_ONLINE, { .name = "vcpu:online", .startup = step_online_up, .teardown = step_online_down } },
+	  { .name = "host:place",
+	    .startup = step_place_up,
+	    .teardown = step_place_down,
+	    .after = after_thread,
+	    .before = before_online } },
+	{ VCPU_STEP_APIC,
+	  { .name = "apic:refresh", .startup = step_apic_up, .before = before_online } },
+	{ VCPU_STEP_ONLINE,
+	  { .name = "vcpu:online", .startup = step_online_up, .teardown = step_online_down } },
 };
 
 static void hp_report(void *ctx, const struct cpuhp_violation *viol)

@@ -44,7 +44,7 @@ enum vm_exit_status {
 };
 
 enum vm_flush_method {
-	VM_FLUSH_AUTO,  /* the SREGS toggle (the method that works on every KVM measured) */
+	VM_FLUSH_AUTO,	/* the SREGS toggle (the method that works on every KVM measured) */
 	VM_FLUSH_STEAL, /* KVM_VCPU_FLUSH_TLB in the steal-time area (stale on shadow paging) */
 	VM_FLUSH_SREGS, /* targets toggle CR4.PGE with KVM_SET_SREGS before re-entry */
 };
@@ -53,21 +53,22 @@ struct vm_config {
 	uint64_t mem_size;
 	unsigned boot_vcpus;
 	unsigned max_vcpus;
-	struct hv_features hv;     /* mask 0: no Hyper-V */
+	struct hv_features hv; /* mask 0: no Hyper-V */
 	enum vm_flush_method flush_method;
 	enum uart_sink serial;
 	const char *serial_path;
-	const char *kvm_path;      /* NULL: /dev/kvm */
-	const char *host_cpus;     /* --host-cpus LIST, or NULL */
-	const char *name;          /* for logs */
+	const char *kvm_path;  /* NULL: /dev/kvm */
+	const char *host_cpus; /* --host-cpus LIST, or NULL */
+	const char *name;      /* for logs */
 };
 
 struct vm_stats {
 	_Atomic uint64_t flush_calls;
 	_Atomic uint64_t flush_targets;
-	_Atomic uint64_t flush_kicks;           /* targets on a CPU: kicked and waited for */
+	_Atomic uint64_t flush_kicks;		/* targets on a CPU: kicked and waited for */
 	_Atomic uint64_t flush_flagged_outside; /* targets outside KVM_RUN: flagged, not kicked */
-	_Atomic uint64_t flush_kicked_offcpu;   /* targets preempted in KVM_RUN: kicked, not waited for */
+	_Atomic uint64_t
+	    flush_kicked_offcpu; /* targets preempted in KVM_RUN: kicked, not waited for */
 	_Atomic uint64_t flush_timeouts;
 	_Atomic uint64_t ipis_sent;
 	_Atomic uint64_t ipi_failures;
@@ -75,7 +76,7 @@ struct vm_stats {
 	_Atomic uint64_t vcpus_added;
 	_Atomic uint64_t vcpus_removed;
 	_Atomic uint64_t vcpu_add_failures;
-	_Atomic uint64_t kvm_vcpus_retained;    /* KVM vCPU fds kept after a rollback or removal */
+	_Atomic uint64_t kvm_vcpus_retained; /* KVM vCPU fds kept after a rollback or removal */
 	_Atomic uint64_t guest_marks;
 };
 
@@ -83,12 +84,12 @@ struct vm {
 	struct vm_config cfg;
 	struct kvm_sys sys;
 	int fd;
-	int stats_fd;                /* KVM binary stats of the VM, or -1 */
+	int stats_fd; /* KVM binary stats of the VM, or -1 */
 	struct guest_ram ram;
-	struct kvm_cpuid2 *cpuid;   /* template for every vCPU (APIC ID fields set per vCPU) */
+	struct kvm_cpuid2 *cpuid; /* template for every vCPU (APIC ID fields set per vCPU) */
 	uint64_t tsc_khz;
-	int64_t tsc_offset;          /* guest TSC = host TSC + tsc_offset */
-	bool tsc_offset_valid;       /* measured on the first vCPU */
+	int64_t tsc_offset;    /* guest TSC = host TSC + tsc_offset */
+	bool tsc_offset_valid; /* measured on the first vCPU */
 	uint64_t start_ns;
 
 	struct pio_bus pio;
@@ -97,9 +98,9 @@ struct vm {
 	struct sysctl_dev sysctl;
 	struct testdev tdev;
 	struct hpctl hpctl;
-	struct hv_partition *hv;     /* NULL without --hv */
+	struct hv_partition *hv; /* NULL without --hv */
 
-	pthread_mutex_t lock;        /* slots and hotplug */
+	pthread_mutex_t lock; /* slots and hotplug */
 	/*
 	 * [max_vcpus]; NULL until the slot's KVM vCPU exists, then fixed until vm_destroy
 	 * (a removed vCPU is parked, never freed), so it is read without the lock.
@@ -108,16 +109,16 @@ struct vm {
 	/* [max_vcpus]; UINT32_MAX until assigned, then fixed: VP indexes are never reused. */
 	uint32_t *slot_vp_index;
 	uint32_t next_vp_index;
-	struct cpuhp_machine *hp;    /* vCPU bring-up steps (hotplug.c), under lock */
+	struct cpuhp_machine *hp; /* vCPU bring-up steps (hotplug.c), under lock */
 	struct cpuhp_cpu *hp_cpus;
-	struct host_vm *host;        /* registration with the host CPU manager */
+	struct host_vm *host; /* registration with the host CPU manager */
 	/* Control socket for events, or NULL; set and cleared while other threads run. */
 	struct ctl_server *_Atomic ctl;
 
 	_Atomic int stopping;
 	int exit_status;
 	char exit_msg[512];
-	int stop_efd;                /* eventfd: wakes vm_wait */
+	int stop_efd; /* eventfd: wakes vm_wait */
 
 	struct vm_stats stats;
 	struct hist flush_latency_ns;

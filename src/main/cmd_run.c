@@ -99,7 +99,8 @@ int cmd_run(int argc, char **argv)
 	if (fault_init_from_env())
 		return VM_EXIT_USAGE;
 	raise_fd_limit();
-	/* Blocked before any thread exists, so every thread inherits it: only signalfd sees them. */
+	/* Blocked before any thread exists, so every thread inherits it: only signalfd sees them.
+	 */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
@@ -127,10 +128,11 @@ int cmd_run(int argc, char **argv)
 		r = ctl_server_start(o.api_socket, &vm_ctl_ops, vm, &ctl);
 		if (r) {
 			fprintf(stderr, "hvemu: --api-socket %s: %s\n", o.api_socket,
-				r == -EADDRINUSE ? "another hvemu is listening there" : strerror(-r));
+				r == -EADDRINUSE ? "another hvemu is listening there"
+						 : strerror(-r));
 			status = r == -EADDRINUSE || r == -EEXIST || r == -ENAMETOOLONG
-					 ? VM_EXIT_USAGE
-					 : VM_EXIT_HOST_ERROR;
+				     ? VM_EXIT_USAGE
+				     : VM_EXIT_HOST_ERROR;
 			goto out;
 		}
 		atomic_store(&vm->ctl, ctl);

@@ -7,16 +7,16 @@
 #include "main/commands.h"
 
 static const char usage[] =
-	"Usage: hvemu COMMAND [options]\n"
-	"\n"
-	"A KVM virtual machine monitor that emulates Hyper-V enlightenments in user space.\n"
-	"\n"
-	"Commands:\n"
-	"  run    boot a guest kernel (hvemu run --help)\n"
-	"  ctl    drive a running VM through its control socket (hvemu ctl --help)\n"
-	"\n"
-	"  -h, --help     this text\n"
-	"  --version      hvemu's version\n";
+    "Usage: hvemu COMMAND [options]\n"
+    "\n"
+    "A KVM virtual machine monitor that emulates Hyper-V enlightenments in user space.\n"
+    "\n"
+    "Commands:\n"
+    "  run    boot a guest kernel (hvemu run --help)\n"
+    "  ctl    drive a running VM through its control socket (hvemu ctl --help)\n"
+    "\n"
+    "  -h, --help     this text\n"
+    "  --version      hvemu's version\n";
 
 int main(int argc, char **argv)
 {

@@ -6,16 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define likely(x)     __builtin_expect(!!(x), 1)
-#define unlikely(x)   __builtin_expect(!!(x), 0)
-#define BIT(n)        (1u << (n))
-#define BIT_ULL(n)    (1ull << (n))
-#define GENMASK_ULL(h, l) (((~0ull) << (l)) & (~0ull >> (63 - (h))))
-#define MIN(a, b)     ((a) < (b) ? (a) : (b))
-#define MAX(a, b)     ((a) > (b) ? (a) : (b))
+#define ARRAY_SIZE(a)	   (sizeof(a) / sizeof((a)[0]))
+#define likely(x)	   __builtin_expect(!!(x), 1)
+#define unlikely(x)	   __builtin_expect(!!(x), 0)
+#define BIT(n)		   (1u << (n))
+#define BIT_ULL(n)	   (1ull << (n))
+#define GENMASK_ULL(h, l)  (((~0ull) << (l)) & (~0ull >> (63 - (h))))
+#define MIN(a, b)	   ((a) < (b) ? (a) : (b))
+#define MAX(a, b)	   ((a) > (b) ? (a) : (b))
 #define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
-#define ALIGN_UP(x, a)     (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ALIGN_UP(x, a)	   (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
 #define ALIGN_DOWN(x, a)   ((x) & ~((__typeof__(x))(a)-1))
 #define IS_ALIGNED(x, a)   (((x) & ((__typeof__(x))(a)-1)) == 0)
 

@@ -13,8 +13,8 @@
 
 struct fault_point {
 	char name[48];
-	char ctx[16];   /* empty: any context */
-	uint64_t nth;   /* fail when hits reaches nth (once) */
+	char ctx[16]; /* empty: any context */
+	uint64_t nth; /* fail when hits reaches nth (once) */
 	uint64_t hits;
 	bool always;
 	bool fired;

@@ -71,8 +71,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		return;
 	log_init();
 	t = now_ns() - atomic_load(&log_epoch_ns);
-	n = snprintf(line, sizeof(line), "hvemu: %llu.%06llu [%s] %s: ",
-		     (unsigned long long)(t / 1000000000ull),
+	n = snprintf(line, sizeof(line),
+		     "hvemu: %llu.%06llu [%s] %s: ", (unsigned long long)(t / 1000000000ull),
 		     (unsigned long long)(t % 1000000000ull / 1000ull), log_thread_name(),
 		     tags[level]);
 	va_start(ap, fmt);

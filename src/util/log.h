@@ -49,7 +49,7 @@ void log_msg(enum log_level level, const char *fmt, ...) __printf(2, 3);
  * Suppressed lines are counted and reported when the next window opens.
  * Zero-initialised is valid (static struct ratelimit rl;).
  */
-#define RATELIMIT_BURST       10u
+#define RATELIMIT_BURST	      10u
 #define RATELIMIT_INTERVAL_NS (5ull * 1000000000ull)
 
 struct ratelimit {
@@ -61,23 +61,23 @@ struct ratelimit {
 /* True when a line may be printed now; otherwise counts it as suppressed. */
 bool ratelimit_allow(struct ratelimit *rl);
 
-#define pr_ratelimited(rl, level, ...)                                                             \
-	do {                                                                                       \
-		if (ratelimit_allow(rl))                                                           \
-			log_msg(level, __VA_ARGS__);                                               \
+#define pr_ratelimited(rl, level, ...)               \
+	do {                                         \
+		if (ratelimit_allow(rl))             \
+			log_msg(level, __VA_ARGS__); \
 	} while (0)
 
 /* Declares its own static limiter at the call site. */
-#define pr_warn_ratelimited(...)                                                                   \
-	do {                                                                                       \
-		static struct ratelimit rl__;                                                      \
-		pr_ratelimited(&rl__, LOG_WARN, __VA_ARGS__);                                      \
+#define pr_warn_ratelimited(...)                              \
+	do {                                                  \
+		static struct ratelimit rl__;                 \
+		pr_ratelimited(&rl__, LOG_WARN, __VA_ARGS__); \
 	} while (0)
 
-#define pr_info_ratelimited(...)                                                                   \
-	do {                                                                                       \
-		static struct ratelimit rl__;                                                      \
-		pr_ratelimited(&rl__, LOG_INFO, __VA_ARGS__);                                      \
+#define pr_info_ratelimited(...)                              \
+	do {                                                  \
+		static struct ratelimit rl__;                 \
+		pr_ratelimited(&rl__, LOG_INFO, __VA_ARGS__); \
 	} while (0)
 
 #endif

@@ -6,7 +6,7 @@ void stats_visit(const struct stat_desc *descs, size_t n, const void *base, stat
 {
 	for (size_t i = 0; i < n; i++) {
 		const _Atomic uint64_t *p =
-			(const _Atomic uint64_t *)((const char *)base + descs[i].offset);
+		    (const _Atomic uint64_t *)((const char *)base + descs[i].offset);
 
 		fn(ctx, descs[i].name, descs[i].type, descs[i].unit, stat_get(p));
 	}

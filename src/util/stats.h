@@ -16,8 +16,8 @@
 
 enum stat_type {
 	STAT_CUMULATIVE, /* only grows */
-	STAT_INSTANT,    /* current value */
-	STAT_PEAK,       /* highest value seen */
+	STAT_INSTANT,	 /* current value */
+	STAT_PEAK,	 /* highest value seen */
 };
 
 enum stat_unit {
@@ -34,14 +34,14 @@ struct stat_desc {
 	size_t offset; /* of an _Atomic uint64_t inside the described struct */
 };
 
-#define STAT_DESC(type_, field_, stype_, unit_)                                                    \
-	{                                                                                          \
-		.name = #field_, .type = (stype_), .unit = (unit_),                                \
-		.offset = offsetof(type_, field_)                                                  \
+#define STAT_DESC(type_, field_, stype_, unit_)                     \
+	{                                                           \
+		.name = #field_, .type = (stype_), .unit = (unit_), \
+		.offset = offsetof(type_, field_)                   \
 	}
 
-typedef void (*stat_visit_fn)(void *ctx, const char *name, enum stat_type type,
-			      enum stat_unit unit, uint64_t value);
+typedef void (*stat_visit_fn)(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
+			      uint64_t value);
 
 void stats_visit(const struct stat_desc *descs, size_t n, const void *base, stat_visit_fn fn,
 		 void *ctx);
@@ -73,9 +73,8 @@ static inline void stat_peak(_Atomic uint64_t *c, uint64_t v)
 {
 	uint64_t cur = atomic_load_explicit(c, memory_order_relaxed);
 
-	while (v > cur &&
-	       !atomic_compare_exchange_weak_explicit(c, &cur, v, memory_order_relaxed,
-						      memory_order_relaxed))
+	while (v > cur && !atomic_compare_exchange_weak_explicit(c, &cur, v, memory_order_relaxed,
+								 memory_order_relaxed))
 		;
 }
 

@@ -25,20 +25,20 @@ int t_done(void);
 
 #define RUN(fn) t_run(#fn, fn)
 
-#define CHECK(cond)                                                                                \
-	do {                                                                                       \
-		if (cond)                                                                          \
-			t_pass_check();                                                            \
-		else                                                                               \
-			t_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);                            \
+#define CHECK(cond)                                                     \
+	do {                                                            \
+		if (cond)                                               \
+			t_pass_check();                                 \
+		else                                                    \
+			t_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); \
 	} while (0)
 
-#define CHECK_MSG(cond, ...)                                                                       \
-	do {                                                                                       \
-		if (cond)                                                                          \
-			t_pass_check();                                                            \
-		else                                                                               \
-			t_fail(__FILE__, __LINE__, __VA_ARGS__);                                   \
+#define CHECK_MSG(cond, ...)                                     \
+	do {                                                     \
+		if (cond)                                        \
+			t_pass_check();                          \
+		else                                             \
+			t_fail(__FILE__, __LINE__, __VA_ARGS__); \
 	} while (0)
 
 #define CHECK_EQ(a, b)                                                                             \
@@ -47,18 +47,18 @@ int t_done(void);
 		if (a__ == b__)                                                                    \
 			t_pass_check();                                                            \
 		else                                                                               \
-			t_fail(__FILE__, __LINE__, "%s == %s: %lld (0x%llx) != %lld (0x%llx)", #a,  \
+			t_fail(__FILE__, __LINE__, "%s == %s: %lld (0x%llx) != %lld (0x%llx)", #a, \
 			       #b, a__, (unsigned long long)a__, b__, (unsigned long long)b__);    \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                            \
-	do {                                                                                       \
-		const char *a__ = (a), *b__ = (b);                                                 \
-		if (a__ && b__ && strcmp(a__, b__) == 0)                                           \
-			t_pass_check();                                                            \
-		else                                                                               \
-			t_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b,            \
-			       a__ ? a__ : "(null)", b__ ? b__ : "(null)");                        \
+#define CHECK_STR(a, b)                                                                  \
+	do {                                                                             \
+		const char *a__ = (a), *b__ = (b);                                       \
+		if (a__ && b__ && strcmp(a__, b__) == 0)                                 \
+			t_pass_check();                                                  \
+		else                                                                     \
+			t_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, \
+			       a__ ? a__ : "(null)", b__ ? b__ : "(null)");              \
 	} while (0)
 
 #endif

@@ -86,8 +86,8 @@ static void test_uart(void)
 	CHECK_EQ(io_read(&b, 0, 0x3fa, 1), 0x01); /* IIR: no interrupt pending */
 	io_write(&b, 0, 0x3ff, 1, 0x5a);
 	CHECK_EQ(io_read(&b, 0, 0x3ff, 1), 0x5a); /* scratch */
-	io_write(&b, 0, 0x3fb, 1, 0x83);          /* DLAB + 8N1 */
-	io_write(&b, 0, 0x3f8, 1, 0x01);          /* divisor low, not output */
+	io_write(&b, 0, 0x3fb, 1, 0x83);	  /* DLAB + 8N1 */
+	io_write(&b, 0, 0x3f8, 1, 0x01);	  /* divisor low, not output */
 	io_write(&b, 0, 0x3f9, 1, 0x00);
 	CHECK_EQ(io_read(&b, 0, 0x3f8, 1), 0x01);
 	io_write(&b, 0, 0x3fb, 1, 0x03);
@@ -131,7 +131,7 @@ static void test_sysctl(void)
 	io_write(&b, 0, 0xf4, 4, 0x12345);
 	CHECK(rec.n == 1 && rec.ev == SYSCTL_DEBUG_EXIT && rec.value == 0x12345);
 	io_write(&b, 0, 0x600, 1, (3 << 2) | 0x20); /* S3: not supported, ignored */
-	io_write(&b, 0, 0x600, 1, 5 << 2);          /* SLP_EN clear: nothing */
+	io_write(&b, 0, 0x600, 1, 5 << 2);	    /* SLP_EN clear: nothing */
 	CHECK_EQ(rec.n, 1);
 	io_write(&b, 0, 0x600, 1, (5 << 2) | 0x20);
 	CHECK(rec.n == 2 && rec.ev == SYSCTL_POWEROFF);

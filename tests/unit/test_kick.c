@@ -22,8 +22,8 @@ struct fake {
 	struct vcpu v;
 	struct kvm_run run;
 	pthread_t th;
-	_Atomic bool stuck;     /* stops processing requests (a wedged vCPU) */
-	_Atomic uint64_t runs;  /* pretend KVM_RUN calls */
+	_Atomic bool stuck;    /* stops processing requests (a wedged vCPU) */
+	_Atomic uint64_t runs; /* pretend KVM_RUN calls */
 	_Atomic uint64_t flushes;
 };
 

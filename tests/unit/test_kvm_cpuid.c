@@ -13,13 +13,18 @@ static struct kvm_cpuid2 *fake_supported(void)
 
 	c->nent = 6;
 	c->entries[0] = (struct kvm_cpuid_entry2){ .function = 0, .eax = 0xd };
-	c->entries[1] = (struct kvm_cpuid_entry2){ .function = 1, .ebx = 0x00010800, .ecx = 1u << 31 };
-	c->entries[2] = (struct kvm_cpuid_entry2){ .function = 0x40000000, .eax = 0x40000001,
+	c->entries[1] =
+	    (struct kvm_cpuid_entry2){ .function = 1, .ebx = 0x00010800, .ecx = 1u << 31 };
+	c->entries[2] = (struct kvm_cpuid_entry2){ .function = 0x40000000,
+						   .eax = 0x40000001,
 						   .ebx = 0x4b4d564b };
 	c->entries[3] = (struct kvm_cpuid_entry2){ .function = 0x40000001, .eax = 0xffff };
-	c->entries[4] = (struct kvm_cpuid_entry2){ .function = 0xb, .index = 0,
+	c->entries[4] = (struct kvm_cpuid_entry2){ .function = 0xb,
+						   .index = 0,
 						   .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
-	c->entries[5] = (struct kvm_cpuid_entry2){ .function = 0xd, .eax = 7, .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
+	c->entries[5] = (struct kvm_cpuid_entry2){ .function = 0xd,
+						   .eax = 7,
+						   .flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX };
 	return c;
 }
 
@@ -31,7 +36,8 @@ static void test_no_kvm_leaves_without_hv(void)
 
 	CHECK_EQ(cpuid_build_template(sup, &none, 4, &t, err, sizeof(err)), 0);
 	for (uint32_t i = 0; t && i < t->nent; i++)
-		CHECK_MSG(t->entries[i].function < 0x40000000 || t->entries[i].function > 0x4fffffff,
+		CHECK_MSG(t->entries[i].function < 0x40000000 ||
+			      t->entries[i].function > 0x4fffffff,
 			  "leaf 0x%x exposed", t->entries[i].function);
 	CHECK(t && cpuid_find(t, 1, 0) != NULL);
 	free(t);

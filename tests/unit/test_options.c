@@ -65,9 +65,16 @@ static void test_sizes(void)
 		const char *s;
 		uint64_t v;
 	} ok[] = { { "128M", 128ull << 20 }, { "128", 128ull << 20 }, { "1G", 1ull << 30 },
-		   { "512K", 512ull << 10 },  { "4096B", 4096 },       { "2g", 2ull << 30 } };
-	static const char *const bad[] = { "", "0", "-1M", "12X", "M", "1.5G", "1GG",
-					   "99999999999999999999", "18446744073709551615G" };
+		   { "512K", 512ull << 10 }, { "4096B", 4096 },	      { "2g", 2ull << 30 } };
+	static const char *const bad[] = { "",
+					   "0",
+					   "-1M",
+					   "12X",
+					   "M",
+					   "1.5G",
+					   "1GG",
+					   "99999999999999999999",
+					   "18446744073709551615G" };
 	uint64_t v;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -112,9 +119,12 @@ static void test_errors_name_the_option(void)
 	static const struct {
 		const char *opt, *val, *needle;
 	} cases[] = {
-		{ "--memory", "lots", "--memory" },   { "--serial", "pty", "--serial" },
-		{ "--hv", "tlbflush", "vpindex" },    { "--hv", "bogus", "bogus" },
-		{ "--flush-method", "x", "--flush-method" }, { "--log-level", "loud", "--log-level" },
+		{ "--memory", "lots", "--memory" },
+		{ "--serial", "pty", "--serial" },
+		{ "--hv", "tlbflush", "vpindex" },
+		{ "--hv", "bogus", "bogus" },
+		{ "--flush-method", "x", "--flush-method" },
+		{ "--log-level", "loud", "--log-level" },
 		{ "--cpus", "boot=9,max=2", "--cpus" },
 	};
 	struct run_options o;

@@ -25,10 +25,10 @@ static void test_walks(void)
 	/* PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
 	*pte(&r, 0x1000) = 0x2000 | P | W;
 	*pte(&r, 0x2000) = 0x3000 | P | W;
-	*pte(&r, 0x3000 + 8 * 1) = 0x400000 | P | W | PS;          /* 2 MiB page at VA 2M */
-	*pte(&r, 0x3000 + 8 * 2) = 0x4000 | P | W;                 /* PT for VA 4M..6M */
-	*pte(&r, 0x4000 + 8 * 3) = 0x777000 | P | W;               /* VA 0x403000 */
-	*pte(&r, 0x2000 + 8 * 1) = 0x40000000ull | P | W | PS;     /* 1 GiB page at VA 1G */
+	*pte(&r, 0x3000 + 8 * 1) = 0x400000 | P | W | PS;      /* 2 MiB page at VA 2M */
+	*pte(&r, 0x3000 + 8 * 2) = 0x4000 | P | W;	       /* PT for VA 4M..6M */
+	*pte(&r, 0x4000 + 8 * 3) = 0x777000 | P | W;	       /* VA 0x403000 */
+	*pte(&r, 0x2000 + 8 * 1) = 0x40000000ull | P | W | PS; /* 1 GiB page at VA 1G */
 	/* Kernel half: PML4[511] -> PDPT 0x5000 -> 1 GiB page. */
 	*pte(&r, 0x1000 + 8 * 511) = 0x5000 | P;
 	*pte(&r, 0x5000 + 8 * 510) = 0x80000000ull | P | PS;

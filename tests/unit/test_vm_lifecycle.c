@@ -73,8 +73,11 @@ static bool have_kvm(void)
 
 static struct vm_config cfg(unsigned boot, unsigned max)
 {
-	struct vm_config c = { .mem_size = 16ull << 20, .boot_vcpus = boot, .max_vcpus = max,
-			       .serial = UART_SINK_NONE, .name = "test" };
+	struct vm_config c = { .mem_size = 16ull << 20,
+			       .boot_vcpus = boot,
+			       .max_vcpus = max,
+			       .serial = UART_SINK_NONE,
+			       .name = "test" };
 	char err[128];
 
 	hv_features_parse("all", &c.hv, err, sizeof(err));
@@ -164,10 +167,10 @@ static void test_create_destroy_no_leak(void)
 static void test_create_fault_at_every_step(void)
 {
 	static const char *const points[] = {
-		"vm.kvm",       "hostctx.create", "hostctx.monitor", "vm.irqchip",
-		"vm.memory",    "vm.tables",      "vcpu.kvm_vcpu",   "vcpu.cpuid",
-		"vcpu.state",   "vcpu.hv",        "vcpu.thread",     "vcpu.oncpu",
-		"vcpu.place",   "vcpu.apic",      "vcpu.kvm_vcpu@2", "vcpu.thread@2",
+		"vm.kvm",     "hostctx.create", "hostctx.monitor", "vm.irqchip",
+		"vm.memory",  "vm.tables",	"vcpu.kvm_vcpu",   "vcpu.cpuid",
+		"vcpu.state", "vcpu.hv",	"vcpu.thread",	   "vcpu.oncpu",
+		"vcpu.place", "vcpu.apic",	"vcpu.kvm_vcpu@2", "vcpu.thread@2",
 	};
 	struct vm_config c = cfg(2, 4);
 	int fds, thr;
@@ -196,9 +199,9 @@ static void test_create_fault_at_every_step(void)
 
 static void test_hotadd_fault_at_every_step(void)
 {
-	static const char *const steps[] = { "vcpu.kvm_vcpu", "vcpu.cpuid", "vcpu.state",
-					      "vcpu.hv",       "vcpu.thread", "vcpu.oncpu",
-					      "vcpu.place",    "vcpu.apic",   "vcpu.online" };
+	static const char *const steps[] = { "vcpu.kvm_vcpu", "vcpu.cpuid",  "vcpu.state",
+					     "vcpu.hv",	      "vcpu.thread", "vcpu.oncpu",
+					     "vcpu.place",    "vcpu.apic",   "vcpu.online" };
 	struct vm_config c = cfg(1, 4);
 	struct vm *vm;
 	char err[512];

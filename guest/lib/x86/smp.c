@@ -266,8 +266,7 @@ static void alloc_stacks(struct cpumask *targets, u32 *count)
 	u32 cpu, need = 0;
 	u8 *block;
 
-	for_each_cpu(cpu, targets)
-	{
+	for_each_cpu (cpu, targets) {
 		if (!percpu_ptrs[cpu]->stack_top)
 			need++;
 	}
@@ -275,8 +274,7 @@ static void alloc_stacks(struct cpumask *targets, u32 *count)
 		return;
 	/* One block: per-CPU allocations cost ~30 us each of emulated locking here. */
 	block = alloc_pages((size_t)need * AP_STACK_PAGES);
-	for_each_cpu(cpu, targets)
-	{
+	for_each_cpu (cpu, targets) {
 		struct percpu *pc = percpu_ptrs[cpu];
 
 		if (pc->stack_top)
@@ -305,8 +303,7 @@ int smp_boot_cpus(const struct cpumask *mask)
 
 	cpumask_clear(&targets);
 	setup_trampoline();
-	for_each_cpu(cpu, mask)
-	{
+	for_each_cpu (cpu, mask) {
 		struct percpu *pc = per_cpu(cpu);
 
 		if (!pc || cpu == me || atomic_load(&pc->state) != CPU_OFFLINE)
@@ -352,10 +349,11 @@ int smp_boot_cpus(const struct cpumask *mask)
 			     (TRAMPOLINE_BASE >> 12),
 			 0);
 	} else {
-		for_each_cpu(cpu, &targets) apic_send_init(percpu_ptrs[cpu]->apic_id);
+		for_each_cpu (cpu, &targets)
+			apic_send_init(percpu_ptrs[cpu]->apic_id);
 		boot_stats.init_sent_tsc = rdtsc();
-		for_each_cpu(cpu, &targets)
-		    apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
+		for_each_cpu (cpu, &targets)
+			apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
 	}
 	boot_stats.sipi_sent_tsc = rdtsc();
 	/*
@@ -366,8 +364,7 @@ int smp_boot_cpus(const struct cpumask *mask)
 	got =
 	    wait_booted(base, count, t0 + tsc_ms_to_cycles(MIN(timeout_ms, 1000 + 5 * (u64)count)));
 	if (got < count) {
-		for_each_cpu(cpu, &targets)
-		{
+		for_each_cpu (cpu, &targets) {
 			if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_BOOTING)
 				apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
 		}
@@ -377,8 +374,7 @@ int smp_boot_cpus(const struct cpumask *mask)
 	boot_stats.end_tsc = rdtsc();
 	boot_stats.online = got;
 	if (got < count) {
-		for_each_cpu(cpu, &targets)
-		{
+		for_each_cpu (cpu, &targets) {
 			struct percpu *pc = percpu_ptrs[cpu];
 			u32 expected = CPU_BOOTING;
 
@@ -405,8 +401,7 @@ int smp_boot_cpus(const struct cpumask *mask)
 		       atomic_load(&ap_setup_failed));
 	/* got counts hook failures too: report the CPUs that really came online. */
 	got = 0;
-	for_each_cpu(cpu, &targets)
-	{
+	for_each_cpu (cpu, &targets) {
 		if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_ONLINE)
 			got++;
 	}

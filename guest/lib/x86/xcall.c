@@ -67,8 +67,7 @@ void smp_send_ipi_mask_native(const struct cpumask *mask, u8 vector)
 		apic_send_ipi_allbutself(vector);
 		return;
 	}
-	for_each_cpu(cpu, mask)
-	{
+	for_each_cpu (cpu, mask) {
 		struct percpu *pc = per_cpu(cpu);
 
 		if (!pc)
@@ -139,8 +138,7 @@ void on_cpus(const struct cpumask *mask, void (*fn)(void *arg), void *arg)
 		cpumask_clear_cpu(&targets, me->cpu);
 	}
 	remaining = cpumask_weight(&targets);
-	for_each_cpu(cpu, &targets)
-	{
+	for_each_cpu (cpu, &targets) {
 		struct percpu *pc = per_cpu(cpu);
 
 		claim_slot(me, pc);
