@@ -121,7 +121,7 @@ bench: deps
 
 stress: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)STRESS_SECONDS=$${STRESS_SECONDS:-300} scripts/run-tests.sh --only 'stress'
+	$(Q)STRESS_SECONDS=$${STRESS_SECONDS:-300} scripts/run-tests.sh --only 'e2e/(50_flush|60_suspend|70_hotplug)$$'
 
 lint: deps
 	$(Q)scripts/lint.sh

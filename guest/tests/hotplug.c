@@ -515,6 +515,8 @@ static void print_lat(const char *what, u64 *v, u32 n)
 static void grow_mode(void)
 {
 	u32 n = (u32)cmdline_u64("grow", 16), nslots = (u32)tdev_cmd(TDEV_CMD_NR_SLOTS, 0);
+	/* faults=N: hvemu was started with N bring-up failures armed (HVEMU_FAULT). */
+	u32 want_faults = (u32)cmdline_u64("faults", 0), injected = 0, ghost = 0;
 	static u64 lat[MAX_SAMPLES];
 	u32 nl = 0, s, added = 0, removed = 0;
 	u64 t;
@@ -527,6 +529,16 @@ static void grow_mode(void)
 	report_info("growing from %u to %u CPUs", nr_boot, n);
 	for (s = nr_boot; s < n; s++) {
 		r = add_slot(s, &t, true);
+		while (r == -EIO && want_faults && injected < want_faults) {
+			/* An injected bring-up failure: the CPU must not exist; retry the slot. */
+			int cpu = cpu_from_apic_id(s);
+
+			injected++;
+			if ((cpu_hpctl_status(s) & HPCTL_ST_PRESENT) ||
+			    (cpu > 0 && cpumask_test(&cpu_online_mask, (u32)cpu)))
+				ghost++;
+			r = add_slot(s, &t, true);
+		}
 		if (r) {
 			report(false, "add slot %u: %d", s, r);
 			break;
@@ -538,6 +550,11 @@ static void grow_mode(void)
 	}
 	report(added == n - nr_boot && cpumask_weight(&cpu_online_mask) == n,
 	       "grew to %u online CPUs (%u added)", cpumask_weight(&cpu_online_mask), added);
+	if (want_faults) {
+		report(injected == want_faults, "%u injected bring-up failures, each retried (want %u)",
+		       injected, want_faults);
+		report(ghost == 0, "no failed vCPU appeared to the guest (%u did)", ghost);
+	}
 	for (s = nr_boot + added; s-- > nr_boot;) {
 		r = remove_slot(s);
 		if (r) {

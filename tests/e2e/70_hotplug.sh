@@ -8,7 +8,8 @@ POINTS="kvm_vcpu cpuid state hv thread oncpu place apic online"
 NAMES=("grow 4 to 64 vCPUs and back under traffic" "grow 2 to 8 vCPUs and back under traffic")
 for p in $POINTS; do NAMES+=("fault vcpu.$p: one add fails, the CPU never appears, retry works"); done
 NAMES+=("no fd/thread leak: add/remove churn over fresh slots"
-	"no fd/thread leak: add/remove churn re-adding one slot")
+	"no fd/thread leak: add/remove churn re-adding one slot"
+	"grow 4 to 64 and back with every bring-up step failing once")
 need_kvm "${NAMES[@]}"
 if ! need_guest hotplug; then
 	for t in "${NAMES[@]}"; do tap_skip "$t" "$GUESTS/hotplug.elf is not built"; done
@@ -109,4 +110,17 @@ leak_check() {
 }
 leak_check "${NAMES[$i]}" 12 1
 leak_check "${NAMES[$((i + 1))]}" 12 0
+# Issue 6's whole scenario in one run: 4 vCPUs grow to 64 and back under flush and IPI
+# traffic while every bring-up step fails once (each failed add is retried).
+FAULTS="vcpu.kvm_vcpu@10,vcpu.cpuid@16,vcpu.state@22,vcpu.hv@28,vcpu.thread@34,vcpu.oncpu@40"
+FAULTS="$FAULTS,vcpu.place@46,vcpu.apic@52,vcpu.online@58"
+HVEMU_FAULT="$FAULTS" run_hvemu 600 run --kernel "$GUESTS/hotplug.elf" \
+	--cpus boot=4,max=64 --memory 512M --hv all --cmdline "grow=64 faults=9"
+if [ "$RC" -eq 1 ] && grep -q "SUMMARY: .* 0 failures" "$OUT" &&
+	[ "$(grep -c 'fault injected' "$ERR")" -eq 9 ]; then
+	tap_ok "grow 4 to 64 and back with every bring-up step failing once"
+else
+	tap_fail "grow 4 to 64 and back with every bring-up step failing once (status $RC)" \
+		"$(grep -E 'FAIL|SUMMARY' "$OUT"; grep -c 'fault injected' "$ERR")"
+fi
 tap_done
