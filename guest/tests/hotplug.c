@@ -551,8 +551,9 @@ static void grow_mode(void)
 	report(added == n - nr_boot && cpumask_weight(&cpu_online_mask) == n,
 	       "grew to %u online CPUs (%u added)", cpumask_weight(&cpu_online_mask), added);
 	if (want_faults) {
-		report(injected == want_faults, "%u injected bring-up failures, each retried (want %u)",
-		       injected, want_faults);
+		report(injected == want_faults,
+		       "%u injected bring-up failures, each retried (want %u)", injected,
+		       want_faults);
 		report(ghost == 0, "no failed vCPU appeared to the guest (%u did)", ghost);
 	}
 	for (s = nr_boot + added; s-- > nr_boot;) {

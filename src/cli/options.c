@@ -103,9 +103,8 @@ int parse_cpus(const char *s, unsigned *boot, unsigned *max, char *err, size_t e
 
 	if (!s || !*s)
 		goto bad;
-	if (parse_uint(s, strlen(s), boot) == 0) {
+	if (parse_uint(s, strlen(s), boot) == 0) { /* plain "N" */
 		*max = *boot;
-		have_boot = true;
 		goto check;
 	}
 	while (*p) {
