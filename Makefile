@@ -104,11 +104,14 @@ fuzz: $(FUZZ_BINS)
 deps:
 	$(Q)scripts/deps.sh
 
+# The builds run in parallel (one job per CPU) unless make was given -j itself.
+JOBS := $(if $(findstring -j,$(MAKEFLAGS)),,-j$(shell nproc 2>/dev/null || echo 2))
+
 check: deps
-	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)$(MAKE) --no-print-directory SAN=asan build/asan/hvemu tests
-	$(Q)$(MAKE) --no-print-directory SAN=tsan tests
-	$(Q)$(MAKE) --no-print-directory fuzz
+	$(Q)$(MAKE) --no-print-directory $(JOBS) all tests
+	$(Q)$(MAKE) --no-print-directory $(JOBS) SAN=asan build/asan/hvemu tests
+	$(Q)$(MAKE) --no-print-directory $(JOBS) SAN=tsan tests
+	$(Q)$(MAKE) --no-print-directory $(JOBS) fuzz
 	$(Q)scripts/run-tests.sh
 
 run: deps

@@ -67,9 +67,11 @@ static int be_query_cpus(void *opaque, ctl_vcpu_fn fn, void *ctx, char *err)
 			.thread_id = -1,
 		};
 
-		if (v && v->hv)
-			hv_vp_suspend_info(v->hv, &si);
-		info.state = vcpu_ctl_state(vm, v, v && v->hv ? &si : NULL);
+		struct hv_vp *hv = v ? vcpu_hv(v) : NULL;
+
+		if (hv)
+			hv_vp_suspend_info(hv, &si);
+		info.state = vcpu_ctl_state(vm, v, hv ? &si : NULL);
 		info.tlb_flush_inhibit = si.inhibited;
 		info.waiting_on = si.waiting_on;
 		info.suspended_since_ns = si.suspended_since_ns;

@@ -2,6 +2,7 @@
 #include "kvm/oncpu.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <linux/perf_event.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +14,8 @@
 
 void oncpu_init_none(struct oncpu *o)
 {
+	atomic_store(&o->live, false);
+	atomic_store(&o->users, 0);
 	o->fd = -1;
 	o->page = NULL;
 	o->map_len = 0;
@@ -45,11 +48,16 @@ int oncpu_open(struct oncpu *o, pid_t tid)
 	o->fd = fd;
 	o->page = p;
 	o->map_len = (size_t)(ONCPU_PAGES * page_size);
+	atomic_store(&o->live, true); /* publishes fd and page to readers */
 	return 0;
 }
 
 void oncpu_close(struct oncpu *o)
 {
+	atomic_store(&o->live, false);
+	/* Readers that saw it live finish in a few loads: wait for them before the unmap. */
+	while (atomic_load(&o->users))
+		sched_yield();
 	if (o->page)
 		munmap(o->page, o->map_len);
 	if (o->fd >= 0)
@@ -57,9 +65,21 @@ void oncpu_close(struct oncpu *o)
 	oncpu_init_none(o);
 }
 
-enum oncpu_state oncpu_get(const struct oncpu *o)
+static enum oncpu_state read_ring(const struct perf_event_mmap_page *pg);
+
+enum oncpu_state oncpu_get(struct oncpu *o)
 {
-	const struct perf_event_mmap_page *pg = o->page;
+	enum oncpu_state st = ONCPU_UNKNOWN;
+
+	atomic_fetch_add(&o->users, 1);
+	if (atomic_load(&o->live))
+		st = read_ring(o->page);
+	atomic_fetch_sub(&o->users, 1);
+	return st;
+}
+
+static enum oncpu_state read_ring(const struct perf_event_mmap_page *pg)
+{
 	const uint8_t *ring;
 	uint64_t size, off;
 

@@ -18,16 +18,25 @@
 #ifndef HVEMU_KVM_ONCPU_H
 #define HVEMU_KVM_ONCPU_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct perf_event_mmap_page;
 
+/*
+ * Other vCPU threads (flushers) read a probe while its vCPU may be torn down (hot-remove):
+ * a reader announces itself in `users` before it looks at `live`, and oncpu_close clears
+ * `live` before it waits for `users` to drain and unmaps (Dekker, seq_cst), so no reader
+ * touches the ring after the unmap.
+ */
 struct oncpu {
 	int fd;				   /* -1: unknown (perf unavailable) */
 	struct perf_event_mmap_page *page; /* meta page; the ring follows */
 	size_t map_len;
+	_Atomic bool live;
+	_Atomic uint32_t users;
 };
 
 enum oncpu_state {
@@ -39,7 +48,9 @@ enum oncpu_state {
 void oncpu_init_none(struct oncpu *o);
 /* Starts watching thread tid. Returns -errno (o stays "unknown" and usable). */
 int oncpu_open(struct oncpu *o, pid_t tid);
+/* Stops watching; waits for concurrent oncpu_get calls to finish first. */
 void oncpu_close(struct oncpu *o);
-enum oncpu_state oncpu_get(const struct oncpu *o);
+/* Safe from any thread, also while another thread closes the probe. */
+enum oncpu_state oncpu_get(struct oncpu *o);
 
 #endif

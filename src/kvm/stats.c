@@ -71,7 +71,9 @@ void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 
 void vcpu_stats_visit(struct vcpu *v, stat_visit_fn fn, void *ctx)
 {
+	struct hv_vp *hv = vcpu_hv(v);
+
 	stats_visit(vcpu_stat_descs, ARRAY_SIZE(vcpu_stat_descs), &v->stats, fn, ctx);
-	if (v->hv)
-		hv_vp_stats_visit(v->hv, fn, ctx);
+	if (hv)
+		hv_vp_stats_visit(hv, fn, ctx);
 }

@@ -8,7 +8,7 @@ struct vcpu *vm_target_next(struct vm *vm, const struct hv_vpset *targets, int64
 		while (++*cursor < (int64_t)vm->cfg.max_vcpus) {
 			struct vcpu *v = vm_slot_vcpu(vm, (unsigned)*cursor);
 
-			if (v && v->hv)
+			if (v && vcpu_hv(v))
 				return v;
 		}
 		return NULL;

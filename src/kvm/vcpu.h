@@ -101,6 +101,15 @@ struct vcpu {
 	struct vcpu_stats stats;
 };
 
+/*
+ * v->hv from a thread other than the one running the vCPU's bring-up or teardown: read it
+ * once. A destroyed VP's memory stays valid until the partition is destroyed.
+ */
+static inline struct hv_vp *vcpu_hv(const struct vcpu *v)
+{
+	return __atomic_load_n(&v->hv, __ATOMIC_ACQUIRE);
+}
+
 /* Index of the vCPU (its slot); usable as an array index below max_vcpus. */
 static inline unsigned vcpu_slot(const struct vcpu *v)
 {

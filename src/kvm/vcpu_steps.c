@@ -167,6 +167,7 @@ static int step_hv_up(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
 	struct vcpu *v = vm_slot_vcpu(vm, slot);
+	struct hv_vp *hv;
 	int r;
 
 	r = fault_hit("vcpu.hv");
@@ -177,17 +178,21 @@ static int step_hv_up(unsigned slot, void *ctx)
 		vm->slot_vp_index[slot] = vm->next_vp_index++;
 	if (!vm->hv)
 		return 0;
-	return hv_vp_create(vm->hv, vm->slot_vp_index[slot], v, &v->hv);
+	r = hv_vp_create(vm->hv, vm->slot_vp_index[slot], v, &hv);
+	if (!r)
+		__atomic_store_n(&v->hv, hv, __ATOMIC_RELEASE); /* read by other threads */
+	return r;
 }
 
 static int step_hv_down(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
 	struct vcpu *v = vm_slot_vcpu(vm, slot);
+	struct hv_vp *hv = v->hv;
 
-	if (v->hv)
-		hv_vp_destroy(v->hv);
-	v->hv = NULL;
+	__atomic_store_n(&v->hv, NULL, __ATOMIC_RELEASE); /* read by other threads */
+	if (hv)
+		hv_vp_destroy(hv);
 	return 0;
 }
 
