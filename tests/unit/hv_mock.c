@@ -253,3 +253,35 @@ uint64_t hvmock_set_hi(const struct hv_vpset *s)
 {
 	return s->all ? ~0ull : s->bank[1];
 }
+
+struct hvmock_stat_find {
+	const char *name;
+	uint64_t value;
+};
+
+static void hvmock_find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
+			     uint64_t value)
+{
+	struct hvmock_stat_find *f = ctx;
+
+	(void)type;
+	(void)unit;
+	if (!strcmp(name, f->name))
+		f->value = value;
+}
+
+uint64_t hvmock_pstat(struct hv_partition *part, const char *name)
+{
+	struct hvmock_stat_find f = { .name = name, .value = ~0ull };
+
+	hv_partition_stats_visit(part, hvmock_find_stat, &f);
+	return f.value;
+}
+
+uint64_t hvmock_vstat(struct hv_vp *vp, const char *name)
+{
+	struct hvmock_stat_find f = { .name = name, .value = ~0ull };
+
+	hv_vp_stats_visit(vp, hvmock_find_stat, &f);
+	return f.value;
+}

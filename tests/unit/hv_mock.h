@@ -90,6 +90,10 @@ uint64_t hvmock_hcall(struct hv_vp *vp, uint64_t control, uint64_t in, uint64_t 
 	((uint64_t)(code) | ((uint64_t) !!(fast) << 16) | ((uint64_t)(var_cnt) << 17) | \
 	 ((uint64_t)(rep_cnt) << 32) | ((uint64_t)(rep_idx) << 48))
 
+/* A statistic of the partition or of a VP by name; ~0 when there is none of that name. */
+uint64_t hvmock_pstat(struct hv_partition *part, const char *name);
+uint64_t hvmock_vstat(struct hv_vp *vp, const char *name);
+
 /* The VP indexes of a set, as a bitmask of the first 128 (for compact assertions). */
 uint64_t hvmock_set_lo(const struct hv_vpset *s);
 uint64_t hvmock_set_hi(const struct hv_vpset *s);

@@ -268,30 +268,6 @@ static void test_kvm_special_results(void)
 	env_fini(&e);
 }
 
-struct stat_find {
-	const char *name;
-	uint64_t value;
-};
-
-static void find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
-		      uint64_t value)
-{
-	struct stat_find *f = ctx;
-
-	(void)type;
-	(void)unit;
-	if (!strcmp(name, f->name))
-		f->value = value;
-}
-
-static uint64_t pstat(struct hv_partition *part, const char *name)
-{
-	struct stat_find f = { .name = name, .value = ~0ull };
-
-	hv_partition_stats_visit(part, find_stat, &f);
-	return f.value;
-}
-
 static void test_gva_lists(void)
 {
 	struct env e;
@@ -307,8 +283,8 @@ static void test_gva_lists(void)
 	CHECK_EQ(hvmock_hcall(e.vp0, hvmock_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, 0, 3, 0),
 			      IN_GPA, 0, NULL),
 		 3ull << 32);
-	CHECK_EQ(pstat(e.part, "flush_gva_ranges"), 3);
-	CHECK_EQ(pstat(e.part, "flush_gva_pages"), 4101);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_gva_ranges"), 3);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_gva_pages"), 4101);
 
 	/* Fast: 11 GVAs fill XMM0.hi..XMM5.hi; a 12th does not fit. */
 	memset(e.m->xmm, 0, sizeof(e.m->xmm));
@@ -357,20 +333,20 @@ static void test_flush_failure_and_stats(void)
 	r.ngva = 1;
 	e.m->flush_ret = -ETIMEDOUT;
 	CHECK_EQ(do_flush(&e, &r, false), HV_STATUS_TIME_OUT); /* reps completed 0 */
-	CHECK_EQ(pstat(e.part, "flush_errors"), 1);
-	CHECK_EQ(pstat(e.part, "hcall_status_time_out"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_errors"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "hcall_status_time_out"), 1);
 	e.m->flush_ret = 0;
 	CHECK_EQ(do_flush(&e, &r, true), 1ull << 32);
-	CHECK_EQ(pstat(e.part, "flush_list_ex"), 2);
-	CHECK_EQ(pstat(e.part, "flush_fast"), 1);
-	CHECK_EQ(pstat(e.part, "flush_slow"), 1);
-	CHECK_EQ(pstat(e.part, "flush_targets"), 2);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_list_ex"), 2);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_fast"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_slow"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_targets"), 2);
 	r.code = HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE;
 	r.mask = B(0) | B(2);
 	r.ngva = 0;
 	CHECK_EQ(do_flush(&e, &r, false), 0);
-	CHECK_EQ(pstat(e.part, "flush_space"), 1);
-	CHECK_EQ(pstat(e.part, "flush_targets"), 4);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_space"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "flush_targets"), 4);
 	env_fini(&e);
 }
 

@@ -447,40 +447,11 @@ static void test_xmm_errors(void)
 	hvmock_free(m);
 }
 
-struct stat_find {
-	const char *name;
-	uint64_t value;
-	int found;
-};
-
-static void find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
-		      uint64_t value)
-{
-	struct stat_find *f = ctx;
-
-	(void)type;
-	(void)unit;
-	if (!strcmp(name, f->name)) {
-		f->value = value;
-		f->found++;
-	}
-}
-
-static uint64_t pstat(struct hv_partition *part, const char *name)
-{
-	struct stat_find f = { .name = name };
-
-	hv_partition_stats_visit(part, find_stat, &f);
-	CHECK_MSG(f.found == 1, "stat %s found %d times", name, f.found);
-	return f.value;
-}
-
 static void test_stats(void)
 {
 	struct hvmock *m = hvmock_new(RAM_SIZE);
 	struct hv_partition *part;
 	struct hv_vp *vp;
-	struct stat_find f = { .name = "hypercalls" };
 
 	CHECK_EQ(hvmock_partition(m, "all", 4, &part), 0);
 	vp = hvmock_vp(part, 0);
@@ -488,16 +459,14 @@ static void test_stats(void)
 	hvmock_hcall(vp, HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, IN_GPA, 0, NULL);
 	hvmock_hcall(vp, 0x4444, 0, 0, NULL);
 	hvmock_hcall(vp, hvmock_control(HVCALL_SEND_IPI, true, 0, 0, 0), 0x30, 1, NULL);
-	CHECK_EQ(pstat(part, "hcalls_flush_space"), 1);
-	CHECK_EQ(pstat(part, "hcalls_unknown"), 1);
-	CHECK_EQ(pstat(part, "hcalls_send_ipi"), 1);
-	CHECK_EQ(pstat(part, "hcall_status_success"), 2);
-	CHECK_EQ(pstat(part, "hcall_status_invalid_hypercall_code"), 1);
-	CHECK_EQ(pstat(part, "ipis_sent"), 1);
-	CHECK_EQ(pstat(part, "msr_guest_os_id_writes"), 1);
-	hv_vp_stats_visit(vp, find_stat, &f);
-	CHECK_EQ(f.found, 1);
-	CHECK_EQ(f.value, 3);
+	CHECK_EQ(hvmock_pstat(part, "hcalls_flush_space"), 1);
+	CHECK_EQ(hvmock_pstat(part, "hcalls_unknown"), 1);
+	CHECK_EQ(hvmock_pstat(part, "hcalls_send_ipi"), 1);
+	CHECK_EQ(hvmock_pstat(part, "hcall_status_success"), 2);
+	CHECK_EQ(hvmock_pstat(part, "hcall_status_invalid_hypercall_code"), 1);
+	CHECK_EQ(hvmock_pstat(part, "ipis_sent"), 1);
+	CHECK_EQ(hvmock_pstat(part, "msr_guest_os_id_writes"), 1);
+	CHECK_EQ(hvmock_vstat(vp, "hypercalls"), 3);
 	hv_partition_destroy(part);
 	hvmock_free(m);
 }

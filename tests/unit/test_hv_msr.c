@@ -421,26 +421,9 @@ static void test_reset_and_crash(void)
 	env_fini(&e);
 }
 
-struct stat_find {
-	const char *name;
-	uint64_t value;
-};
-
-static void find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
-		      uint64_t value)
-{
-	struct stat_find *f = ctx;
-
-	(void)type;
-	(void)unit;
-	if (!strcmp(name, f->name))
-		f->value = value;
-}
-
 static void test_msr_stats(void)
 {
 	struct env e;
-	struct stat_find f;
 	uint64_t v;
 
 	env_init(&e, "vpindex");
@@ -448,18 +431,10 @@ static void test_msr_stats(void)
 	hv_msr_write(e.vp, HV_X64_MSR_VP_INDEX, 1);
 	hv_msr_read(e.vp, HV_X64_MSR_TSC_FREQUENCY, &v);
 	hv_msr_read(e.vp, HV_X64_MSR_SCONTROL, &v);
-	f = (struct stat_find){ "msr_vp_index_reads", ~0ull };
-	hv_partition_stats_visit(e.part, find_stat, &f);
-	CHECK_EQ(f.value, 1);
-	f = (struct stat_find){ "msr_vp_index_gp", ~0ull };
-	hv_partition_stats_visit(e.part, find_stat, &f);
-	CHECK_EQ(f.value, 1);
-	f = (struct stat_find){ "msr_tsc_frequency_gp", ~0ull };
-	hv_partition_stats_visit(e.part, find_stat, &f);
-	CHECK_EQ(f.value, 1);
-	f = (struct stat_find){ "msr_unimplemented", ~0ull };
-	hv_partition_stats_visit(e.part, find_stat, &f);
-	CHECK_EQ(f.value, 1);
+	CHECK_EQ(hvmock_pstat(e.part, "msr_vp_index_reads"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "msr_vp_index_gp"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "msr_tsc_frequency_gp"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "msr_unimplemented"), 1);
 	env_fini(&e);
 }
 

@@ -260,54 +260,28 @@ static void test_cancel(void)
 	env_fini(&e);
 }
 
-struct stat_find {
-	const char *name;
-	uint64_t value;
-};
-
-static void find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
-		      uint64_t value)
-{
-	struct stat_find *f = ctx;
-
-	(void)type;
-	(void)unit;
-	if (!strcmp(name, f->name))
-		f->value = value;
-}
-
-static uint64_t pstat(struct hv_partition *part, const char *name)
-{
-	struct stat_find f = { name, ~0ull };
-
-	hv_partition_stats_visit(part, find_stat, &f);
-	return f.value;
-}
-
 static void test_suspend_stats(void)
 {
 	struct env e;
 	struct hv_regs regs;
-	struct stat_find f = { "suspended_time", 0 };
 
 	env_init(&e);
 	hv_set_tlb_flush_inhibit(e.part, 1, true);
 	flush(&e, 0, 1u << 1, &regs);
 	flush(&e, 2, 1u << 1, &regs);
-	CHECK_EQ(pstat(e.part, "suspended_vps"), 2);
-	CHECK_EQ(pstat(e.part, "suspensions"), 2);
-	CHECK_EQ(pstat(e.part, "hcall_suspended"), 2);
+	CHECK_EQ(hvmock_pstat(e.part, "suspended_vps"), 2);
+	CHECK_EQ(hvmock_pstat(e.part, "suspensions"), 2);
+	CHECK_EQ(hvmock_pstat(e.part, "hcall_suspended"), 2);
 	usleep(5000);
 	hv_set_tlb_flush_inhibit(e.part, 1, false);
-	CHECK_EQ(pstat(e.part, "suspended_vps"), 0);
-	CHECK_EQ(pstat(e.part, "unsuspends"), 2);
+	CHECK_EQ(hvmock_pstat(e.part, "suspended_vps"), 0);
+	CHECK_EQ(hvmock_pstat(e.part, "unsuspends"), 2);
 	CHECK_EQ(hv_vp_wait_unsuspended(e.vp[0], 0), 0);
-	hv_vp_stats_visit(e.vp[0], find_stat, &f);
-	CHECK(f.value >= 5 * NSEC_PER_MSEC);
-	CHECK(pstat(e.part, "suspended_time") >= 5 * NSEC_PER_MSEC);
+	CHECK(hvmock_vstat(e.vp[0], "suspended_time") >= 5 * NSEC_PER_MSEC);
+	CHECK(hvmock_pstat(e.part, "suspended_time") >= 5 * NSEC_PER_MSEC);
 	/* VP 2 never waited: accounted when it re-enters the hypercall path. */
 	flush(&e, 2, 1u << 1, &regs);
-	CHECK(pstat(e.part, "suspended_time") >= 10 * NSEC_PER_MSEC);
+	CHECK(hvmock_pstat(e.part, "suspended_time") >= 10 * NSEC_PER_MSEC);
 	env_fini(&e);
 }
 
@@ -394,8 +368,8 @@ static void test_hammer(void)
 		pthread_join(ct[i], NULL);
 	CHECK_EQ(atomic_load(&lost_wakeups), 0);
 	CHECK_EQ(atomic_load(&completed), NVP * 3000);
-	CHECK_EQ(pstat(e.part, "suspended_vps"), 0);
-	CHECK(pstat(e.part, "suspensions") > 0);
+	CHECK_EQ(hvmock_pstat(e.part, "suspended_vps"), 0);
+	CHECK(hvmock_pstat(e.part, "suspensions") > 0);
 	CHECK_EQ(atomic_load(&e.part->inhibited_vps), 0); /* the fast-path count balances */
 	for (int i = 0; i < NVP; i++)
 		CHECK_EQ(waiting_on(&e, i), -1);
