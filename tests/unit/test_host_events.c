@@ -48,27 +48,6 @@ static enum host_cpu_state cpu_state(struct host_vm *vm, unsigned cpu, char *rea
 	return s;
 }
 
-/* Samples where the spinners run for ms milliseconds; returns a mask of CPUs seen. */
-static uint64_t sample_cpus(struct th_spinner *sp, unsigned n, unsigned ms)
-{
-	uint64_t seen = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		th_spin_reset(&sp[i]);
-	for (unsigned t = 0; t < ms; t++) {
-		for (unsigned i = 0; i < n; i++) {
-			int cpu = host_vcpu_current_cpu(atomic_load(&sp[i].tid));
-
-			if (cpu >= 0 && cpu < 64)
-				seen |= 1ull << cpu;
-		}
-		th_sleep_ms(1);
-	}
-	for (unsigned i = 0; i < n; i++)
-		seen |= th_spin_seen(&sp[i]);
-	return seen;
-}
-
 static void test_all_admitted_and_threads_placed(void)
 {
 	struct host_vm_params p = params("vm0", NULL);
@@ -179,7 +158,7 @@ static void test_check_fault_rejects_cpu(void)
 		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), without1);
 	}
 	/* More spinners than CPUs while CPU 1 idles: the scheduler would love to use it. */
-	seen = sample_cpus(sp, 3, 300);
+	seen = th_spin_sample(sp, 3, 300);
 	CHECK_MSG(!(seen & 2), "a vCPU thread ran on the rejected CPU 1 (seen mask 0x%llx)",
 		  (unsigned long long)seen);
 	CHECK(seen != 0);
@@ -232,7 +211,7 @@ static void test_offline_online_replaces_threads(void)
 	CHECK(host_stats_get()->replacements >= moved0 + 2);
 	for (unsigned i = 0; i < 2; i++)
 		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), "0");
-	seen = sample_cpus(sp, 2, 100);
+	seen = th_spin_sample(sp, 2, 100);
 	CHECK_MSG(seen == 1, "vCPU threads ran on 0x%llx while only CPU 0 is online",
 		  (unsigned long long)seen);
 	CHECK(th_log_contains("host CPU 1 went offline"));

@@ -149,26 +149,6 @@ static bool wait_cpu1(struct host_vm *vm, enum host_cpu_state want)
 	return false;
 }
 
-static uint64_t sample(struct th_spinner *sp, unsigned n, unsigned ms)
-{
-	uint64_t seen = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		th_spin_reset(&sp[i]);
-	for (unsigned t = 0; t < ms; t++) {
-		for (unsigned i = 0; i < n; i++) {
-			int cpu = host_vcpu_current_cpu(atomic_load(&sp[i].tid));
-
-			if (cpu >= 0 && cpu < 64)
-				seen |= 1ull << cpu;
-		}
-		th_sleep_ms(1);
-	}
-	for (unsigned i = 0; i < n; i++)
-		seen |= th_spin_seen(&sp[i]);
-	return seen;
-}
-
 static void test_offline_online_cpu1(void)
 {
 	struct th_events ev;
@@ -207,7 +187,7 @@ static void test_offline_online_cpu1(void)
 	CHECK_EQ(host_sync(), 0);
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), without1);
-	seen = sample(sp, 3, 100);
+	seen = th_spin_sample(sp, 3, 100);
 	r = cpu1_write("1"); /* back as soon as possible */
 	CHECK_MSG(r == 0, "cannot bring CPU 1 back: %s", strerror(-r));
 	CHECK_MSG(seen && !(seen & 2), "threads ran on 0x%llx while CPU 1 was offline",
@@ -244,7 +224,7 @@ static void test_offline_online_cpu1(void)
 	CHECK(th_find_event(&ev, from, HOST_CPU_EV_REJECTED, 1) >= 0);
 	for (unsigned i = 0; i < 3; i++)
 		CHECK_STR(th_affinity(atomic_load(&sp[i].tid), aff, sizeof(aff)), without1);
-	seen = sample(sp, 3, 200);
+	seen = th_spin_sample(sp, 3, 200);
 	CHECK_MSG(!(seen & 2), "a thread ran on the rejected CPU 1 (0x%llx)",
 		  (unsigned long long)seen);
 	CHECK(th_log_contains("vm-root: host CPU 1 rejected: check failed: fault injected"));

@@ -259,6 +259,30 @@ static TH_UNUSED void th_spin_note(struct th_spinner *s)
 		;
 }
 
+/*
+ * Samples, every millisecond for ms milliseconds, the CPU the host reports each of the n
+ * spinners on, and adds what the spinners saw themselves: a mask of the CPUs seen.
+ */
+static TH_UNUSED uint64_t th_spin_sample(struct th_spinner *sp, unsigned n, unsigned ms)
+{
+	uint64_t seen = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		th_spin_reset(&sp[i]);
+	for (unsigned t = 0; t < ms; t++) {
+		for (unsigned i = 0; i < n; i++) {
+			int cpu = host_vcpu_current_cpu(atomic_load(&sp[i].tid));
+
+			if (cpu >= 0 && cpu < 64)
+				seen |= 1ull << cpu;
+		}
+		th_sleep_ms(1);
+	}
+	for (unsigned i = 0; i < n; i++)
+		seen |= th_spin_seen(&sp[i]);
+	return seen;
+}
+
 static TH_UNUSED void *th_spin_main(void *arg)
 {
 	struct th_spinner *s = arg;
