@@ -439,7 +439,11 @@ static int do_online(u32 cpu, struct percpu *pc)
 	return wait_up(cpu, pc, h);
 }
 
-int cpu_online(u32 cpu)
+/*
+ * Runs one online or offline of cpu under the hotplug lock. The boot CPU and the
+ * calling CPU are never taken down or brought up by this path.
+ */
+static int hp_run(u32 cpu, int (*op)(u32 cpu, struct percpu *pc))
 {
 	struct percpu *pc = per_cpu(cpu);
 	int r;
@@ -448,9 +452,14 @@ int cpu_online(u32 cpu)
 		return -EINVAL;
 	if (!hp_enter())
 		return -EBUSY;
-	r = do_online(cpu, pc);
+	r = op(cpu, pc);
 	hp_exit();
 	return r;
+}
+
+int cpu_online(u32 cpu)
+{
+	return hp_run(cpu, do_online);
 }
 
 /* --- offline ----------------------------------------------------------------------- */
@@ -563,16 +572,7 @@ static int do_offline(u32 cpu, struct percpu *pc)
 
 int cpu_offline(u32 cpu)
 {
-	struct percpu *pc = per_cpu(cpu);
-	int r;
-
-	if (!atomic_load(&hp_ready) || !pc || cpu == 0 || cpu == smp_id() || cpu >= smp_nr_cpus())
-		return -EINVAL;
-	if (!hp_enter())
-		return -EBUSY;
-	r = do_offline(cpu, pc);
-	hp_exit();
-	return r;
+	return hp_run(cpu, do_offline);
 }
 
 bool cpu_hotplug_enter(void)
