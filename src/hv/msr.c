@@ -101,20 +101,41 @@ static enum hv_msr_result unimplemented(struct hv_vp *vp, uint32_t msr, bool wri
 	return HV_MSR_GP;
 }
 
+/*
+ * The checks every synthetic MSR access passes before its handler: not ours (the caller
+ * tries the next MSR owner), unimplemented, or hidden by CPUID (#GP, as KVM does), and
+ * the access counted. On HV_MSR_OK *idx is the MSR's table index.
+ */
+static enum hv_msr_result msr_admit(struct hv_vp *vp, uint32_t msr, bool write, int *idx)
+{
+	struct hv_partition *part = vp->part;
+	int i = msr_idx(msr);
+
+	*idx = i;
+	if (!hv_msr_is_synthetic(msr))
+		return HV_MSR_UNKNOWN;
+	if (i < 0)
+		return unimplemented(vp, msr, write);
+	if (!msr_allowed(&part->cpuid, (enum hv_msr_idx)i))
+		return gp(part, i);
+	if (write)
+		stat_inc(&part->stats.msr[i].writes);
+	else
+		stat_inc(&part->stats.msr[i].reads);
+	return HV_MSR_OK;
+}
+
 enum hv_msr_result hv_msr_read(struct hv_vp *vp, uint32_t msr, uint64_t *value)
 {
 	struct hv_partition *part = vp->part;
 	const struct hv_platform_ops *ops = part->ops;
-	int idx = msr_idx(msr);
+	enum hv_msr_result res;
+	int idx;
 	uint64_t v = 0;
 
-	if (!hv_msr_is_synthetic(msr))
-		return HV_MSR_UNKNOWN;
-	if (idx < 0)
-		return unimplemented(vp, msr, false);
-	if (!msr_allowed(&part->cpuid, (enum hv_msr_idx)idx))
-		return gp(part, idx);
-	stat_inc(&part->stats.msr[idx].reads);
+	res = msr_admit(vp, msr, false, &idx);
+	if (res != HV_MSR_OK)
+		return res;
 
 	switch ((enum hv_msr_idx)idx) {
 	case HV_MSR_IDX_GUEST_OS_ID:
@@ -238,16 +259,11 @@ enum hv_msr_result hv_msr_write(struct hv_vp *vp, uint32_t msr, uint64_t value)
 {
 	struct hv_partition *part = vp->part;
 	const struct hv_platform_ops *ops = part->ops;
-	int idx = msr_idx(msr);
-	enum hv_msr_result res = HV_MSR_OK;
+	int idx;
+	enum hv_msr_result res = msr_admit(vp, msr, true, &idx);
 
-	if (!hv_msr_is_synthetic(msr))
-		return HV_MSR_UNKNOWN;
-	if (idx < 0)
-		return unimplemented(vp, msr, true);
-	if (!msr_allowed(&part->cpuid, (enum hv_msr_idx)idx))
-		return gp(part, idx);
-	stat_inc(&part->stats.msr[idx].writes);
+	if (res != HV_MSR_OK)
+		return res;
 
 	switch ((enum hv_msr_idx)idx) {
 	case HV_MSR_IDX_GUEST_OS_ID:
