@@ -4,6 +4,7 @@
 # figure is the median of the per-run ratios. Run by bench/run.sh.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
 HVEMU=${HVEMU:-build/hvemu}
 G=${GUESTS:-build/guest}
 REPS=${BENCH_REPS:-5}
@@ -18,16 +19,6 @@ if [ ! -f "$G/hv_bench.elf" ]; then
 fi
 tmp=$(mktemp -d /tmp/hvemu-bench-hc.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-
-# median of numbers on stdin (one per line)
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[int((NR+1)/2)]}'; }
-# field NAME KEY FILE...: the KEY= values of "BENCH NAME ..." lines, one per line
-field() {
-	local name=$1 key=$2
-	shift 2
-	cat "$@" | awk -v n="$name" -v k="$key" '$1 == "BENCH" && $2 == n {
-		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }'
-}
 
 ok=0
 for i in $(seq "$REPS"); do
@@ -50,7 +41,7 @@ runs=("$tmp"/run.*)
 for f in "${runs[@]}"; do
 	p=$(field port_exit_ns median "$f")
 	h=$(field hypercall_ns median "$f")
-	awk -v p="$p" -v h="$h" 'BEGIN { if (p > 0) printf "%.3f\n", h / p }'
+	ratio "$h" "$p"
 done >"$tmp/ratios"
 
 stat() { field "$1" "$2" "${runs[@]}" | median; }

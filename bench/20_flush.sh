@@ -9,6 +9,7 @@
 # Each figure is the median over BENCH_REPS runs of the per-run ratio. Run by bench/run.sh.
 set -u
 cd "$(dirname "$0")/.." || exit 1
+. bench/lib.sh
 HVEMU=${HVEMU:-build/hvemu}
 G=${GUESTS:-build/guest}
 REPS=${BENCH_REPS:-3}
@@ -24,13 +25,6 @@ skip() {
 tmp=$(mktemp -d /tmp/hvemu-bench-flush.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[int((NR+1)/2)]}'; }
-# field NAME KEY FILE: the KEY= value of the "BENCH NAME ..." line
-field() {
-	awk -v n="$1" -v k="$2" '$1 == "BENCH" && $2 == n {
-		for (i = 3; i <= NF; i++) if (index($i, k "=") == 1) print substr($i, length(k) + 2) }' "$3"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "" && b > 0) printf "%.3f\n", a / b }'; }
 # guest NAME CPUS MEM TEST: one guest run, output in $tmp/NAME; fails without figures
 guest() {
 	"$HVEMU" run --kernel "$G/hv_flush.elf" --cpus "boot=$2" --memory "$3" --hv all \

@@ -2,7 +2,7 @@
 # make bench: prints one line per figure, "bench <name>: <value> <unit>", then details.
 # Ratios are measured within one run, so a noisy machine affects both sides alike.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 HVEMU=${HVEMU:-build/hvemu}
 G=${GUESTS:-build/guest}
 REPS=${BENCH_REPS:-5}
