@@ -26,6 +26,10 @@ check cppcheck cppcheck
 check procps pgrep
 check iproute2 ip
 check python3 python3
+# A Multiboot kernel the project did not write, for tests/e2e/25_grub.sh: GRUB's
+# i386-coreboot image (it carries a Multiboot header), built with grub-mkimage.
+check grub-common grub-mkimage
+check grub-coreboot-bin /usr/lib/grub/i386-coreboot/kernel.img
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages: ${need[*]} (run as root: apt-get install ${need[*]})" >&2

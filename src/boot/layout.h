@@ -29,6 +29,7 @@
 #define BOOT_ACPI_GPA		  0xE0000ull /* XSDT, MADT, FADT, DSDT */
 #define BOOT_ACPI_END		  0xF0000ull
 #define BOOT_BIOS_GPA		  0xF0000ull /* RSDP, MP floating pointer and table */
+#define BOOT_RESET_VECTOR_GPA	  0xFFFF0ull /* F000:FFF0: a stub that requests a reset */
 #define BOOT_BIOS_END		  0x100000ull
 #define BOOT_HIGH_RAM_BASE	  0x100000ull	/* 1 MiB: kernel, modules, boot data */
 #define BOOT_MMIO_HOLE_START	  0xC0000000ull /* 3 GiB */

@@ -114,11 +114,19 @@ static int check_placement(const struct guest_ram *ram, const struct image *img,
 	char name[64];
 
 	seg_name(img, s, name, sizeof(name));
+	/*
+	 * Conventional memory [0, 0x9FC00) is RAM in the e820 map, and GRUB loads kernels
+	 * there (GRUB's own coreboot/multiboot image links at 0x9000); the EBDA, steal-time,
+	 * boot and firmware areas above it up to 1 MiB are not.
+	 */
+	if (end <= BOOT_LOW_RAM_END)
+		return 0;
 	if (s->paddr < BOOT_HIGH_RAM_BASE) {
 		boot_errf(err, errlen,
-			  "%s [0x%llx, 0x%llx) is below 1 MiB (reserved for firmware tables and "
-			  "hvemu's boot area)",
-			  name, (unsigned long long)s->paddr, (unsigned long long)end);
+			  "%s [0x%llx, 0x%llx) overlaps [0x%llx, 0x100000), reserved for the EBDA, "
+			  "firmware tables and hvemu's boot area",
+			  name, (unsigned long long)s->paddr, (unsigned long long)end,
+			  (unsigned long long)BOOT_LOW_RAM_END);
 		return -ENOEXEC;
 	}
 	if (in_low || in_high)

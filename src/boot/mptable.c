@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "boot/bootutil.h"
+#include "boot/cbtable.h"
 
 #define MP_CPU_ENABLED	 (1u << 0)
 #define MP_CPU_BSP	 (1u << 1)
@@ -112,8 +113,8 @@ int mptable_write(const struct guest_ram *ram, const struct boot_topology *t, ch
 
 	if (!mpf)
 		return -EFAULT;
-	if (len > BOOT_BIOS_END - MPTABLE_MPC_GPA) {
-		boot_errf(err, errlen, "MP table for %u vCPU slots does not fit below 1 MiB",
+	if (len > CBTABLE_GPA - MPTABLE_MPC_GPA) {
+		boot_errf(err, errlen, "MP table for %u vCPU slots does not fit the BIOS area",
 			  t->nslots);
 		return -ENOSPC;
 	}

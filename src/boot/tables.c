@@ -6,6 +6,7 @@
 
 #include "boot/acpi.h"
 #include "boot/bootutil.h"
+#include "boot/cbtable.h"
 #include "boot/mptable.h"
 
 static int check_topology(const struct boot_topology *t, char *err, size_t errlen)
@@ -24,6 +25,34 @@ static int check_topology(const struct boot_topology *t, char *err, size_t errle
 		boot_errf(err, errlen, "vCPU slot 0 (the boot processor) must be present");
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/*
+ * A guest that reboots by jumping to the reset vector (F000:FFF0 in real mode, as GRUB's
+ * `reboot` does after its ACPI and keyboard-controller attempts) finds no BIOS here. What
+ * a BIOS would do is reset the machine, so the vector holds the request for that:
+ *   mov $0x06, %al; mov $0xcf9, %dx; out %al, (%dx); 1: hlt; jmp 1b
+ * and hvemu ends with the reset status, as for a reset through the FADT register.
+ */
+static const uint8_t reset_stub[] = { 0xB0,
+				      BOOT_RESET_VALUE,
+				      0xBA,
+				      BOOT_PORT_RESET & 0xFF,
+				      BOOT_PORT_RESET >> 8,
+				      0xEE,
+				      0xF4,
+				      0xEB,
+				      0xFD };
+_Static_assert(sizeof(reset_stub) <= BOOT_BIOS_END - BOOT_RESET_VECTOR_GPA, "fits");
+
+static int write_reset_vector(const struct guest_ram *ram)
+{
+	uint8_t *p = guest_ram_ptr(ram, BOOT_RESET_VECTOR_GPA, sizeof(reset_stub));
+
+	if (!p)
+		return -EFAULT;
+	memcpy(p, reset_stub, sizeof(reset_stub));
 	return 0;
 }
 
@@ -46,6 +75,10 @@ int boot_write_tables(const struct guest_ram *ram, const struct boot_topology *t
 	ret = acpi_write_tables(ram, t, err, errlen);
 	if (!ret)
 		ret = mptable_write(ram, t, err, errlen);
+	if (!ret)
+		ret = cbtable_write(ram);
+	if (!ret)
+		ret = write_reset_vector(ram);
 	if (ret == -EFAULT)
 		boot_errf(err, errlen, "internal error writing firmware tables");
 	return ret;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util/compiler.h"
+#include "util/log.h"
 
 static const struct stat_desc pio_stat_descs[] = {
 	STAT_DESC(struct pio_stats, pio_exits, STAT_CUMULATIVE, STAT_UNIT_NONE),
@@ -54,6 +55,9 @@ void pio_dispatch(struct pio_bus *bus, struct vcpu *vcpu, uint16_t port, unsigne
 		uint32_t v = 0;
 
 		if (!r) {
+			/* Normal on a PC (POST codes, probes), so debug only; counted below. */
+			pr_debug_ratelimited("%s of %u bytes at unclaimed port 0x%x",
+					     is_write ? "write" : "read", size, port);
 			if (is_write) {
 				stat_inc(&bus->stats.pio_unclaimed_writes);
 			} else {

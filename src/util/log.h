@@ -80,4 +80,10 @@ bool ratelimit_allow(struct ratelimit *rl);
 		pr_ratelimited(&rl__, LOG_INFO, __VA_ARGS__); \
 	} while (0)
 
+#define pr_debug_ratelimited(...)                              \
+	do {                                                   \
+		static struct ratelimit rl__;                  \
+		pr_ratelimited(&rl__, LOG_DEBUG, __VA_ARGS__); \
+	} while (0)
+
 #endif

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* every rejection names its check */
 	} else {
 		if (entry.boot_data_end > FUZZ_RAM || entry.mbi_gpa < 0x100000 ||
-		    entry.kernel_low < 0x100000 || entry.kernel_high > FUZZ_RAM ||
+		    entry.mbi_gpa < entry.kernel_high || entry.kernel_high > FUZZ_RAM ||
 		    entry.rip < entry.kernel_low || entry.rip >= entry.kernel_high)
 			abort();
 	}

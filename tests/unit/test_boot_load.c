@@ -362,6 +362,47 @@ static void test_multiboot_elf32(void)
 	free(k.d);
 }
 
+static void test_conventional_memory(void)
+{
+	/*
+	 * Shaped like GRUB's i386-coreboot image: a segment at 0x9000 in conventional memory
+	 * and one at 1 MiB. The segment that ends exactly at 0x9FC00 is the highest allowed.
+	 */
+	const struct tseg s[] = {
+		{ 0x9000, 0x9000, 0x18758, 0x10cbb },
+		{ 0x100000, 0x100000, 0xd958, 0xd958 },
+	};
+	const struct tseg edge[] = { { 0x9EC00, 0x9EC00, 0x1000, 0x10 } };
+	const struct tseg low_only[] = { { 0x1000, 0x1000, 0x2000, 0x100 } };
+	struct img k = elf_img(32, 0x9000, s, 2, 0x2, NULL);
+	struct img ke = elf_img(32, 0x9EC00, edge, 1, 0x2, NULL);
+	struct img kl = elf_img(32, 0x1000, low_only, 1, 0x2, NULL);
+	struct img ka = aout_img(0x1000, 0x40, 0x10000, 0x80040, 0x80000, 0, 0, 0x80000);
+	struct tram t;
+	struct boot_entry e;
+
+	ram_new(&t, 16 * MiB, 0);
+	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
+	check_segs(&t, s, 2);
+	CHECK_EQ(e.rip, 0x9000);
+	CHECK_EQ(e.kernel_low, 0x9000);
+	CHECK_EQ(e.kernel_high, 0x10d958);
+	CHECK_EQ(e.mbi_gpa, 0x10e000); /* boot data above every segment, in high RAM */
+	CHECK_EQ(load(&t, &ke, NULL, NULL, &e), 0);
+	CHECK_EQ(e.kernel_high, 0x9FC00);
+	/* Only conventional memory used: the boot data still starts at 1 MiB. */
+	CHECK_EQ(load(&t, &kl, NULL, NULL, &e), 0);
+	CHECK_EQ(e.mbi_gpa, MiB);
+	CHECK_EQ(load(&t, &ka, NULL, NULL, &e), 0);
+	CHECK_EQ(e.rip, 0x80000);
+	CHECK(memcmp(gp(&t, 0x80000, 0x1000), ka.d, 0x1000) == 0);
+	ram_del(&t);
+	free(k.d);
+	free(ke.d);
+	free(kl.d);
+	free(ka.d);
+}
+
 static void test_virtual_entry(void)
 {
 	/* A kernel linked at 3 GiB + 1 MiB, loaded at 1 MiB: e_entry is virtual. */
@@ -773,6 +814,7 @@ static void test_reject_elf_segments(void)
 {
 	const struct tseg low[] = { { 0xF0000, 0xF0000, 0x1000, 0x10 } };
 	const struct tseg straddle[] = { { 0xFF000, 0xFF000, 0x2000, 0x10 } };
+	const struct tseg ebda[] = { { 0x9F000, 0x9F000, 0x1000, 0x10 } };
 	const struct tseg beyond[] = { { 0x3FF000, 0x3FF000, 0x2000, 0x10 } };
 	const struct tseg hole[] = { { 0xBFFFF000, 0xBFFFF000, 0x2000, 0x10 } };
 	const struct tseg wrap[] = { { 0xFFFFFFFFFFFFF000ull, 0x1000, 0x2000, 0x10 } };
@@ -791,8 +833,12 @@ static void test_reject_elf_segments(void)
 	k = elf64();
 	SET(k, PH64(p_offset), uint64_t, UINT64_MAX - 0x10);
 	reject(k, -ENOEXEC, "truncated ELF segment");
-	reject(elf_img(64, 0xF0000, low, 1, -1, NULL), -ENOEXEC, "below 1 MiB");
-	reject(elf_img(64, 0x100000, straddle, 1, -1, NULL), -ENOEXEC, "below 1 MiB");
+	reject(elf_img(64, 0xF0000, low, 1, -1, NULL), -ENOEXEC,
+	       "ELF segment (program header 0) [0xf0000, 0xf1000) overlaps [0x9fc00, 0x100000)");
+	reject(elf_img(64, 0x100000, straddle, 1, -1, NULL), -ENOEXEC,
+	       "[0xff000, 0x101000) overlaps [0x9fc00, 0x100000), reserved for the EBDA");
+	reject(elf_img(32, 0x9F000, ebda, 1, 0, NULL), -ENOEXEC,
+	       "[0x9f000, 0xa0000) overlaps [0x9fc00, 0x100000)");
 	reject(elf_img(64, 0x3FF000, beyond, 1, -1, NULL), -ENOEXEC, "outside usable RAM");
 	reject(elf_img(64, 0xBFFFF000, hole, 1, -1, NULL), -ENOEXEC, "MMIO hole");
 	reject(elf_img(32, 0xBFFFF000, hole, 1, 0, NULL), -ENOEXEC, "MMIO hole");
@@ -827,8 +873,8 @@ static void test_reject_aout(void)
 	       -ENOEXEC, "bss_end_addr 0x1007ff is below the end of the loaded data 0x100800");
 	reject(aout_img(0x1000, 0x40, 0x10000, 0x100040, 0x100000, 0, 0, 0x101000), -ENOEXEC,
 	       "entry point 0x101000");
-	reject(aout_img(0x1000, 0x40, 0x10000, 0x80040, 0x80000, 0, 0, 0x80000), -ENOEXEC,
-	       "a.out kludge segment [0x80000, 0x81000) is below 1 MiB");
+	reject(aout_img(0x1000, 0x40, 0x10000, 0xA0040, 0xA0000, 0, 0, 0xA0000), -ENOEXEC,
+	       "a.out kludge segment [0xa0000, 0xa1000) overlaps [0x9fc00, 0x100000)");
 	reject(aout_img(0x1000, 0x40, 0x10000, 0xFFFFF040, 0xFFFFF000, 0, 0xFFFFFFFF, 0xFFFFF000),
 	       -ENOEXEC, "bss_end_addr 0xffffffff is below the end of the loaded data 0x100000000");
 	reject(aout_img(0x1000, 0x40, 0x10000, 0xFFFFF040, 0xFFFFF000, 0, 0, 0xFFFFF000), -ENOEXEC,
@@ -935,6 +981,7 @@ int main(void)
 		write_seeds(seed_dir);
 	RUN(test_elf64_entry);
 	RUN(test_multiboot_elf32);
+	RUN(test_conventional_memory);
 	RUN(test_virtual_entry);
 	RUN(test_aout_kludge);
 	RUN(test_aout_overrides_elf32);

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
+#include "boot/e820.h"
 #include "boot/tables.h"
 #include "harness.h"
 
@@ -57,6 +59,7 @@ static void clear_ram(void)
 	memset(ram_buf, 0xA5, RAM_SIZE);
 	memcpy(ram_buf + 0xE0000, "RSD PTR ", 8);
 	memcpy(ram_buf + 0xFFF00, "_MP_", 4);
+	memcpy(ram_buf + 0xF8000, "LBIO", 4);
 	ram = (struct guest_ram){ .low = ram_buf, .low_size = RAM_SIZE };
 }
 
@@ -403,6 +406,100 @@ static void test_topology_nboot(void)
 	CHECK_EQ(c.bad, 0);
 }
 
+/*
+ * RFC 1071 sum of 16-bit little-endian words, folded: 0xFFFF over a block whose checksum
+ * field holds its IP checksum. Written independently of cbtable_ip_checksum.
+ */
+static uint16_t ones_sum(const uint8_t *p, size_t len)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] | (uint32_t)p[i + 1] << 8;
+	if (len & 1)
+		sum += p[len - 1];
+	while (sum >> 16)
+		sum = (sum & 0xFFFF) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* The coreboot table as GRUB and memtest86+ find it: "LBIO" on a 16-byte boundary. */
+static void check_cbtable(const uint8_t *low, const struct guest_ram *r)
+{
+	struct boot_e820_entry map[BOOT_E820_MAX];
+	int n = boot_e820_build_split(r->low_size, r->high_size, map, BOOT_E820_MAX);
+	uint64_t hdr = 0, rec;
+	uint32_t table_bytes;
+	uint16_t table_sum;
+
+	for (uint64_t a = 0xF0000; a < 0x100000 && !hdr; a += 16)
+		if (memcmp(low + a, "LBIO", 4) == 0)
+			hdr = a;
+	CHECK_EQ(hdr, 0xFF000);
+	if (hdr != 0xFF000 || n <= 0)
+		return;
+	rec = hdr + 24;
+	memcpy(&table_bytes, low + hdr + 12, 4);
+	CHECK_EQ(ones_sum(low + hdr, 24), 0xFFFF); /* header checksum */
+	memcpy(&table_sum, low + hdr + 16, 2);
+	CHECK_EQ((uint16_t)~ones_sum(low + rec, table_bytes), table_sum);
+	CHECK_EQ(low[hdr + 4], 24); /* header_bytes */
+	CHECK_EQ(low[hdr + 20], 1); /* one record */
+	CHECK_EQ(table_bytes, 8u + 20u * (uint32_t)n);
+	CHECK_EQ(low[rec], 1); /* CB_TAG_MEMORY */
+	for (int i = 0; i < n; i++) {
+		const uint8_t *e = low + rec + 8 + 20 * i;
+		uint64_t start, size;
+		uint32_t type;
+
+		memcpy(&start, e, 8);
+		memcpy(&size, e + 8, 8);
+		memcpy(&type, e + 16, 4);
+		CHECK_EQ(start, map[i].addr);
+		CHECK_EQ(size, map[i].len);
+		CHECK_EQ(type, map[i].type); /* RAM 1, reserved 2 in both encodings */
+	}
+}
+
+static void test_coreboot_table(void)
+{
+	const uint64_t low3g = 3ull << 30, high = 64ull << 20;
+	struct boot_topology t;
+	unsigned int p[] = { 0 };
+	struct guest_ram big;
+	uint8_t *lo, *hi;
+
+	setup(1, p, 1, &t);
+	CHECK_EQ(boot_write_tables(&ram, &t, NULL, 0), 0);
+	check_cbtable(ram_buf, &ram);
+	/* With RAM above 4 GiB the table lists it too (pages are touched below 1 MiB only). */
+	lo = mmap(NULL, low3g, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		  -1, 0);
+	hi = mmap(NULL, high, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		  -1, 0);
+	CHECK(lo != MAP_FAILED && hi != MAP_FAILED);
+	if (lo == MAP_FAILED || hi == MAP_FAILED)
+		return;
+	big = (struct guest_ram){ .low = lo, .low_size = low3g, .high = hi, .high_size = high };
+	CHECK_EQ(boot_write_tables(&big, &t, NULL, 0), 0);
+	check_cbtable(lo, &big);
+	munmap(lo, low3g);
+	munmap(hi, high);
+}
+
+/* F000:FFF0 holds a stub that asks for a reset through port 0xCF9 (value 6). */
+static void test_reset_vector(void)
+{
+	static const uint8_t want[] = { 0xB0, 0x06, 0xBA, 0xF9, 0x0C, 0xEE, 0xF4, 0xEB, 0xFD };
+	struct boot_topology t;
+	unsigned int p[] = { 0 };
+
+	setup(1, p, 1, &t);
+	CHECK_EQ(boot_write_tables(&ram, &t, NULL, 0), 0);
+	CHECK(memcmp(ram_buf + 0xFFFF0, want, sizeof(want)) == 0);
+	CHECK_EQ(ram_buf[0xFFFF0 + sizeof(want)], 0);
+}
+
 static void test_rejects(void)
 {
 	struct boot_topology t;
@@ -436,6 +533,8 @@ static void test_rejects(void)
 int main(void)
 {
 	RUN(test_rsdp_xsdt);
+	RUN(test_coreboot_table);
+	RUN(test_reset_vector);
 	RUN(test_fadt_dsdt);
 	RUN(test_madt_sizes);
 	RUN(test_mptable);
