@@ -11,6 +11,7 @@
 #define RSDP_V1_SIZE   20
 #define XSDT_ENTRIES   2 /* FADT, MADT (the DSDT hangs off the FADT) */
 #define XSDT_SIZE      (ACPI_HDR_SIZE + 8 * XSDT_ENTRIES)
+#define RSDT_SIZE      (ACPI_HDR_SIZE + 4 * XSDT_ENTRIES)
 #define FADT_SIZE      276 /* ACPI 6.x, through the hypervisor vendor identity */
 #define MADT_FIXED     (ACPI_HDR_SIZE + 8)
 #define MADT_LAPIC_SZ  8
@@ -26,6 +27,8 @@ enum {
 	FADT_FIRMWARE_CTRL = 36,
 	FADT_DSDT = 40,
 	FADT_SCI_INT = 46,
+	FADT_PM1A_CNT_BLK = 64,
+	FADT_PM1_CNT_LEN = 89,
 	FADT_IAPC_BOOT_ARCH = 109,
 	FADT_FLAGS = 112,
 	FADT_RESET_REG = 116,
@@ -192,18 +195,26 @@ static void write_fadt(uint8_t *fadt, uint64_t dsdt_gpa)
 	fadt[FADT_RESET_VALUE] = BOOT_RESET_VALUE;
 	fadt[FADT_MINOR_VERSION] = ACPI_FADT_MINOR;
 	put_le64(fadt + FADT_X_DSDT, dsdt_gpa);
-	/* No PM1/GPE blocks: sleep goes through the hardware-reduced registers at 0x600. */
+	/*
+	 * Sleep goes through the hardware-reduced registers at 0x600. A hardware-reduced OS
+	 * ignores the fixed-hardware fields (ACPI 6.3 §5.2.9), so PM1a_CNT_BLK can also name
+	 * a PM1 control port for loaders that predate hardware-reduced ACPI: GRUB's `halt`
+	 * writes SLP_TYP (from _S5) | SLP_EN there. No X_PM1a_CNT_BLK, no other PM1/GPE block.
+	 */
+	put_le32(fadt + FADT_PM1A_CNT_BLK, BOOT_PORT_PM1A_CNT);
+	fadt[FADT_PM1_CNT_LEN] = 2;
 	gas_io8(fadt + FADT_SLEEP_CONTROL_REG, BOOT_PORT_SLEEP_CTL);
 	gas_io8(fadt + FADT_SLEEP_STATUS_REG, BOOT_PORT_SLEEP_CTL);
 	table_finish(fadt, FADT_SIZE);
 }
 
-static void write_rsdp(uint8_t *rsdp, uint64_t xsdt_gpa)
+static void write_rsdp(uint8_t *rsdp, uint64_t rsdt_gpa, uint64_t xsdt_gpa)
 {
 	put_chars(rsdp, "RSD PTR ", 8);
 	put_chars(rsdp + 9, ACPI_OEM_ID, 6);
 	rsdp[15] = ACPI_RSDP_REVISION;
-	put_le32(rsdp + 16, 0); /* no RSDT: an ACPI 2.0+ OS uses the XSDT */
+	/* An ACPI 2.0+ OS uses the XSDT; the RSDT is for ACPI 1.0 readers such as GRUB. */
+	put_le32(rsdp + 16, (uint32_t)rsdt_gpa);
 	put_le32(rsdp + 20, RSDP_SIZE);
 	put_le64(rsdp + 24, xsdt_gpa);
 	rsdp[8] = boot_checksum(rsdp, RSDP_V1_SIZE);
@@ -214,14 +225,15 @@ int acpi_write_tables(const struct guest_ram *ram, const struct boot_topology *t
 		      size_t errlen)
 {
 	uint64_t xsdt_gpa = BOOT_ACPI_GPA;
-	uint64_t fadt_gpa = ALIGN_UP(xsdt_gpa + XSDT_SIZE, TABLE_ALIGN);
+	uint64_t rsdt_gpa = ALIGN_UP(xsdt_gpa + XSDT_SIZE, TABLE_ALIGN);
+	uint64_t fadt_gpa = ALIGN_UP(rsdt_gpa + RSDT_SIZE, TABLE_ALIGN);
 	uint64_t dsdt_gpa = ALIGN_UP(fadt_gpa + FADT_SIZE, TABLE_ALIGN);
 	uint64_t madt_gpa = ALIGN_UP(dsdt_gpa + ACPI_HDR_SIZE + acpi_dsdt_aml_len, TABLE_ALIGN);
 	size_t madt_len = acpi_madt_size(t->nslots);
 	uint8_t *area = guest_ram_ptr(ram, BOOT_ACPI_GPA, BOOT_ACPI_END - BOOT_ACPI_GPA);
 	uint8_t *rsdp = guest_ram_ptr(ram, ACPI_RSDP_GPA, RSDP_SIZE);
 	uint32_t dsdt_len = (uint32_t)(ACPI_HDR_SIZE + acpi_dsdt_aml_len);
-	uint8_t *xsdt, *dsdt, *madt;
+	uint8_t *xsdt, *rsdt, *dsdt, *madt;
 
 	if (!area || !rsdp)
 		return -EFAULT;
@@ -236,6 +248,12 @@ int acpi_write_tables(const struct guest_ram *ram, const struct boot_topology *t
 	put_le64(xsdt + ACPI_HDR_SIZE, fadt_gpa);
 	put_le64(xsdt + ACPI_HDR_SIZE + 8, madt_gpa);
 	table_finish(xsdt, XSDT_SIZE);
+	/* The same entries, 32 bits wide: every table is below 1 MiB. */
+	rsdt = area + (rsdt_gpa - BOOT_ACPI_GPA);
+	table_header(rsdt, "RSDT", RSDT_SIZE, ACPI_RSDT_REVISION);
+	put_le32(rsdt + ACPI_HDR_SIZE, (uint32_t)fadt_gpa);
+	put_le32(rsdt + ACPI_HDR_SIZE + 4, (uint32_t)madt_gpa);
+	table_finish(rsdt, RSDT_SIZE);
 
 	write_fadt(area + (fadt_gpa - BOOT_ACPI_GPA), dsdt_gpa);
 
@@ -247,6 +265,6 @@ int acpi_write_tables(const struct guest_ram *ram, const struct boot_topology *t
 	madt = area + (madt_gpa - BOOT_ACPI_GPA);
 	if (write_madt(madt, (uint32_t)madt_len, t) != madt + madt_len)
 		return -EFAULT; /* acpi_madt_size and write_madt disagree: a bug */
-	write_rsdp(rsdp, xsdt_gpa);
+	write_rsdp(rsdp, rsdt_gpa, xsdt_gpa);
 	return 0;
 }

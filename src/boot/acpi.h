@@ -19,6 +19,7 @@
 #define ACPI_OEM_TABLE_ID  "HVEMUVM "
 #define ACPI_RSDP_REVISION 2
 #define ACPI_XSDT_REVISION 1
+#define ACPI_RSDT_REVISION 1
 #define ACPI_FADT_REVISION 6
 #define ACPI_FADT_MINOR	   3 /* 6.3: the MADT online-capable flag is defined */
 #define ACPI_MADT_REVISION 5

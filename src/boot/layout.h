@@ -51,6 +51,7 @@
 #define BOOT_PORT_HV_HYPERCALL	 0xE6u
 #define BOOT_PORT_KBD_CTL	 0x64u
 #define BOOT_PORT_SLEEP_CTL	 0x600u
+#define BOOT_PORT_PM1A_CNT	 0x604u /* 16-bit PM1 control, for pre-HW-reduced loaders */
 #define BOOT_PORT_RESET		 0xCF9u
 #define BOOT_PORT_TDEV_ECHO	 0x510u
 #define BOOT_PORT_TDEV_ARG	 0x514u

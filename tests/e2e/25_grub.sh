@@ -9,7 +9,8 @@ tests=("GRUB prints on COM1 and exits through port 0xf4"
 	"GRUB with 4 vCPUs (the others wait for SIPI)"
 	"GRUB reads hvemu's memory map, RAM above 4 GiB included"
 	"GRUB triple fault (rdmsr of an unknown MSR, no IDT) ends with status 4"
-	"GRUB reboot through the reset vector ends with the reset status 10")
+	"GRUB reboot through the reset vector ends with the reset status 10"
+	"GRUB halt (ACPI: RSDT, FADT PM1a_CNT, DSDT _S5) powers off with status 0")
 need_kvm "${tests[@]}"
 
 grub() { # grub NAME CMD...: builds $E2E_TMP/NAME.elf, or skips every test and exits
@@ -24,6 +25,7 @@ grub hello 'echo "hello from GRUB"' 'outb 0xf4 0x2a'
 grub mmap 'lsmmap' 'outb 0xf4 0x00'
 grub triple 'echo "about to fault"' 'rdmsr 0xdeadbeef' 'echo "not reached"' 'outb 0xf4 1'
 grub reboot 'echo "rebooting"' 'reboot' 'echo "not reached"' 'outb 0xf4 1'
+grub halt 'echo "halting"' 'halt' 'echo "not reached"' 'outb 0xf4 1'
 
 # (0x2a << 1) | 1 = 85
 run_hvemu 60 run --kernel "$E2E_TMP/hello.elf"
@@ -73,5 +75,13 @@ if [ "$RC" -eq 10 ] && grep -q "rebooting" "$OUT" && ! grep -q "not reached" "$O
 	tap_ok "${tests[4]}"
 else
 	tap_fail "${tests[4]} (status $RC, want 10)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
+fi
+
+run_hvemu 60 run --kernel "$E2E_TMP/halt.elf"
+if [ "$RC" -eq 0 ] && grep -q "halting" "$OUT" && ! grep -q "not reached" "$OUT" &&
+	grep -q "guest powered off" "$ERR"; then
+	tap_ok "${tests[5]}"
+else
+	tap_fail "${tests[5]} (status $RC, want 0)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
 fi
 tap_done

@@ -107,7 +107,7 @@ static void test_rsdp_xsdt(void)
 {
 	struct boot_topology t;
 	unsigned int p[] = { 0 };
-	uint64_t rsdp, xsdt;
+	uint64_t rsdp, xsdt, rsdt;
 
 	setup(1, p, 1, &t);
 	CHECK_EQ(boot_write_tables(&ram, &t, NULL, 0), 0);
@@ -117,8 +117,16 @@ static void test_rsdp_xsdt(void)
 	CHECK_EQ(ram_buf[rsdp + 15], 2); /* revision */
 	CHECK_EQ(rd32(rsdp + 20), 36);	 /* length */
 	CHECK_EQ(sum8(rsdp, 36), 0);	 /* extended checksum */
-	CHECK_EQ(rd32(rsdp + 16), 0);	 /* no RSDT */
 	xsdt = rd64(rsdp + 24);
+	/* The ACPI 1.0 RSDT: same entries as the XSDT, 32 bits wide. */
+	rsdt = rd32(rsdp + 16);
+	CHECK(rsdt >= 0xE0000 && rsdt < 0xF0000 && rsdt % 16 == 0);
+	CHECK(memcmp(ram_buf + rsdt, "RSDT", 4) == 0);
+	CHECK_EQ(rd32(rsdt + 4), 36 + 8);
+	CHECK_EQ(ram_buf[rsdt + 8], 1);
+	CHECK_EQ(sum8(rsdt, rd32(rsdt + 4)), 0);
+	CHECK_EQ(rd32(rsdt + 36), rd64(xsdt + 36));
+	CHECK_EQ(rd32(rsdt + 40), rd64(xsdt + 44));
 	CHECK(xsdt >= 0xE0000 && xsdt < 0xF0000);
 	CHECK(memcmp(ram_buf + xsdt, "XSDT", 4) == 0);
 	CHECK_EQ(rd32(xsdt + 4), 36 + 16);
@@ -164,9 +172,12 @@ static void test_fadt_dsdt(void)
 	check_gas_io8(fadt + 256, 0x600); /* SLEEP_STATUS_REG */
 	CHECK_EQ(rd32(fadt + 36), 0);	  /* FIRMWARE_CTRL: no FACS */
 	CHECK_EQ(rd64(fadt + 132), 0);	  /* X_FIRMWARE_CTRL */
-	/* No legacy PM blocks: PM1a_EVT_BLK .. GPE1_BLK, their lengths, and the X_ forms. */
+	/* PM1a_CNT_BLK, 2 bytes, for GRUB; no other legacy PM block, no X_ forms. */
+	CHECK_EQ(rd32(fadt + 64), 0x604);
+	CHECK_EQ(ram_buf[fadt + 89], 2);
 	for (unsigned int off = 56; off < 96; off++)
-		CHECK_EQ(ram_buf[fadt + off], 0);
+		if (off < 64 || off >= 68)
+			CHECK_EQ(ram_buf[fadt + off], off == 89 ? 2 : 0);
 	for (unsigned int off = 148; off < 244; off++)
 		CHECK_EQ(ram_buf[fadt + off], 0);
 	dsdt = rd64(fadt + 140);

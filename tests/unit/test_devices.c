@@ -135,6 +135,15 @@ static void test_sysctl(void)
 	CHECK_EQ(rec.n, 1);
 	io_write(&b, 0, 0x600, 1, (5 << 2) | 0x20);
 	CHECK(rec.n == 2 && rec.ev == SYSCTL_POWEROFF);
+	/* PM1a_CNT (0x604, 16 bits): SLP_TYP bits 10-12, SLP_EN bit 13; SCI_EN reads 1. */
+	CHECK_EQ(io_read(&b, 0, 0x604, 2), 1);
+	io_write(&b, 0, 0x604, 2, (3 << 10) | 0x2000); /* S3: ignored */
+	io_write(&b, 0, 0x604, 2, 5 << 10);	       /* SLP_EN clear */
+	io_write(&b, 0, 0x605, 1, 0x20 | (5 << 2));    /* high byte alone: ignored */
+	CHECK_EQ(rec.n, 2);
+	io_write(&b, 0, 0x604, 2, (5 << 10) | 0x2000);
+	CHECK(rec.n == 3 && rec.ev == SYSCTL_POWEROFF);
+	rec.n = 2;
 	io_write(&b, 0, 0xcf9, 1, 0x02);
 	CHECK_EQ(rec.n, 2);
 	io_write(&b, 0, 0xcf9, 1, 0x06);
