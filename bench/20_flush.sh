@@ -25,15 +25,17 @@ skip() {
 tmp=$(mktemp -d /tmp/hvemu-bench-flush.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-# guest NAME CPUS MEM TEST: one guest run, output in $tmp/NAME; fails without figures
+# guest NAME CPUS MEM TEST [OPTION...]: one guest run, output in $tmp/NAME; fails without
+# figures
 guest() {
 	"$HVEMU" run --kernel "$G/hv_flush.elf" --cpus "boot=$2" --memory "$3" --hv all \
-		--cmdline "mode=bench test=$4 samples=$SAMPLES" --serial stdio \
+		--cmdline "mode=bench test=$4 samples=$SAMPLES" --serial stdio "${@:5}" \
 		>"$tmp/$1" 2>"$tmp/$1.err" || true
 	grep -q '^BENCH ' "$tmp/$1"
 }
 
 : >"$tmp/p50"; : >"$tmp/p99"; : >"$tmp/ipi"; : >"$tmp/ipiack"; : >"$tmp/scale"
+: >"$tmp/ipinormal"
 for i in $(seq "$REPS"); do
 	if guest "flush.$i" 8 128M flush; then
 		f="$tmp/flush.$i"
@@ -44,6 +46,11 @@ for i in $(seq "$REPS"); do
 		f="$tmp/ipi.$i"
 		ratio "$(field ipi64_native_acks_ns p50 "$f")" "$(field ipi64_pv_send_ns p50 "$f")" >>"$tmp/ipi"
 		ratio "$(field ipi64_native_acks_ns p50 "$f")" "$(field ipi64_pv_acks_ns p50 "$f")" >>"$tmp/ipiack"
+	fi
+	# The same with vCPU threads left SCHED_OTHER: what --vcpu-sched batch is worth.
+	if guest "nipi.$i" 70 512M ipi64 --vcpu-sched normal; then
+		f="$tmp/nipi.$i"
+		ratio "$(field ipi64_native_acks_ns p50 "$f")" "$(field ipi64_pv_send_ns p50 "$f")" >>"$tmp/ipinormal"
 	fi
 	if guest "f8.$i" 8 128M flush2 && guest "f1024.$i" 1024 1G flush2; then
 		ratio "$(field flush2_pv_ns p50 "$tmp/f1024.$i")" "$(field flush2_pv_ns p50 "$tmp/f8.$i")" >>"$tmp/scale"
@@ -66,6 +73,8 @@ echo "  64 targets of 70 vCPUs: native IPIs+acks p50 $(us "$(stat ipi64_native_a
 	"one PV IPI hypercall (Ex) p50 $(us "$(stat ipi64_pv_send_ns p50 'ipi.*[0-9]')") us;" \
 	"PV IPIs+acks p50 $(us "$(stat ipi64_pv_acks_ns p50 'ipi.*[0-9]')") us" \
 	"(native/PV with acks: $(median <"$tmp/ipiack"))"
+echo "  with --vcpu-sched normal (SCHED_OTHER vCPU threads): one PV IPI hypercall p50" \
+	"$(us "$(stat ipi64_pv_send_ns p50 'nipi.*[0-9]')") us, ipi64_vs_native $(median <"$tmp/ipinormal")"
 echo "  2-target PV flush p50: $(us "$(stat flush2_pv_ns p50 'f8.*[0-9]')") us with 8 vCPUs," \
 	"$(us "$(stat flush2_pv_ns p50 'f1024.*[0-9]')") us with 1024; guest-side mask walk" \
 	"$(us "$(stat flush2_maskwalk_ns p50 'f8.*[0-9]')") / $(us "$(stat flush2_maskwalk_ns p50 'f1024.*[0-9]')") us"

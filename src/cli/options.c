@@ -30,6 +30,8 @@ const char run_usage[] =
     "  --api-socket PATH      control socket (JSON lines, see docs/control-socket.md)\n"
     "  --host-cpus LIST       host CPUs vCPU threads may use, e.g. 0-3,6\n"
     "  --flush-method auto|steal|sregs   how remote TLB flushes reach vCPUs (default auto)\n"
+    "  --vcpu-sched batch|normal   scheduling policy of vCPU threads (default batch: a\n"
+    "                         woken vCPU does not preempt the one that woke it)\n"
     "  --log-level error|warn|info|debug (default info);  -v: debug\n"
     "  -h, --help             this text;  --version: hvemu's version\n"
     "\n"
@@ -162,6 +164,17 @@ int parse_serial(const char *s, enum uart_sink *sink, const char **path)
 	return 0;
 }
 
+int parse_vcpu_sched(const char *s, enum vm_vcpu_sched *p)
+{
+	if (strcmp(s, "batch") == 0)
+		*p = VM_SCHED_BATCH;
+	else if (strcmp(s, "normal") == 0)
+		*p = VM_SCHED_NORMAL;
+	else
+		return -EINVAL;
+	return 0;
+}
+
 int parse_flush_method(const char *s, enum vm_flush_method *m)
 {
 	if (strcmp(s, "auto") == 0)
@@ -186,6 +199,7 @@ enum {
 	OPT_API_SOCKET,
 	OPT_HOST_CPUS,
 	OPT_FLUSH_METHOD,
+	OPT_VCPU_SCHED,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 };
@@ -201,6 +215,7 @@ static const struct option run_longopts[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "host-cpus", required_argument, NULL, OPT_HOST_CPUS },
 	{ "flush-method", required_argument, NULL, OPT_FLUSH_METHOD },
+	{ "vcpu-sched", required_argument, NULL, OPT_VCPU_SCHED },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -219,6 +234,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 	o->vm.max_vcpus = 1;
 	o->vm.serial = UART_SINK_STDIO;
 	o->vm.flush_method = VM_FLUSH_AUTO;
+	o->vm.vcpu_sched = VM_SCHED_BATCH;
 	o->log_level = LOG_INFO;
 	optind = 0; /* reset getopt: the parser may run more than once (tests) */
 	opterr = 0;
@@ -269,6 +285,13 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 			if (parse_flush_method(optarg, &o->vm.flush_method)) {
 				snprintf(err, errlen,
 					 "--flush-method '%s': expected auto, steal or sregs",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_VCPU_SCHED:
+			if (parse_vcpu_sched(optarg, &o->vm.vcpu_sched)) {
+				snprintf(err, errlen, "--vcpu-sched '%s': expected batch or normal",
 					 optarg);
 				return -EINVAL;
 			}

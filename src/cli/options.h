@@ -36,6 +36,7 @@ int parse_cpus(const char *s, unsigned *boot, unsigned *max, char *err, size_t e
 /* "stdio", "none", "file:PATH". */
 int parse_serial(const char *s, enum uart_sink *sink, const char **path);
 int parse_flush_method(const char *s, enum vm_flush_method *m);
+int parse_vcpu_sched(const char *s, enum vm_vcpu_sched *p);
 
 extern const char run_usage[];
 

@@ -49,12 +49,23 @@ enum vm_flush_method {
 	VM_FLUSH_SREGS, /* targets toggle CR4.PGE with KVM_SET_SREGS before re-entry */
 };
 
+/*
+ * The scheduling policy of vCPU threads (docs/architecture.md §3). SCHED_BATCH keeps a
+ * woken vCPU from preempting the running one: a vCPU sending a PV IPI to 64 targets, or
+ * kicking flush targets, is not descheduled after each wake-up it causes.
+ */
+enum vm_vcpu_sched {
+	VM_SCHED_BATCH, /* default */
+	VM_SCHED_NORMAL,
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	unsigned boot_vcpus;
 	unsigned max_vcpus;
 	struct hv_features hv; /* mask 0: no Hyper-V */
 	enum vm_flush_method flush_method;
+	enum vm_vcpu_sched vcpu_sched;
 	enum uart_sink serial;
 	const char *serial_path;
 	const char *kvm_path;  /* NULL: /dev/kvm */

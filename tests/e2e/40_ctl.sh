@@ -3,7 +3,8 @@
 # Issue 8, end to end: the control socket of a running VM, driven with `hvemu ctl`.
 . "$(dirname "$0")/lib.sh"
 need_kvm "socket mode 0600" "query-status" "query-cpus" "cpu-add and its event" \
-	"added vCPU visible" "query-host-cpus" "query-stats" "malformed requests" \
+	"added vCPU visible" "vCPU threads SCHED_BATCH, others SCHED_OTHER" \
+	"--vcpu-sched normal keeps SCHED_OTHER" "query-host-cpus" "query-stats" "malformed requests" \
 	"live socket refused" "quit" "stale socket replaced"
 
 # An idle ELF64 kernel (cli; hlt; jmp): the guest stays up while the socket is exercised.
@@ -58,6 +59,36 @@ if echo "$out" | python3 -c 'import json,sys; c=json.load(sys.stdin)["return"]; 
 else
 	tap_fail "added vCPU visible" "$out"
 fi
+
+# policy PID NAME: the scheduling policy of PID's thread NAME, as chrt prints it
+policy() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		if [ "$(cat "$t/comm" 2>/dev/null)" = "$2" ]; then
+			chrt -p "${t##*/}" | sed -n 's/.*scheduling policy: //p'
+			return
+		fi
+	done
+}
+p0=$(policy $VMPID vcpu0) p2=$(policy $VMPID vcpu2) pm=$(policy $VMPID hvemu)
+if [ "$p0" = SCHED_BATCH ] && [ "$p2" = SCHED_BATCH ] && [ "$pm" = SCHED_OTHER ]; then
+	tap_ok "vCPU threads SCHED_BATCH, others SCHED_OTHER"
+else
+	tap_fail "vCPU threads SCHED_BATCH, others SCHED_OTHER" "vcpu0 $p0, vcpu2 $p2, main $pm"
+fi
+"$HVEMU" run --kernel "$E2E_TMP/idle.elf" --vcpu-sched normal >/dev/null 2>&1 &
+NPID=$!
+pn=""
+for _ in $(seq 100); do
+	[ -n "$(policy $NPID vcpu0)" ] && break
+	sleep 0.1
+done
+sleep 0.3 # past the thread's start, where it would set a policy
+pn=$(policy $NPID vcpu0)
+kill $NPID 2>/dev/null
+wait $NPID 2>/dev/null
+[ "$pn" = SCHED_OTHER ] && tap_ok "--vcpu-sched normal keeps SCHED_OTHER" ||
+	tap_fail "--vcpu-sched normal keeps SCHED_OTHER" "vcpu0: '$pn'"
 
 out=$(ctl --json query-host-cpus 2>&1)
 echo "$out" | grep -q '"admitted"' && tap_ok "query-host-cpus" || tap_fail "query-host-cpus" "$out"

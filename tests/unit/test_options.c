@@ -30,6 +30,7 @@ static void test_defaults(void)
 	CHECK_EQ(o.vm.max_vcpus, 1);
 	CHECK_EQ(o.vm.serial, UART_SINK_STDIO);
 	CHECK_EQ(o.vm.hv.mask, 0);
+	CHECK_EQ(o.vm.vcpu_sched, VM_SCHED_BATCH);
 	CHECK(o.cmdline == NULL && o.initrd == NULL && o.api_socket == NULL);
 }
 
@@ -38,12 +39,13 @@ static void test_all_options(void)
 	struct run_options o;
 	char err[256] = "";
 
-	CHECK_EQ(parse(A("--kernel", "k", "--initrd", "i", "--cmdline", "a b", "--cpus",
-			 "boot=2,max=8", "--memory", "1G", "--serial", "file:/tmp/x", "--hv",
-			 "vpindex,tlbflush", "--api-socket", "/tmp/s", "--host-cpus", "0-1",
-			 "--flush-method", "sregs", "--log-level", "warn"),
-		       &o, err),
-		 0);
+	CHECK_EQ(
+	    parse(A("--kernel", "k", "--initrd", "i", "--cmdline", "a b", "--cpus", "boot=2,max=8",
+		    "--memory", "1G", "--serial", "file:/tmp/x", "--hv", "vpindex,tlbflush",
+		    "--api-socket", "/tmp/s", "--host-cpus", "0-1", "--flush-method", "sregs",
+		    "--vcpu-sched", "normal", "--log-level", "warn"),
+		  &o, err),
+	    0);
 	CHECK_STR(o.initrd, "i");
 	CHECK_STR(o.cmdline, "a b");
 	CHECK_EQ(o.vm.boot_vcpus, 2);
@@ -56,6 +58,7 @@ static void test_all_options(void)
 	CHECK_STR(o.api_socket, "/tmp/s");
 	CHECK_STR(o.vm.host_cpus, "0-1");
 	CHECK_EQ(o.vm.flush_method, VM_FLUSH_SREGS);
+	CHECK_EQ(o.vm.vcpu_sched, VM_SCHED_NORMAL);
 	CHECK_EQ(o.log_level, LOG_WARN);
 }
 
@@ -124,6 +127,7 @@ static void test_errors_name_the_option(void)
 		{ "--hv", "tlbflush", "vpindex" },
 		{ "--hv", "bogus", "bogus" },
 		{ "--flush-method", "x", "--flush-method" },
+		{ "--vcpu-sched", "fifo", "--vcpu-sched" },
 		{ "--log-level", "loud", "--log-level" },
 		{ "--cpus", "boot=9,max=2", "--cpus" },
 	};
