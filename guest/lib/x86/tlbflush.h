@@ -146,20 +146,22 @@ bool hv_eoi_msr_install(void);
 extern u64 hv_eoi_msr_count;
 
 /*
- * The index of the first non-zero word of @bits at or after @i, or @nw. Zero words are
- * skipped eight and four at a time: with 1024 CPUs, the runtime's cpumask_next() walk of
- * a sparse mask costs more than the hypercall it prepares.
+ * The index of the first non-zero word of @bits at or after @i, or @nw. One `repe scasq`:
+ * CPL0 guest code runs in KVM's instruction emulator on some hosts, where every instruction
+ * costs a fetch and a decode; a repeated string instruction is decoded once. Scanning the
+ * 16 words of a 2-CPU mask of 1024 CPUs took 91 us with an unrolled OR loop, 48 us this way
+ * (bench flush2). DF is clear, as the ABI guarantees.
  */
 static inline u32 tlb_mask_next_word(const u64 *bits, u32 i, u32 nw)
 {
-	while (i + 8 <= nw && !(bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3] | bits[i + 4] |
-				bits[i + 5] | bits[i + 6] | bits[i + 7]))
-		i += 8;
-	while (i + 4 <= nw && !(bits[i] | bits[i + 1] | bits[i + 2] | bits[i + 3]))
-		i += 4;
-	while (i < nw && !bits[i])
-		i++;
-	return i;
+	const u64 *p = bits + i;
+	u64 n = i < nw ? nw - i : 0;
+	bool zero;
+
+	if (!n)
+		return nw;
+	asm volatile("repe scasq" : "+D"(p), "+c"(n), "=@ccz"(zero) : "a"(0ull) : "memory");
+	return zero ? nw : (u32)(p - 1 - bits);
 }
 
 /* Runs the statement after it for every CPU set in @mask (w and i are scratch). */
