@@ -3,8 +3,8 @@
  * The coreboot table ("LBIO"): a third memory-map interface next to the Multiboot
  * memory map and the e820 rows it is built from (docs/architecture.md §2.1). Firmware
  * payloads written for coreboot (GRUB's i386-coreboot image, which also carries a
- * Multiboot header; memtest86+) find their RAM only here: they scan 0-0xFFF and
- * 0xF0000-0xFFFFF for the signature on 16-byte boundaries.
+ * Multiboot header) find their RAM only here: they scan 0-0xFFF and 0xF0000-0xFFFFF for
+ * the signature on 16-byte boundaries.
  *
  * Layout (coreboot's src/commonlib/include/commonlib/coreboot_tables.h, a public ABI):
  * a 24-byte header, then records { u32 tag, u32 size, payload }. hvemu writes one record,

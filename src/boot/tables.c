@@ -31,19 +31,18 @@ static int check_topology(const struct boot_topology *t, char *err, size_t errle
 /*
  * A guest that reboots by jumping to the reset vector (F000:FFF0 in real mode, as GRUB's
  * `reboot` does after its ACPI and keyboard-controller attempts) finds no BIOS here. What
- * a BIOS would do is reset the machine, so the vector holds the request for that:
- *   mov $0x06, %al; mov $0xcf9, %dx; out %al, (%dx); 1: hlt; jmp 1b
- * and hvemu ends with the reset status, as for a reset through the FADT register.
+ * a BIOS would do is reset the machine, so the vector holds the request for that, and
+ * hvemu ends with the reset status, as for a reset through the FADT register.
  */
-static const uint8_t reset_stub[] = { 0xB0,
-				      BOOT_RESET_VALUE,
-				      0xBA,
-				      BOOT_PORT_RESET & 0xFF,
-				      BOOT_PORT_RESET >> 8,
-				      0xEE,
-				      0xF4,
-				      0xEB,
-				      0xFD };
+/* clang-format off */
+static const uint8_t reset_stub[] = {
+	0xB0, BOOT_RESET_VALUE,					/* mov $0x06, %al */
+	0xBA, BOOT_PORT_RESET & 0xFF, BOOT_PORT_RESET >> 8,	/* mov $0xcf9, %dx */
+	0xEE,							/* out %al, (%dx) */
+	0xF4,							/* 1: hlt */
+	0xEB, 0xFD,						/* jmp 1b */
+};
+/* clang-format on */
 _Static_assert(sizeof(reset_stub) <= BOOT_BIOS_END - BOOT_RESET_VECTOR_GPA, "fits");
 
 static int write_reset_vector(const struct guest_ram *ram)

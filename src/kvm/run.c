@@ -92,7 +92,7 @@ static void vcpu_run_loop(struct vcpu *v)
  * SCHED_BATCH (the default, --vcpu-sched): a woken SCHED_BATCH task does not preempt the
  * running one. With more vCPUs than host CPUs, every IPI, PV IPI or flush kick wakes a
  * vCPU thread; under SCHED_OTHER each wake-up may deschedule the sender before it has sent
- * the rest. Measured: a 64-target PV IPI hypercall 2.55 ms -> 0.75 ms (docs/architecture.md
+ * the rest. Measured: a 64-target PV IPI hypercall 2-3.4 ms -> 0.7-1.2 ms (docs/architecture.md
  * §3). Any thread may choose SCHED_BATCH; a refusal (seccomp) is logged, not fatal.
  */
 static void vcpu_set_sched(struct vcpu *v)
