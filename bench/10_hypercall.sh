@@ -55,4 +55,13 @@ echo "  bare port exit (outl to ECHO 0x510): median $(stat port_exit_ns median) 
 echo "  diagnostics: timing floor $(stat timing_floor_ns median) ns; call+ret to a guest" \
 	"stub $(stat call_ret_ns median) ns; call to a guest 'out; ret' stub" \
 	"$(stat port_via_stub_ns median) ns (all include the floor)"
+# One extra nop = one emulated instruction (CPL0 code runs in KVM's emulator here): the
+# least the guest's `call` into the page costs, as a share of the bare exit.
+for f in "${runs[@]}"; do
+	awk -v a="$(field timing_floor_2nop_ns median "$f")" -v b="$(field timing_floor_ns median "$f")" \
+		-v p="$(field port_exit_ns median "$f")" \
+		'BEGIN { if (a != "" && b != "" && p > 0) printf "%d %.1f\n", a - b, 100 * (a - b) / p }'
+done >"$tmp/insn"
+echo "  one emulated instruction (a second nop): median $(cut -d' ' -f1 "$tmp/insn" | median) ns" \
+	"= $(cut -d' ' -f2 "$tmp/insn" | median)% of the bare exit; the page's \`call\` costs at least that"
 exit 0
