@@ -232,6 +232,19 @@ void hvmock_guest_os_id(struct hv_vp *vp)
 	hv_msr_write(vp, 0x40000000u, 0x8100000000000000ull);
 }
 
+struct hv_vp *hvmock_guest_ready(struct hvmock *m, const char *features, uint32_t max_vps,
+				 struct hv_partition **part)
+{
+	struct hv_vp *vp;
+
+	if (hvmock_partition(m, features, max_vps, part))
+		return NULL;
+	vp = hvmock_vp(*part, 0);
+	if (vp)
+		hvmock_guest_os_id(vp);
+	return vp;
+}
+
 uint64_t hvmock_hcall(struct hv_vp *vp, uint64_t control, uint64_t in, uint64_t out,
 		      enum hv_hcall_outcome *outcome)
 {

@@ -80,6 +80,12 @@ int hvmock_partition(struct hvmock *m, const char *features, uint32_t max_vps,
 struct hv_vp *hvmock_vp(struct hv_partition *part, uint32_t vp_index);
 /* Writes a non-zero GUEST_OS_ID through vp (as every guest does first). */
 void hvmock_guest_os_id(struct hv_vp *vp);
+/*
+ * Where every hypercall test starts: a partition with features, VP 0 online, and
+ * GUEST_OS_ID written (hypercalls enabled). Returns VP 0, or NULL on any failure.
+ */
+struct hv_vp *hvmock_guest_ready(struct hvmock *m, const char *features, uint32_t max_vps,
+				 struct hv_partition **part);
 
 /* A 64-bit CPL0 hypercall; returns RAX (or ~0 if it did not complete). */
 uint64_t hvmock_hcall(struct hv_vp *vp, uint64_t control, uint64_t in, uint64_t out,

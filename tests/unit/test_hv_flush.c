@@ -24,11 +24,10 @@ struct env {
 static void env_init(struct env *e, const char *features)
 {
 	e->m = hvmock_new(RAM_SIZE);
-	CHECK_EQ(hvmock_partition(e->m, features, 128, &e->part), 0);
-	e->vp0 = hvmock_vp(e->part, 0);
+	e->vp0 = hvmock_guest_ready(e->m, features, 128, &e->part);
+	CHECK(e->vp0 != NULL);
 	CHECK(hvmock_vp(e->part, 2) != NULL);
 	CHECK(hvmock_vp(e->part, 65) != NULL);
-	hvmock_guest_os_id(e->vp0);
 }
 
 static void env_fini(struct env *e)
@@ -257,9 +256,8 @@ static void test_kvm_special_results(void)
 	/* A mask naming only VPs beyond max_vps of a small partition. */
 	env_fini(&e);
 	e.m = hvmock_new(RAM_SIZE);
-	CHECK_EQ(hvmock_partition(e.m, "all", 4, &e.part), 0);
-	e.vp0 = hvmock_vp(e.part, 0);
-	hvmock_guest_os_id(e.vp0);
+	e.vp0 = hvmock_guest_ready(e.m, "all", 4, &e.part);
+	CHECK(e.vp0 != NULL);
 	memset(&r, 0, sizeof(r));
 	r.code = HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE;
 	r.mask = B(10);

@@ -220,10 +220,9 @@ static void run_case(const struct hc_case *c)
 		return;
 	m->hole_start = HOLE;
 	m->hole_end = HOLE + 0x1000;
-	CHECK_EQ(hvmock_partition(m, c->features, 128, &part), 0);
-	vp = hvmock_vp(part, 0);
+	vp = hvmock_guest_ready(m, c->features, 128, &part);
+	CHECK(vp != NULL);
 	CHECK(hvmock_vp(part, 2) && hvmock_vp(part, 65));
-	hvmock_guest_os_id(vp);
 	memcpy(hvmock_gpa(m, IN_GPA), c->mem, sizeof(c->mem));
 	memcpy(m->xmm, c->xmm, sizeof(c->xmm));
 
@@ -317,9 +316,8 @@ static void test_rep_continuation(void)
 	struct hv_vp *vp;
 	uint64_t ctl;
 
-	CHECK_EQ(hvmock_partition(m, "vpindex", 4, &part), 0);
-	vp = hvmock_vp(part, 0);
-	hvmock_guest_os_id(vp);
+	vp = hvmock_guest_ready(m, "vpindex", 4, &part);
+	CHECK(vp != NULL);
 	for (int i = 0; i < 10; i++)
 		in[1 + i] = (uint64_t)i + 1; /* elements 1..10 */
 
@@ -432,9 +430,8 @@ static void test_xmm_errors(void)
 	struct hv_partition *part;
 	struct hv_vp *vp;
 
-	CHECK_EQ(hvmock_partition(m, "all", 4, &part), 0);
-	vp = hvmock_vp(part, 0);
-	hvmock_guest_os_id(vp);
+	vp = hvmock_guest_ready(m, "all", 4, &part);
+	CHECK(vp != NULL);
 	m->xmm_ret = -EIO;
 	CHECK_EQ(hvmock_hcall(vp, hvmock_control(HVCALL_SEND_IPI_EX, true, 0, 0, 0), 0xfe, 0, NULL),
 		 HV_STATUS_INVALID_HYPERCALL_INPUT);
@@ -453,9 +450,8 @@ static void test_stats(void)
 	struct hv_partition *part;
 	struct hv_vp *vp;
 
-	CHECK_EQ(hvmock_partition(m, "all", 4, &part), 0);
-	vp = hvmock_vp(part, 0);
-	hvmock_guest_os_id(vp);
+	vp = hvmock_guest_ready(m, "all", 4, &part);
+	CHECK(vp != NULL);
 	hvmock_hcall(vp, HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, IN_GPA, 0, NULL);
 	hvmock_hcall(vp, 0x4444, 0, 0, NULL);
 	hvmock_hcall(vp, hvmock_control(HVCALL_SEND_IPI, true, 0, 0, 0), 0x30, 1, NULL);

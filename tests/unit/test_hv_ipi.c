@@ -24,10 +24,9 @@ struct env {
 static void env_init(struct env *e)
 {
 	e->m = hvmock_new(RAM_SIZE);
-	CHECK_EQ(hvmock_partition(e->m, "vpindex,ipi,xmm-input", 128, &e->part), 0);
-	e->vp0 = hvmock_vp(e->part, 0);
+	e->vp0 = hvmock_guest_ready(e->m, "vpindex,ipi,xmm-input", 128, &e->part);
+	CHECK(e->vp0 != NULL);
 	CHECK(hvmock_vp(e->part, 2) && hvmock_vp(e->part, 65));
-	hvmock_guest_os_id(e->vp0);
 }
 
 static void env_fini(struct env *e)

@@ -27,10 +27,10 @@ struct env {
 static void env_init(struct env *e)
 {
 	e->m = hvmock_new(RAM_SIZE);
-	CHECK_EQ(hvmock_partition(e->m, "vpindex,tlbflush", NVP, &e->part), 0);
-	for (int i = 0; i < NVP; i++)
+	e->vp[0] = hvmock_guest_ready(e->m, "vpindex,tlbflush", NVP, &e->part);
+	CHECK(e->vp[0] != NULL);
+	for (int i = 1; i < NVP; i++)
 		e->vp[i] = hvmock_vp(e->part, (uint32_t)i);
-	hvmock_guest_os_id(e->vp[0]);
 }
 
 static void env_fini(struct env *e)
