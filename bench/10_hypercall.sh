@@ -5,20 +5,8 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
-HVEMU=${HVEMU:-build/hvemu}
-G=${GUESTS:-build/guest}
 REPS=${BENCH_REPS:-5}
-
-if [ ! -c /dev/kvm ]; then
-	echo "bench hypercall_overhead_ratio: skipped (/dev/kvm is not available)"
-	exit 0
-fi
-if [ ! -f "$G/hv_bench.elf" ]; then
-	echo "bench hypercall_overhead_ratio: skipped (no $G/hv_bench.elf)"
-	exit 0
-fi
-tmp=$(mktemp -d /tmp/hvemu-bench-hc.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+bench_start hypercall_overhead_ratio hv_bench
 
 ok=0
 for i in $(seq "$REPS"); do

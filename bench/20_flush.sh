@@ -10,20 +10,9 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
-HVEMU=${HVEMU:-build/hvemu}
-G=${GUESTS:-build/guest}
 REPS=${BENCH_REPS:-3}
 SAMPLES=${BENCH_FLUSH_SAMPLES:-300}
-FIGS="flush_vs_native_p50 flush_vs_native_p99 ipi64_vs_native flush_1024_vs_8"
-
-skip() {
-	for f in $FIGS; do echo "bench $f: skipped ($1)"; done
-	exit 0
-}
-[ -c /dev/kvm ] || skip "/dev/kvm is not available"
-[ -f "$G/hv_flush.elf" ] || skip "no $G/hv_flush.elf"
-tmp=$(mktemp -d /tmp/hvemu-bench-flush.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+bench_start "flush_vs_native_p50 flush_vs_native_p99 ipi64_vs_native flush_1024_vs_8" hv_flush
 
 # guest NAME CPUS MEM TEST [OPTION...]: one guest run, output in $tmp/NAME; fails without
 # figures

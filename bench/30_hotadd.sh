@@ -7,21 +7,10 @@
 # trampoline. Run by bench/run.sh.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-HVEMU=${HVEMU:-build/hvemu}
-G=${GUESTS:-build/guest}
+. bench/lib.sh
 REPS=${BENCH_REPS:-5}
 ADDS=${BENCH_ADDS:-25}
-
-if [ ! -c /dev/kvm ]; then
-	echo "bench hotadd_ms: skipped (/dev/kvm is not available)"
-	exit 0
-fi
-if [ ! -f "$G/hotplug.elf" ]; then
-	echo "bench hotadd_ms: skipped (no $G/hotplug.elf)"
-	exit 0
-fi
-tmp=$(mktemp -d /tmp/hvemu-bench-hotadd.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+bench_start hotadd_ms hotplug
 
 ok=0
 for i in $(seq "$REPS"); do
@@ -43,8 +32,7 @@ fi
 cat "$tmp"/run.* | awk '$1 == "HOTADD" { sub("ns=", "", $2); printf "%.3f\n", $2 / 1e6 }' |
 	sort -g >"$tmp/ms"
 n=$(wc -l <"$tmp/ms")
-read -r med p99 max < <(awk '{a[NR]=$1} END {p=int(NR*0.99+0.999); if (p<1) p=1;
-	print a[int((NR+1)/2)], a[p], a[NR]}' "$tmp/ms")
+read -r med p99 max < <(stats <"$tmp/ms")
 echo "bench hotadd_ms: $med ms"
 echo "  $n adds ($ok of $REPS runs, $ADDS adds each, fresh slots, boot=2): median $med ms," \
 	"p99 $p99 ms, max $max ms; target <= 5 ms"

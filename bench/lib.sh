@@ -2,8 +2,32 @@
 # Helpers shared by the bench scripts (sourced, not run): reading the "BENCH NAME k=v ..."
 # lines the bench guests print, and reducing them to medians and ratios.
 
+HVEMU=${HVEMU:-build/hvemu}
+G=${GUESTS:-build/guest}
+
+# bench_start "FIGURE..." GUEST: when /dev/kvm or $G/GUEST.elf is missing, prints
+# "bench FIGURE: skipped (why)" for each figure and exits 0; otherwise makes $tmp, a scratch
+# directory removed on exit.
+bench_start() {
+	local why=""
+	[ -c /dev/kvm ] || why="/dev/kvm is not available"
+	[ -n "$why" ] || [ -f "$G/$2.elf" ] || why="no $G/$2.elf"
+	if [ -n "$why" ]; then
+		for f in $1; do echo "bench $f: skipped ($why)"; done
+		exit 0
+	fi
+	tmp=$(mktemp -d "/tmp/hvemu-bench-$2.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+}
+
 # median of numbers on stdin (one per line); "nan" when there are none
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else print a[int((NR+1)/2)]}'; }
+
+# stats: "median p99 max" of numbers on stdin (one per line); "nan nan nan" when none
+stats() {
+	sort -g | awk '{a[NR]=$1} END {if (NR==0) {print "nan nan nan"; exit}
+		p=int(NR*0.99+0.999); if (p<1) p=1; print a[int((NR+1)/2)], a[p], a[NR]}'
+}
 
 # field NAME KEY FILE...: the KEY= values of the "BENCH NAME ..." lines, one per line
 field() {

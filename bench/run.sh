@@ -3,8 +3,7 @@
 # Ratios are measured within one run, so a noisy machine affects both sides alike.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-HVEMU=${HVEMU:-build/hvemu}
-G=${GUESTS:-build/guest}
+. bench/lib.sh
 REPS=${BENCH_REPS:-5}
 tmp=$(mktemp -d /tmp/hvemu-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -14,19 +13,15 @@ if [ ! -c /dev/kvm ]; then
 	exit 0
 fi
 
-# median and p99 of numbers on stdin (one per line)
-stats() { sort -n | awk '{a[NR]=$1} END {if (NR==0) {print "nan nan"; exit}
-	m=a[int((NR+1)/2)]; p=a[int(NR*0.99+0.999)]; if (p=="") p=a[NR]; print m, p}'; }
-
 # --- exit_roundtrip_us: a guest `out` to a port the VMM resumes at once -------------------
 if [ -f "$G/bench.elf" ]; then
 	for i in $(seq "$REPS"); do
 		"$HVEMU" run --kernel "$G/bench.elf" --cmdline "test=exit" --serial stdio \
 			>"$tmp/exit.$i" 2>/dev/null
 	done
-	cat "$tmp"/exit.* | grep -o 'BENCH exit_roundtrip_ns median=[0-9]* p99=[0-9]*' >"$tmp/exit"
-	med=$(awk -F'[= ]' '{print $4/1000}' "$tmp/exit" | stats | cut -d' ' -f1)
-	p99=$(awk -F'[= ]' '{print $6/1000}' "$tmp/exit" | stats | cut -d' ' -f1)
+	us() { field exit_roundtrip_ns "$1" "$tmp"/exit.* | awk '{print $1 / 1000}' | median; }
+	med=$(us median)
+	p99=$(us p99)
 	echo "bench exit_roundtrip_us: $med us"
 	echo "  median of $REPS runs of 10^4 round trips each; p99 $p99 us"
 else
@@ -44,9 +39,9 @@ if [ -f "$G/smp.elf" ]; then
 				--serial none 2>"$tmp/err" >/dev/null
 			grep -o 'guest mark 1 at [0-9.]* ms' "$tmp/err" | awk '{print $5}' >>"$tmp/boot.$n"
 		done
-		read -r med p99 < <(stats <"$tmp/boot.$n")
+		read -r med _ max < <(stats <"$tmp/boot.$n")
 		echo "bench boot_to_main_ms_${n}: $med ms"
-		echo "  $n vCPUs: median of $(wc -l <"$tmp/boot.$n") boots, max $p99 ms"
+		echo "  $n vCPUs: median of $(wc -l <"$tmp/boot.$n") boots, max $max ms"
 	done
 else
 	echo "bench boot_to_main_ms: skipped (no $G/smp.elf)"
