@@ -27,20 +27,23 @@ grub triple 'echo "about to fault"' 'rdmsr 0xdeadbeef' 'echo "not reached"' 'out
 grub reboot 'echo "rebooting"' 'reboot' 'echo "not reached"' 'outb 0xf4 1'
 grub halt 'echo "halting"' 'halt' 'echo "not reached"' 'outb 0xf4 1'
 
-# (0x2a << 1) | 1 = 85
-run_hvemu 60 run --kernel "$E2E_TMP/hello.elf"
-if [ "$RC" -eq 85 ] && grep -q "hello from GRUB" "$OUT"; then
-	tap_ok "${tests[0]}"
-else
-	tap_fail "${tests[0]} (status $RC, want 85)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
-fi
+# ends N IMAGE STATUS SAID LOG [OPTION...]: test N boots IMAGE, which prints SAID and never
+# "not reached"; hvemu ends with STATUS and logs LOG (an extended regex)
+ends() {
+	local n=$1 img=$2 want=$3 said=$4 log=$5
+	shift 5
+	run_hvemu 60 run --kernel "$E2E_TMP/$img.elf" "$@"
+	if [ "$RC" -eq "$want" ] && grep -q "$said" "$OUT" && ! grep -q "not reached" "$OUT" &&
+		grep -Eq "$log" "$ERR"; then
+		tap_ok "${tests[$n]}"
+	else
+		tap_fail "${tests[$n]} (status $RC, want $want)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
+	fi
+}
 
-run_hvemu 60 run --kernel "$E2E_TMP/hello.elf" --cpus boot=4
-if [ "$RC" -eq 85 ] && grep -q "hello from GRUB" "$OUT"; then
-	tap_ok "${tests[1]}"
-else
-	tap_fail "${tests[1]} (status $RC, want 85)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
-fi
+# (0x2a << 1) | 1 = 85
+ends 0 hello 85 "hello from GRUB" "vcpu0: guest wrote 0x2a to the debug-exit port"
+ends 1 hello 85 "hello from GRUB" "vcpu0: guest wrote 0x2a to the debug-exit port" --cpus boot=4
 
 # docs/architecture.md §2.1, for 5 GiB: 3 GiB below the hole, 2 GiB at 4 GiB.
 run_hvemu 60 run --kernel "$E2E_TMP/mmap.elf" --memory 5G
@@ -61,27 +64,7 @@ else
 	tap_fail "${tests[2]} (status $RC, missing: ${missing:-none})" "$(cat "$E2E_TMP/mmap.txt")"
 fi
 
-run_hvemu 60 run --kernel "$E2E_TMP/triple.elf"
-if [ "$RC" -eq 4 ] && grep -q "about to fault" "$OUT" && ! grep -q "not reached" "$OUT" &&
-	grep -Eq "vcpu0: guest triple fault .* RIP 0x[0-9a-f]+" "$ERR"; then
-	tap_ok "${tests[3]}"
-else
-	tap_fail "${tests[3]} (status $RC, want 4)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
-fi
-
-run_hvemu 60 run --kernel "$E2E_TMP/reboot.elf"
-if [ "$RC" -eq 10 ] && grep -q "rebooting" "$OUT" && ! grep -q "not reached" "$OUT" &&
-	grep -q "guest requested a reset" "$ERR"; then
-	tap_ok "${tests[4]}"
-else
-	tap_fail "${tests[4]} (status $RC, want 10)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
-fi
-
-run_hvemu 60 run --kernel "$E2E_TMP/halt.elf"
-if [ "$RC" -eq 0 ] && grep -q "halting" "$OUT" && ! grep -q "not reached" "$OUT" &&
-	grep -q "guest powered off" "$ERR"; then
-	tap_ok "${tests[5]}"
-else
-	tap_fail "${tests[5]} (status $RC, want 0)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
-fi
+ends 3 triple 4 "about to fault" "vcpu0: guest triple fault .* RIP 0x[0-9a-f]+"
+ends 4 reboot 10 "rebooting" "guest requested a reset"
+ends 5 halt 0 "halting" "guest powered off"
 tap_done
