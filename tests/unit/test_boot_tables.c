@@ -74,13 +74,29 @@ static void setup(unsigned int nslots, const unsigned int *present, unsigned int
 	*t = (struct boot_topology){ .nslots = nslots, .nboot = 9999, .present = present_bits };
 }
 
-/* Linux's scan: 16-byte steps over 0xE0000-0xFFFFF, signature and ACPI 1.0 checksum. */
+/*
+ * The firmware-table scans guests do: 16-byte steps over [from, 1 MiB) of mem for sig,
+ * and, when sumlen is non-zero, an 8-bit sum of sumlen bytes that is zero. 0: not found.
+ */
+static uint64_t scan_bios(const uint8_t *mem, uint64_t from, const char *sig, size_t sumlen)
+{
+	for (uint64_t a = from; a < 0x100000; a += 16) {
+		uint8_t sum = 0;
+
+		if (memcmp(mem + a, sig, strlen(sig)) != 0)
+			continue;
+		for (size_t i = 0; i < sumlen; i++)
+			sum = (uint8_t)(sum + mem[a + i]);
+		if (sum == 0)
+			return a;
+	}
+	return 0;
+}
+
+/* Linux's scan: 0xE0000-0xFFFFF, signature and ACPI 1.0 checksum. */
 static uint64_t find_rsdp(void)
 {
-	for (uint64_t a = 0xE0000; a < 0x100000; a += 16)
-		if (memcmp(ram_buf + a, "RSD PTR ", 8) == 0 && sum8(a, 20) == 0)
-			return a;
-	return 0;
+	return scan_bios(ram_buf, 0xE0000, "RSD PTR ", 20);
 }
 
 /* A table reached through the XSDT, checked; 0 when absent or broken. */
@@ -291,10 +307,7 @@ static void test_madt_sizes(void)
 /* MPS 1.4 §4: search 0xF0000-0xFFFFF on 16-byte boundaries. */
 static uint64_t find_mpf(void)
 {
-	for (uint64_t a = 0xF0000; a < 0x100000; a += 16)
-		if (memcmp(ram_buf + a, "_MP_", 4) == 0 && sum8(a, 16) == 0)
-			return a;
-	return 0;
+	return scan_bios(ram_buf, 0xF0000, "_MP_", 16);
 }
 
 static void check_mptable(unsigned int n, const unsigned int *present, unsigned int np)
@@ -434,18 +447,15 @@ static uint16_t ones_sum(const uint8_t *p, size_t len)
 	return (uint16_t)sum;
 }
 
-/* The coreboot table as GRUB and memtest86+ find it: "LBIO" on a 16-byte boundary. */
+/* The coreboot table as GRUB finds it: "LBIO" on a 16-byte boundary. */
 static void check_cbtable(const uint8_t *low, const struct guest_ram *r)
 {
 	struct boot_e820_entry map[BOOT_E820_MAX];
 	int n = boot_e820_build_split(r->low_size, r->high_size, map, BOOT_E820_MAX);
-	uint64_t hdr = 0, rec;
+	uint64_t hdr = scan_bios(low, 0xF0000, "LBIO", 0), rec;
 	uint32_t table_bytes;
 	uint16_t table_sum;
 
-	for (uint64_t a = 0xF0000; a < 0x100000 && !hdr; a += 16)
-		if (memcmp(low + a, "LBIO", 4) == 0)
-			hdr = a;
 	CHECK_EQ(hdr, 0xFF000);
 	if (hdr != 0xFF000 || n <= 0)
 		return;
