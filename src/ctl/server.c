@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/fd.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -233,12 +234,9 @@ static void apply_limits(struct ctl_limits *l, const struct ctl_limits *in)
 
 static void free_server(struct ctl_server *s)
 {
-	if (s->ep_fd >= 0)
-		close(s->ep_fd);
-	if (s->ev_fd >= 0)
-		close(s->ev_fd);
-	if (s->listen_fd >= 0)
-		close(s->listen_fd);
+	fd_close(&s->ep_fd);
+	fd_close(&s->ev_fd);
+	fd_close(&s->listen_fd);
 	ctl_evq_destroy(&s->evq);
 	free(s->clients);
 	free(s);

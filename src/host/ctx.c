@@ -34,6 +34,7 @@
 #include "host/priv.h"
 #include "host/uevent.h"
 #include "util/cpulist.h"
+#include "util/fd.h"
 #include "util/fault.h"
 #include "util/futex.h"
 #include "util/log.h"
@@ -114,13 +115,9 @@ void host_kick_locked(struct host_ctx *ctx, uint32_t flags)
 
 static void ctx_close_fds(struct host_ctx *ctx)
 {
-	if (ctx->nlfd >= 0)
-		close(ctx->nlfd);
-	if (ctx->epfd >= 0)
-		close(ctx->epfd);
-	if (ctx->efd >= 0)
-		close(ctx->efd);
-	ctx->nlfd = ctx->epfd = ctx->efd = -1;
+	fd_close(&ctx->nlfd);
+	fd_close(&ctx->epfd);
+	fd_close(&ctx->efd);
 	ctx->fds_closed = true;
 }
 

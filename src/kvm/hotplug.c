@@ -11,6 +11,7 @@
 
 #include "cpuhp/cpuhp.h"
 #include "kvm/vm_internal.h"
+#include "util/fd.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -78,8 +79,7 @@ void vm_vcpus_destroy_all(struct vm *vm)
 		if (v->hv)
 			hv_vp_destroy(v->hv);
 		munmap(v->run, (size_t)vm->sys.vcpu_mmap_size);
-		if (v->stats_fd >= 0)
-			close(v->stats_fd);
+		fd_close(&v->stats_fd);
 		close(v->fd);
 		pthread_mutex_destroy(&v->work_lock);
 		atomic_store(&vm->slots[s], NULL);

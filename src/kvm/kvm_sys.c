@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "util/compiler.h"
+#include "util/fd.h"
 
 int kvm_ioctl(int fd, unsigned long req, void *arg)
 {
@@ -147,9 +148,7 @@ void kvm_sys_close(struct kvm_sys *sys)
 {
 	free(sys->cpuid);
 	sys->cpuid = NULL;
-	if (sys->fd >= 0)
-		close(sys->fd);
-	sys->fd = -1;
+	fd_close(&sys->fd);
 }
 
 struct kvm_cpuid2 *kvm_cpuid_dup(const struct kvm_cpuid2 *src, unsigned extra)

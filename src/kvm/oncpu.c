@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "util/fd.h"
+
 /* One meta page and one page of ring: 512 switch records, plenty (only the last matters). */
 #define ONCPU_PAGES 2
 
@@ -60,8 +62,7 @@ void oncpu_close(struct oncpu *o)
 		sched_yield();
 	if (o->page)
 		munmap(o->page, o->map_len);
-	if (o->fd >= 0)
-		close(o->fd);
+	fd_close(&o->fd);
 	oncpu_init_none(o);
 }
 

@@ -26,6 +26,7 @@
 #include "kvm/memory.h"
 #include "kvm/vm_internal.h"
 #include "util/fault.h"
+#include "util/fd.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -251,14 +252,11 @@ void vm_destroy(struct vm *vm)
 	vm_devices_destroy(vm);
 	free(vm->cpuid);
 	guest_mem_destroy(&vm->ram);
-	if (vm->stats_fd >= 0)
-		close(vm->stats_fd);
-	if (vm->fd >= 0)
-		close(vm->fd);
+	fd_close(&vm->stats_fd);
+	fd_close(&vm->fd);
 	vm_host_unregister(vm);
 	kvm_sys_close(&vm->sys);
-	if (vm->stop_efd >= 0)
-		close(vm->stop_efd);
+	fd_close(&vm->stop_efd);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
 }
