@@ -9,25 +9,11 @@
 
 #include "util/fault.h"
 
-static struct host_cpuid_leaf leaves[8];
-static unsigned nr_leaves;
-
-static struct host_vm_params params(const char *name, struct th_events *ev)
-{
-	return (struct host_vm_params){
-		.name = name,
-		.cpuid = leaves,
-		.nr_cpuid = nr_leaves,
-		.event_fn = ev ? th_event_cb : NULL,
-		.opaque = ev,
-	};
-}
-
 static void test_usage_count_and_teardown(void)
 {
 	int tasks0 = th_tasks(), fds0 = th_fds();
 	uint64_t created0 = host_stats_get()->contexts_created;
-	struct host_vm_params p1 = params("vm-a", NULL), p2 = params("vm-b", NULL);
+	struct host_vm_params p1 = th_params("vm-a", NULL), p2 = th_params("vm-b", NULL);
 	struct host_vm *a = NULL, *b = NULL, *c = NULL;
 
 	CHECK_EQ(host_usage_count(), 0);
@@ -73,7 +59,7 @@ static void test_usage_count_and_teardown(void)
 
 static void test_bad_params(void)
 {
-	struct host_vm_params p = params("bad", NULL);
+	struct host_vm_params p = th_params("bad", NULL);
 	struct host_vm *vm = NULL;
 	cpu_set_t empty;
 
@@ -81,7 +67,7 @@ static void test_bad_params(void)
 	CHECK_EQ(host_vm_register(&p, NULL), -EINVAL);
 	p.cpuid = NULL;
 	CHECK_EQ(host_vm_register(&p, &vm), -EINVAL);
-	p = params("bad", NULL);
+	p = th_params("bad", NULL);
 	CPU_ZERO(&empty);
 	p.user_mask = &empty;
 	CHECK_EQ(host_vm_register(&p, &vm), -EINVAL);
@@ -96,7 +82,7 @@ static void test_fault_unwind(void)
 		"hostvm.alloc",	 "hostctx.create", "hostctx.eventfd",
 		"hostctx.epoll", "hostctx.online", "hostctx.monitor",
 	};
-	struct host_vm_params p = params("faulty", NULL);
+	struct host_vm_params p = th_params("faulty", NULL);
 	int tasks0 = th_tasks(), fds0 = th_fds();
 
 	for (unsigned i = 0; i < sizeof(points) / sizeof(points[0]); i++) {
@@ -137,7 +123,7 @@ static void test_fault_unwind(void)
 /* Without the uevent socket the online list is polled: a change is still seen. */
 static void test_netlink_fault_polls(void)
 {
-	struct host_vm_params p = params("poller", NULL);
+	struct host_vm_params p = th_params("poller", NULL);
 	struct host_vm *vm = NULL;
 	struct host_cpu_info *info = NULL;
 	cpu_set_t online;
@@ -188,7 +174,7 @@ static void *stress_vm_thread(void *arg)
 	pid_t tid = (pid_t)syscall(SYS_gettid);
 
 	for (unsigned i = 0; i < STRESS_ITERS; i++) {
-		struct host_vm_params p = params("stress", NULL);
+		struct host_vm_params p = th_params("stress", NULL);
 		struct host_cpu_info *info = NULL;
 		struct host_vcpu_info *vi = NULL;
 		struct host_vm *vm = NULL;
@@ -248,7 +234,7 @@ static void test_concurrent_create_destroy_hotplug(void)
 	pthread_t vmth[STRESS_THREADS], hp;
 	int tasks0 = th_tasks(), fds0 = th_fds();
 	uint64_t events0 = host_stats_get()->hotplug_events;
-	struct host_vm_params p = params("anchor", NULL);
+	struct host_vm_params p = th_params("anchor", NULL);
 	struct host_vm *anchor = NULL;
 
 	CHECK_EQ(th_online_set("0-1"), 0);
@@ -306,7 +292,7 @@ int main(void)
 {
 	th_log_capture();
 	th_warm_up_threads();
-	nr_leaves = th_host_leaves(leaves);
+	th_nr_leaves = th_host_leaves(th_leaves);
 	RUN(test_usage_count_and_teardown);
 	RUN(test_bad_params);
 	RUN(test_fault_unwind);

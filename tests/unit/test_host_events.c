@@ -11,20 +11,7 @@
 #include "host/priv.h"
 #include "util/fault.h"
 
-static struct host_cpuid_leaf leaves[8];
-static unsigned nr_leaves;
 static bool two_cpus;
-
-static struct host_vm_params params(const char *name, struct th_events *ev)
-{
-	return (struct host_vm_params){
-		.name = name,
-		.cpuid = leaves,
-		.nr_cpuid = nr_leaves,
-		.event_fn = ev ? th_event_cb : NULL,
-		.opaque = ev,
-	};
-}
 
 static bool need_two_cpus(void)
 {
@@ -50,7 +37,7 @@ static enum host_cpu_state cpu_state(struct host_vm *vm, unsigned cpu, char *rea
 
 static void test_all_admitted_and_threads_placed(void)
 {
-	struct host_vm_params p = params("vm0", NULL);
+	struct host_vm_params p = th_params("vm0", NULL);
 	struct host_vm *vm = NULL;
 	struct host_vcpu_info *vi = NULL;
 	struct th_spinner sp;
@@ -89,7 +76,7 @@ static void test_all_admitted_and_threads_placed(void)
 
 static void test_vcpu_add_errors(void)
 {
-	struct host_vm_params p = params("vm-err", NULL);
+	struct host_vm_params p = th_params("vm-err", NULL);
 	struct host_vm *vm = NULL;
 	pid_t me = (pid_t)syscall(SYS_gettid);
 
@@ -130,7 +117,7 @@ static void test_vcpu_add_errors(void)
 static void test_check_fault_rejects_cpu(void)
 {
 	struct th_events ev;
-	struct host_vm_params p = params("vm-f", &ev);
+	struct host_vm_params p = th_params("vm-f", &ev);
 	struct host_vm *vm = NULL;
 	struct th_spinner sp[3];
 	uint64_t rejected0 = host_stats_get()->cpus_rejected, seen;
@@ -183,7 +170,7 @@ static void test_check_fault_rejects_cpu(void)
 static void test_offline_online_replaces_threads(void)
 {
 	struct th_events ev;
-	struct host_vm_params p = params("vm-hp", &ev);
+	struct host_vm_params p = th_params("vm-hp", &ev);
 	struct host_vm *vm = NULL;
 	struct th_spinner sp[2];
 	uint64_t hp0 = host_stats_get()->hotplug_events, moved0, seen;
@@ -273,7 +260,7 @@ static void test_offline_online_replaces_threads(void)
 static void test_tsc_mismatch_fallback(void)
 {
 	struct th_events ev;
-	struct host_vm_params p = params("vm-tsc", &ev);
+	struct host_vm_params p = th_params("vm-tsc", &ev);
 	struct host_vm *vm = NULL;
 	struct host_cpu_info *info = NULL;
 	cpu_set_t allowed, online;
@@ -308,7 +295,7 @@ static void test_tsc_mismatch_fallback(void)
 
 static void test_user_mask(void)
 {
-	struct host_vm_params p = params("vm-mask", NULL);
+	struct host_vm_params p = th_params("vm-mask", NULL);
 	struct host_vm *vm = NULL;
 	cpu_set_t mask, allowed;
 	char aff[64];
@@ -352,7 +339,7 @@ static void *unreg_thread(void *arg)
 static void test_unregister_waits_for_callback(void)
 {
 	struct th_events ev;
-	struct host_vm_params p = params("vm-cb", &ev), pa = params("anchor", NULL);
+	struct host_vm_params p = th_params("vm-cb", &ev), pa = th_params("anchor", NULL);
 	struct unreg_arg u = { 0 };
 	struct host_vm *anchor = NULL;
 	pthread_t t;
@@ -415,7 +402,7 @@ int main(void)
 
 	th_log_capture();
 	th_warm_up_threads();
-	nr_leaves = th_host_leaves(leaves);
+	th_nr_leaves = th_host_leaves(th_leaves);
 	two_cpus = th_online_cpus(&online) == 0 && CPU_ISSET(0, &online) && CPU_ISSET(1, &online);
 	RUN(test_all_admitted_and_threads_placed);
 	RUN(test_vcpu_add_errors);

@@ -21,8 +21,6 @@
 
 #define CPU1_ONLINE "/sys/devices/system/cpu/cpu1/online"
 
-static struct host_cpuid_leaf leaves[8];
-static unsigned nr_leaves;
 static const char *skip_reason;
 static pid_t guardian = -1;
 static int guardian_fd = -1;
@@ -152,11 +150,7 @@ static bool wait_cpu1(struct host_vm *vm, enum host_cpu_state want)
 static void test_offline_online_cpu1(void)
 {
 	struct th_events ev;
-	struct host_vm_params p = { .name = "vm-root",
-				    .cpuid = leaves,
-				    .nr_cpuid = nr_leaves,
-				    .event_fn = th_event_cb,
-				    .opaque = &ev };
+	struct host_vm_params p = th_params("vm-root", &ev);
 	struct host_vm *vm = NULL;
 	struct th_spinner sp[3];
 	uint64_t hp0, seen;
@@ -252,7 +246,7 @@ int main(void)
 	}
 	th_log_capture();
 	th_warm_up_threads();
-	nr_leaves = th_host_leaves(leaves);
+	th_nr_leaves = th_host_leaves(th_leaves);
 	RUN(test_offline_online_cpu1);
 	if (!skip_reason) {
 		restore_cpu1();

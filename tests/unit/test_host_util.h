@@ -189,6 +189,22 @@ static TH_UNUSED void th_event_cb(void *opaque, const struct host_cpu_event *ev)
 	atomic_store(&e->in_cb, false);
 }
 
+/* The CPUID leaves the test VMs are modelled on: main() fills them with th_host_leaves. */
+static TH_UNUSED struct host_cpuid_leaf th_leaves[8];
+static TH_UNUSED unsigned th_nr_leaves;
+
+/* Parameters of a test VM on th_leaves; events go to ev (none when NULL). */
+static TH_UNUSED struct host_vm_params th_params(const char *name, struct th_events *ev)
+{
+	return (struct host_vm_params){
+		.name = name,
+		.cpuid = th_leaves,
+		.nr_cpuid = th_nr_leaves,
+		.event_fn = ev ? th_event_cb : NULL,
+		.opaque = ev,
+	};
+}
+
 /* Index of the first event (type, cpu) at or after from, or -1. */
 static TH_UNUSED int th_find_event(struct th_events *e, unsigned from,
 				   enum host_cpu_event_type type, int cpu)
