@@ -560,13 +560,6 @@ int main(void)
 		else
 			report(false, "unknown mode=%s", mode);
 	}
-	report_info("flush paths: pv %lu, pv-all %lu, pv-ex %lu, native %lu, native-vpinval "
-		    "%lu, native-failed %lu",
-		    (unsigned long)tlb_stats.flush[TLB_PATH_PV],
-		    (unsigned long)tlb_stats.flush[TLB_PATH_PV_ALL],
-		    (unsigned long)tlb_stats.flush[TLB_PATH_PV_EX],
-		    (unsigned long)tlb_stats.flush[TLB_PATH_NATIVE],
-		    (unsigned long)tlb_stats.flush[TLB_PATH_NATIVE_VPINVAL],
-		    (unsigned long)tlb_stats.flush[TLB_PATH_NATIVE_FAILED]);
+	tlb_paths_report("flush", tlb_stats.flush);
 	return report_summary();
 }

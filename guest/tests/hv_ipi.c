@@ -409,10 +409,6 @@ int main(void)
 		       (unsigned long)atomic_load(&hv_eoi_msr_count), total);
 	else
 		report_skip("HV_X64_MSR_EOI: not in x2APIC mode or no APIC MSRs offered");
-	report_info("IPI paths: pv %lu, pv-all %lu, pv-ex %lu, native %lu",
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV_ALL],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV_EX],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_NATIVE]);
+	tlb_paths_report("IPI", tlb_stats.ipi);
 	return report_summary();
 }

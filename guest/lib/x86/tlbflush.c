@@ -9,6 +9,8 @@
 #include "x86/smp.h"
 #include "x86/vm.h"
 #include "atomic.h"
+#include "printf.h"
+#include "report.h"
 #include "string.h"
 
 /* Linux's tlb_single_page_flush_ceiling: longer ranges reload CR3. */
@@ -34,6 +36,18 @@ const char *tlb_path_name(enum tlb_path p)
 	};
 
 	return (unsigned int)p < TLB_PATH_NR ? names[p] : "?";
+}
+
+void tlb_paths_report(const char *what, const u64 counts[TLB_PATH_NR])
+{
+	char line[160];
+	int n = 0;
+
+	for (int p = TLB_PATH_NONE + 1; p < TLB_PATH_NR && n >= 0 && n < (int)sizeof(line); p++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %lu",
+			      p == TLB_PATH_NONE + 1 ? "" : ", ", tlb_path_name((enum tlb_path)p),
+			      (unsigned long)READ_ONCE(counts[p]));
+	report_info("%s paths: %s", what, line);
 }
 
 void tlb_stats_reset(void)

@@ -47,6 +47,8 @@ enum tlb_path {
 	TLB_PATH_NR
 };
 const char *tlb_path_name(enum tlb_path p);
+/* report_info("<what> paths: pv N, pv-all N, ...") for every path but none. */
+void tlb_paths_report(const char *what, const u64 counts[TLB_PATH_NR]);
 
 static inline bool tlb_path_is_pv(enum tlb_path p)
 {

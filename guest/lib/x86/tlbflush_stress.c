@@ -265,14 +265,7 @@ void tlb_test_stress(void)
 			    (unsigned long)st->timeouts, st->last_cpu, (unsigned long)st->last_seen,
 			    (unsigned long)st->last_want);
 	}
-	report_info("stress: IPI paths: pv %lu, pv-all %lu, pv-ex %lu, native %lu, "
-		    "native-vpinval %lu, native-failed %lu",
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV_ALL],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_PV_EX],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_NATIVE],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_NATIVE_VPINVAL],
-		    (unsigned long)tlb_stats.ipi[TLB_PATH_NATIVE_FAILED]);
+	tlb_paths_report("stress: IPI", tlb_stats.ipi);
 	report(ok && n == nsend && !stale && !tmo && !bad,
 	       "stress: %lu flushes+IPIs by %u senders in %lu s (all made progress: "
 	       "%s), "
