@@ -26,6 +26,21 @@
 #define CPU_STATE_BOOTING   2
 #define CPU_STATE_STARTING  3
 
+#ifdef __ASSEMBLER__
+/* clang-format off */
+/* 64-bit entry: the kernel data selector in DS, ES and SS, null FS and GS (clobbers AX). */
+.macro load_kernel_data_segs
+	movw $KERNEL_DS_SEL, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	xorl %eax, %eax
+	movw %ax, %fs
+	movw %ax, %gs
+.endm
+/* clang-format on */
+#endif
+
 #define MAX_APIC_ID 4096
 #define AP_MAX_CPUS 1024
 

@@ -66,13 +66,7 @@ elf64_entry:
 	movl $BOOT_PROTO_ELF64, %edx
 
 boot_common64:
-	movw $KERNEL_DS_SEL, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	xorl %eax, %eax
-	movw %ax, %fs
-	movw %ax, %gs
+	load_kernel_data_segs
 	leaq boot_stack_top(%rip), %rsp
 	xorl %ebp, %ebp
 	call start_c

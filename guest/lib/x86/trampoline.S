@@ -52,13 +52,7 @@ tramp_end:
 	.code64
 	.globl ap_entry64
 ap_entry64:
-	movw $KERNEL_DS_SEL, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	xorl %eax, %eax
-	movw %ax, %fs
-	movw %ax, %gs
+	load_kernel_data_segs
 	/*
 	 * The APIC ID comes from the local APIC itself, not from CPUID (which a VMM may not
 	 * fill in per vCPU). In x2APIC mode the AP switches its APIC to x2APIC here.
