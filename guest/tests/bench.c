@@ -13,56 +13,7 @@
  * The timing loops are tight; sorting the samples runs at CPL3 (natively).
  */
 #include "libguest.h"
-
-struct samples {
-	u64 *v;
-	u32 n;
-};
-
-/* Heapsort: no recursion and no allocation, so it runs unchanged at CPL3. */
-static void sift(u64 *a, u32 root, u32 n)
-{
-	for (;;) {
-		u32 child = 2 * root + 1;
-		u64 t;
-
-		if (child >= n)
-			return;
-		if (child + 1 < n && a[child + 1] > a[child])
-			child++;
-		if (a[root] >= a[child])
-			return;
-		t = a[root];
-		a[root] = a[child];
-		a[child] = t;
-		root = child;
-	}
-}
-
-static u64 heapsort_user(u64 arg)
-{
-	struct samples *s = (struct samples *)(uintptr_t)arg;
-	u64 *a = s->v, t;
-
-	for (u32 i = s->n / 2; i-- > 0;)
-		sift(a, i, s->n);
-	for (u32 end = s->n; end-- > 1;) {
-		t = a[0];
-		a[0] = a[end];
-		a[end] = t;
-		sift(a, 0, end);
-	}
-	return 0;
-}
-
-static void print_stats(const char *name, struct samples *s)
-{
-	if (run_user(heapsort_user, (u64)(uintptr_t)s, 0, NULL) != FAULT_NONE)
-		heapsort_user((u64)(uintptr_t)s);
-	printf("BENCH %s median=%lu p99=%lu n=%u\n", name,
-	       (unsigned long)tsc_cycles_to_ns(s->v[s->n / 2]),
-	       (unsigned long)tsc_cycles_to_ns(s->v[(u64)s->n * 99 / 100]), s->n);
-}
+#include "x86/samples.h"
 
 static void bench_exit(struct samples *s)
 {
@@ -74,14 +25,14 @@ static void bench_exit(struct samples *s)
 
 		v[i] = rdtsc() - t0;
 	}
-	print_stats("rdtsc_pair_ns", s);
+	samples_report("rdtsc_pair_ns", s);
 	for (u32 i = 0; i < n; i++) {
 		u64 t0 = rdtsc();
 
 		outl(TDEV_PORT_ECHO, i);
 		v[i] = rdtsc() - t0;
 	}
-	print_stats("exit_roundtrip_ns", s);
+	samples_report("exit_roundtrip_ns", s);
 }
 
 static void bench_cpuid(struct samples *s)
@@ -92,7 +43,7 @@ static void bench_cpuid(struct samples *s)
 		cpuid(0);
 		s->v[i] = rdtsc() - t0;
 	}
-	print_stats("cpuid_ns", s);
+	samples_report("cpuid_ns", s);
 }
 
 static void nop_call(void *arg)
@@ -112,7 +63,7 @@ static void bench_ipi(struct samples *s)
 		on_cpu(1, nop_call, NULL);
 		s->v[i] = rdtsc() - t0;
 	}
-	print_stats("ipi_roundtrip_ns", s);
+	samples_report("ipi_roundtrip_ns", s);
 }
 
 int main(void)

@@ -22,6 +22,7 @@
  */
 #include "libguest.h"
 #include "x86/hv.h"
+#include "x86/samples.h"
 
 #define TIMED_LOOP(name, insn)                                                             \
 	static __noinline void name(u64 *out, u32 n, u64 control, u64 rdx_val, u64 r8_val) \
@@ -60,56 +61,6 @@ TIMED_LOOP(loop_nop, "nop")
 TIMED_LOOP(loop_nop2, "nop; nop")
 TIMED_LOOP(loop_call_ret, "call bench_ret_stub")
 TIMED_LOOP(loop_call_out, "call bench_out_stub")
-
-struct samples {
-	u64 *v;
-	u32 n;
-};
-
-static void sift(u64 *a, u32 root, u32 n)
-{
-	for (u32 child; (child = 2 * root + 1) < n; root = child) {
-		u64 t;
-
-		if (child + 1 < n && a[child + 1] > a[child])
-			child++;
-		if (a[root] >= a[child])
-			return;
-		t = a[root];
-		a[root] = a[child];
-		a[child] = t;
-	}
-}
-
-/* Heapsort, run at CPL3 where code is native (CPL0 code is emulated on some hosts). */
-static u64 sort_user(u64 arg)
-{
-	struct samples *s = (struct samples *)(uintptr_t)arg;
-	u64 t;
-
-	for (u32 i = s->n / 2; i-- > 0;)
-		sift(s->v, i, s->n);
-	for (u32 end = s->n; end-- > 1;) {
-		t = s->v[0];
-		s->v[0] = s->v[end];
-		s->v[end] = t;
-		sift(s->v, 0, end);
-	}
-	return 0;
-}
-
-static u64 print_stats(const char *name, struct samples *s)
-{
-	u64 med, p99;
-
-	if (run_user(sort_user, (u64)(uintptr_t)s, 0, NULL) != FAULT_NONE)
-		sort_user((u64)(uintptr_t)s);
-	med = tsc_cycles_to_ns(s->v[s->n / 2]);
-	p99 = tsc_cycles_to_ns(s->v[(u64)s->n * 99 / 100]);
-	printf("BENCH %s median=%lu p99=%lu n=%u\n", name, (unsigned long)med, (unsigned long)p99,
-	       s->n);
-	return med;
-}
 
 int main(void)
 {
@@ -155,8 +106,8 @@ int main(void)
 			loop_hypercall(hc.v + o, block, control, in, out);
 		}
 	}
-	port_med = print_stats("port_exit_ns", &port);
-	hc_med = print_stats("hypercall_ns", &hc);
+	port_med = samples_report("port_exit_ns", &port);
+	hc_med = samples_report("hypercall_ns", &hc);
 	printf("BENCH hypercall_ratio_milli=%lu\n",
 	       port_med ? (unsigned long)(hc_med * 1000 / port_med) : 0ul);
 	/* The diagnostics, interleaved the same way, reusing the sample arrays. */
@@ -166,8 +117,8 @@ int main(void)
 		loop_call_ret(port.v + o, block, control, TDEV_PORT_ECHO, out);
 		loop_call_out(hc.v + o, block, control, TDEV_PORT_ECHO, out);
 	}
-	print_stats("call_ret_ns", &port);
-	print_stats("port_via_stub_ns", &hc);
+	samples_report("call_ret_ns", &port);
+	samples_report("port_via_stub_ns", &hc);
 	/*
 	 * One more `nop` is the cost of one emulated instruction where CPL0 code is
 	 * emulated: the least the page's `call` can cost, whatever the VMM does.
@@ -178,7 +129,7 @@ int main(void)
 		loop_nop(port.v + o, block, control, TDEV_PORT_ECHO, out);
 		loop_nop2(hc.v + o, block, control, TDEV_PORT_ECHO, out);
 	}
-	print_stats("timing_floor_ns", &port);
-	print_stats("timing_floor_2nop_ns", &hc);
+	samples_report("timing_floor_ns", &port);
+	samples_report("timing_floor_2nop_ns", &hc);
 	return 0;
 }

@@ -9,6 +9,7 @@
  * Times are TSC deltas around the call at CPL0.
  */
 #include "x86/tlbflush.h"
+#include "x86/samples.h"
 #include "x86/desc.h"
 #include "x86/processor.h"
 #include "x86/smp.h"
@@ -35,25 +36,11 @@ static void bench_irq(struct ex_regs *regs)
 	atomic_inc(&bench_acks);
 }
 
-static void sort_u64(u64 *a, u32 n)
-{
-	for (u32 gap = n / 2; gap; gap /= 2) {
-		for (u32 i = gap; i < n; i++) {
-			u64 v = a[i];
-			u32 j = i;
-
-			for (; j >= gap && a[j - gap] > v; j -= gap)
-				a[j] = a[j - gap];
-			a[j] = v;
-		}
-	}
-}
-
 static void bench_print(const char *name, u64 *cyc, u32 n)
 {
 	u32 i99 = (n * 99 + 99) / 100;
 
-	sort_u64(cyc, n);
+	samples_sort(&(struct samples){ cyc, n });
 	if (i99 > n)
 		i99 = n;
 	printf("BENCH %s p50=%lu p99=%lu n=%u\n", name,
