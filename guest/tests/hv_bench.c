@@ -110,7 +110,7 @@ int main(void)
 	hc_med = samples_report("hypercall_ns", &hc);
 	printf("BENCH hypercall_ratio_milli=%lu\n",
 	       port_med ? (unsigned long)(hc_med * 1000 / port_med) : 0ul);
-	/* The diagnostics, interleaved the same way, reusing the sample arrays. */
+	/* The diagnostics, in the same blocks (always in this order), reusing the sample arrays. */
 	for (u32 b = 0; b < n / block; b++) {
 		u32 o = b * block;
 
