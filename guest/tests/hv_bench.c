@@ -62,11 +62,23 @@ TIMED_LOOP(loop_nop2, "nop; nop")
 TIMED_LOOP(loop_call_ret, "call bench_ret_stub")
 TIMED_LOOP(loop_call_out, "call bench_out_stub")
 
+typedef void (*timed_loop)(u64 *out, u32 n, u64 control, u64 rdx_val, u64 r8_val);
+
+/* The diagnostics: a then b, block samples of each at a time, into s[0] and s[1]. */
+static void diag_pair(timed_loop a, timed_loop b, struct samples s[2], u32 block, u64 control,
+		      u64 r8)
+{
+	for (u32 o = 0; o < s[0].n; o += block) {
+		a(s[0].v + o, block, control, TDEV_PORT_ECHO, r8);
+		b(s[1].v + o, block, control, TDEV_PORT_ECHO, r8);
+	}
+}
+
 int main(void)
 {
 	u32 n = (u32)cmdline_u64("n", 10000), block = (u32)cmdline_u64("block", 100);
 	u64 control = HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, in, out, r, port_med, hc_med;
-	struct samples port, hc;
+	struct samples s[2], port, hc;
 	int err = hv_init();
 
 	if (err || !hv_recommended(HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED) ||
@@ -110,26 +122,18 @@ int main(void)
 	hc_med = samples_report("hypercall_ns", &hc);
 	printf("BENCH hypercall_ratio_milli=%lu\n",
 	       port_med ? (unsigned long)(hc_med * 1000 / port_med) : 0ul);
-	/* The diagnostics, in the same blocks (always in this order), reusing the sample arrays. */
-	for (u32 b = 0; b < n / block; b++) {
-		u32 o = b * block;
-
-		loop_call_ret(port.v + o, block, control, TDEV_PORT_ECHO, out);
-		loop_call_out(hc.v + o, block, control, TDEV_PORT_ECHO, out);
-	}
-	samples_report("call_ret_ns", &port);
-	samples_report("port_via_stub_ns", &hc);
+	/* The diagnostics, reusing the sample arrays. */
+	s[0] = port;
+	s[1] = hc;
+	diag_pair(loop_call_ret, loop_call_out, s, block, control, out);
+	samples_report("call_ret_ns", &s[0]);
+	samples_report("port_via_stub_ns", &s[1]);
 	/*
 	 * One more `nop` is the cost of one emulated instruction where CPL0 code is
 	 * emulated: the least the page's `call` can cost, whatever the VMM does.
 	 */
-	for (u32 b = 0; b < n / block; b++) {
-		u32 o = b * block;
-
-		loop_nop(port.v + o, block, control, TDEV_PORT_ECHO, out);
-		loop_nop2(hc.v + o, block, control, TDEV_PORT_ECHO, out);
-	}
-	samples_report("timing_floor_ns", &port);
-	samples_report("timing_floor_2nop_ns", &hc);
+	diag_pair(loop_nop, loop_nop2, s, block, control, out);
+	samples_report("timing_floor_ns", &s[0]);
+	samples_report("timing_floor_2nop_ns", &s[1]);
 	return 0;
 }
