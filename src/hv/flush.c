@@ -2,22 +2,18 @@
 /*
  * The remote TLB flush hypercalls: TLFS "HvCallFlushVirtualAddressSpace",
  * "HvCallFlushVirtualAddressList", "HvCallFlushVirtualAddressSpaceEx" and
- * "HvCallFlushVirtualAddressListEx", parsed as KVM parses them (kvm_hv_flush_tlb,
- * hyperv-facts §2.3), then the TLB-flush inhibit check (suspend.c), then ops->flush_tlb.
- *
- * Input layouts (memory or fast; fast input is RDX, R8, XMM0.lo, XMM0.hi, ... so the byte
- * offsets are the same, see hcall.h):
- *   non-Ex: 0 address_space, 8 flags, 16 processor_mask, 24 gva_list[]
- *   Ex:     0 address_space, 8 flags, 16 format, 24 valid_bank_mask, 32 banks[var_cnt],
- *           then gva_list[]
+ * "HvCallFlushVirtualAddressListEx". A decoder per input structure (a List call has its
+ * Space call's header; its GVA ranges are the rep list) turns the fixed header into a
+ * struct hv_flush_req and its targets, and the dispatcher reads the Ex banks and the GVA
+ * list after it, in the order of KVM's kvm_hv_flush_tlb. hv_flush() is the one engine
+ * behind the four: the TLB-flush inhibit check (suspend.c), then ops->flush_tlb.
  *
  * KVM-defined results kept here (the selftests check them):
  *   - processor_mask == 0 without HV_FLUSH_ALL_PROCESSORS flushes every VP (KVM's
  *     workaround for WS2012, which sends that and crashes if nothing is flushed); the
  *     TLFS would say INVALID_PARAMETER.
- *   - Ex with a sparse set and no banks: SUCCESS, nothing flushed, nothing else read.
- *   - Ex: var_cnt must equal popcount(valid_bank_mask), also for HV_GENERIC_SET_ALL, and
- *     any format other than HV_GENERIC_SET_SPARSE_4K means all VPs.
+ *   - Ex: any format other than HV_GENERIC_SET_SPARSE_4K means all VPs; a sparse set with
+ *     no banks is SUCCESS with nothing flushed and nothing else read (hypercall.c).
  *   - Flags are not validated (KVM ignores them, including reserved bits and
  *     NON_GLOBAL_MAPPINGS_ONLY on the lists, which the TLFS calls invalid); the address
  *     space is ignored: every target flushes everything.
@@ -30,132 +26,91 @@
 	(HV_FLUSH_ALL_PROCESSORS | HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES | \
 	 HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY | HV_FLUSH_USE_EXTENDED_RANGE_FORMAT)
 
-#define GVA_CHUNK 64
-
 /*
- * Reads and validates the GVA ranges (the rep elements) at offset. User space cannot flush
- * a single GVA of another vCPU (hyperv-facts §2.12 C: no such ioctl; the only handle is a
- * full guest TLB flush), so the backend always flushes everything and the ranges are only
- * checked (they must be readable, like KVM's kvm_hv_get_tlb_flush_entries) and counted.
- * KVM skips the read when the list is longer than its 15-entry FIFO; hvemu reads every
- * list, which its own XMM/page checks already bound to one page or 112 bytes.
+ * TLFS HvCallFlushVirtualAddressSpace and HvCallFlushVirtualAddressList: struct
+ * hv_tlb_flush, whose processor mask names VPs 0-63 (the List call's GVA ranges follow as its
+ * rep elements).
  */
-static uint16_t read_gva_list(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset,
-			      uint64_t flags)
+uint16_t hv_decode_flush(struct hv_vp *vp, const struct hv_hcall *hc, const union hv_hc_hdr *hdr,
+			 struct hv_hc_req *req)
 {
-	struct hv_partition *part = vp->part;
-	uint64_t entries[GVA_CHUNK];
-	uint64_t pages = 0;
-	uint32_t first = hc->rep_idx, n = (uint32_t)(hc->rep_cnt - hc->rep_idx);
-	uint64_t extra_mask = (flags & HV_FLUSH_USE_EXTENDED_RANGE_FORMAT)
-				  ? HV_GVA_RANGE_EXT_ADDITIONAL_MASK
-				  : HV_GVA_RANGE_ADDITIONAL_MASK;
+	const struct hv_tlb_flush *in = &hdr->flush;
 
-	for (uint32_t done = 0; done < n;) {
-		uint32_t cnt = n - done < GVA_CHUNK ? n - done : GVA_CHUNK;
-		uint16_t st = hv_hc_read(vp, hc, offset + (first + done) * 8u, entries,
-					 cnt * (uint32_t)sizeof(entries[0]));
-
-		if (st)
-			return st;
-		for (uint32_t i = 0; i < cnt; i++)
-			pages += (entries[i] & extra_mask) + 1;
-		done += cnt;
-	}
-	stat_add(&part->stats.flush_gva_ranges, n);
-	stat_add(&part->stats.flush_gva_pages, pages);
+	(void)hc;
+	req->flush.flags = in->flags;
+	/* KVM: "Work around possible WS2012 bug": processor_mask 0 means all. */
+	if ((in->flags & HV_FLUSH_ALL_PROCESSORS) || !in->processor_mask)
+		hv_vpset_fill(&req->targets);
+	else
+		hv_vpset_from_mask(&req->targets, in->processor_mask, vp->part->max_vps);
 	return HV_STATUS_SUCCESS;
 }
 
-static void count_form(struct hv_partition *part, const struct hv_hcall *hc)
+/*
+ * TLFS HvCallFlushVirtualAddressSpaceEx and HvCallFlushVirtualAddressListEx: struct
+ * hv_tlb_flush_ex, an HV_VP_SET whose banks are the variable header (and the ListEx call's
+ * GVA ranges its rep elements).
+ */
+uint16_t hv_decode_flush_ex(struct hv_vp *vp, const struct hv_hcall *hc, const union hv_hc_hdr *hdr,
+			    struct hv_hc_req *req)
 {
-	switch (hc->code) {
-	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE:
-		stat_inc(&part->stats.flush_space);
-		break;
-	case HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST:
-		stat_inc(&part->stats.flush_list);
-		break;
-	case HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX:
-		stat_inc(&part->stats.flush_space_ex);
-		break;
-	default:
-		stat_inc(&part->stats.flush_list_ex);
-		break;
-	}
-	stat_inc(hc->fast ? &part->stats.flush_fast : &part->stats.flush_slow);
+	const struct hv_tlb_flush_ex *in = &hdr->flush_ex;
+
+	(void)vp;
+	(void)hc;
+	req->flush.flags = in->flags;
+	/* KVM: every format but sparse is all VPs (IPIs read it differently, see ipi.c). */
+	req->vp_set.all = in->hv_vp_set.format != HV_GENERIC_SET_SPARSE_4K;
+	req->vp_set.valid_bank_mask = in->hv_vp_set.valid_bank_mask;
+	return HV_STATUS_SUCCESS;
 }
 
-int hv_hc_flush(struct hv_vp *vp, struct hv_hcall *hc)
+/*
+ * The GVA ranges (TLFS HV_GVA_RANGE) are only counted: user space cannot flush one GVA of
+ * another vCPU (docs/flush.md, "Making a vCPU flush"), so every target flushes everything.
+ * The dispatcher has read them, so a list that is not readable fails as in KVM's
+ * kvm_hv_get_tlb_flush_entries. (KVM skips the read when the list is longer than its
+ * 15-entry FIFO; hvemu reads every list, which one page or 112 bytes of fast input bound.)
+ */
+static void count_gva_ranges(struct hv_partition *part, const struct hv_hc_req *req)
+{
+	uint64_t extra_mask = (req->flush.flags & HV_FLUSH_USE_EXTENDED_RANGE_FORMAT)
+				  ? HV_GVA_RANGE_EXT_ADDITIONAL_MASK
+				  : HV_GVA_RANGE_ADDITIONAL_MASK;
+	uint64_t pages = 0;
+
+	for (uint32_t i = 0; i < req->nreps; i++)
+		pages += (req->reps[i] & extra_mask) + 1;
+	stat_add(&part->stats.flush_gva_ranges, req->nreps);
+	stat_add(&part->stats.flush_gva_pages, pages);
+}
+
+/* Nobody to flush or wait for: the call is complete. */
+static int flush_nobody(struct hv_partition *part, struct hv_hcall *hc)
+{
+	stat_inc(&part->stats.flush_empty);
+	hc->reps_done = hc->rep_cnt;
+	return HV_STATUS_SUCCESS;
+}
+
+int hv_flush(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req)
 {
 	struct hv_partition *part = vp->part;
-	bool ex = hc->code == HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX ||
-		  hc->code == HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX;
-	bool list = hc->code == HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST ||
-		    hc->code == HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX;
-	struct hv_vpset targets;
-	uint32_t data_off;
-	uint64_t flags;
+	uint64_t flags = req->flush.flags;
 	uint32_t blocker, gen;
-	uint16_t st;
 	int r;
 
-	count_form(part, hc);
-	hv_vpset_clear(&targets);
-	if (!ex) {
-		struct hv_tlb_flush in;
-
-		st = hv_hc_read(vp, hc, 0, &in, sizeof(in));
-		if (st)
-			return st;
-		flags = in.flags;
-		/* KVM: "Work around possible WS2012 bug": processor_mask 0 means all. */
-		if ((flags & HV_FLUSH_ALL_PROCESSORS) || in.processor_mask == 0)
-			targets.all = true;
-		else
-			hv_vpset_from_mask(&targets, in.processor_mask, part->max_vps);
-		data_off = sizeof(in);
-	} else {
-		struct hv_tlb_flush_ex in;
-
-		st = hv_hc_read(vp, hc, 0, &in, sizeof(in));
-		if (st)
-			return st;
-		flags = in.flags;
-		if (hc->var_cnt != __builtin_popcountll(in.hv_vp_set.valid_bank_mask))
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
-		if (in.hv_vp_set.format != HV_GENERIC_SET_SPARSE_4K) {
-			targets.all = true;
-		} else if (!hc->var_cnt) {
-			/* An empty sparse set (e.g. all targets lazy): nothing to flush. */
-			stat_inc(&part->stats.flush_empty);
-			hc->reps_done = hc->rep_cnt;
-			return HV_STATUS_SUCCESS;
-		} else {
-			st = hv_vpset_read_banks(vp, hc, sizeof(in), in.hv_vp_set.valid_bank_mask,
-						 &targets);
-			if (st)
-				return st;
-		}
-		/* The GVA list follows the banks even for SET_ALL (KVM skips var_cnt). */
-		data_off = (uint32_t)sizeof(in) + hc->var_cnt * 8u;
-	}
-	if (list) {
-		st = read_gva_list(vp, hc, data_off, flags);
-		if (st)
-			return st;
-	}
+	stat_inc(hc->fast ? &part->stats.flush_fast : &part->stats.flush_slow);
+	if (req->empty_set)
+		return flush_nobody(part, hc);
+	count_gva_ranges(part, req);
 	if ((flags & ~HV_FLUSH_KNOWN_FLAGS) ||
-	    (list && (flags & HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY)))
+	    (req->nreps && (flags & HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY)))
 		stat_inc(&part->stats.flush_flags_ignored);
-	if (targets.all) {
+	if (req->targets.all)
 		stat_inc(&part->stats.flush_all);
-	} else if (hv_vpset_next(&targets, 0, part->max_vps) < 0) {
-		/* Only VP indexes beyond max_vps, or none: nobody to flush or wait for. */
-		stat_inc(&part->stats.flush_empty);
-		hc->reps_done = hc->rep_cnt;
-		return HV_STATUS_SUCCESS;
-	}
+	else if (hv_vpset_next(&req->targets, 0, part->max_vps) < 0)
+		return flush_nobody(part, hc); /* only VP indexes beyond max_vps */
 
 	/*
 	 * TLFS §9.1.4: a flush that targets a VP with TlbFlushInhibit suspends the caller and
@@ -163,12 +118,12 @@ int hv_hc_flush(struct hv_vp *vp, struct hv_hcall *hc)
 	 * hv_tlb_flush_inhibit_sync() wait for flushes that got past this check.
 	 */
 	gen = hv_flush_read_lock(part);
-	blocker = hv_suspend_on_inhibited(vp, &targets);
+	blocker = hv_suspend_on_inhibited(vp, &req->targets);
 	if (blocker != HV_VP_NONE) {
 		hv_flush_read_unlock(part, gen);
 		return HV_HC_SUSPEND;
 	}
-	r = part->ops->flush_tlb(part->opaque, vp, &targets);
+	r = part->ops->flush_tlb(part->opaque, vp, &req->targets);
 	hv_flush_read_unlock(part, gen);
 	if (r) {
 		/*
@@ -182,7 +137,7 @@ int hv_hc_flush(struct hv_vp *vp, struct hv_hcall *hc)
 		return HV_STATUS_TIME_OUT;
 	}
 	stat_inc(&vp->stats.flushes);
-	stat_add(&part->stats.flush_targets, hv_vpset_count_present(part, &targets));
+	stat_add(&part->stats.flush_targets, hv_vpset_count_present(part, &req->targets));
 	/* "We always do full TLB flush, set 'Reps completed' = 'Rep Count'" (KVM). */
 	hc->reps_done = hc->rep_cnt;
 	return HV_STATUS_SUCCESS;

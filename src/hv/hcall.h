@@ -1,9 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hypercall dispatcher's table and the interface its handlers use (private to src/hv
- * and its tests). A hypercall is a row: code, kind, what the control word may carry, the
- * CPUID bit that gates it, its fixed input size and its handler. The dispatcher
- * (hypercall.c) does every generic check in KVM's order before it calls the handler.
+ * The hypercall table and what its rows plug into (private to src/hv and its tests).
+ *
+ * A hypercall is one row of hv_hcall_table (hcall_table.c) saying what the dispatcher
+ * (hypercall.c) must check and read before the call's own code runs:
+ *   .code .name   the call code (or a range of codes) and its statistic, hcalls_<name>
+ *   .kind         what the rep count and rep start may be
+ *   .varhead      what the variable header holds (if the call takes one)
+ *   .input        the input forms it takes: memory, fast (RDX, R8), fast with XMM0-5
+ *   .gate         the CPUID bit without which the call is ACCESS_DENIED
+ *   .in_size      the fixed input header the dispatcher reads (0: the input is not read)
+ *   .decode       turns that header into the call's typed request (struct hv_hc_req)
+ *   .handler      acts on the request: the flush engine (flush.c), the IPI engine (ipi.c)...
+ * The dispatcher does the generic checks in KVM's order, reads the fixed header, calls the
+ * decoder, reads the sparse VP-set banks (the variable header) and the rep list into the
+ * request, calls the handler and writes the result. Adding a call is a row, a decoder
+ * (when it has input) and a handler.
  */
 #ifndef HVEMU_HV_HCALL_H
 #define HVEMU_HV_HCALL_H
@@ -12,8 +24,27 @@
 
 enum hv_hc_kind {
 	HV_HC_SIMPLE,	 /* rep count and rep start must be 0 */
-	HV_HC_REP,	 /* rep count >= 1, rep start < rep count */
-	HV_HC_UNCHECKED, /* no var/rep checks (KVM's debug and extended calls) */
+	HV_HC_REP,	 /* rep count >= 1, rep start < rep count; may return with reps left */
+	HV_HC_REP_WHOLE, /* as HV_HC_REP with rep start 0: KVM completes its flush lists at once */
+	HV_HC_UNCHECKED, /* no variable header or rep checks (KVM's debug and extended calls) */
+};
+
+/* What the variable header (TLFS "Variable Sized Hypercall Input Headers") holds. */
+enum hv_hc_varhead {
+	HV_HC_VARHEAD_NONE,  /* the call takes none: a non-zero size is INVALID_HYPERCALL_INPUT */
+	HV_HC_VARHEAD_BANKS, /* the banks of the request's sparse VP set (the Ex calls) */
+};
+
+/*
+ * The input forms a call takes (TLFS "Hypercall Classes", "XMM Fast Hypercall Input"). A call
+ * made in a form its row lacks gets HV_STATUS_INVALID_PARAMETER, KVM's answer for its
+ * memory-only debug and extended calls.
+ */
+enum {
+	HV_HC_IN_MEM = 1u << 0,	 /* the input page at the GPA in RDX */
+	HV_HC_IN_FAST = 1u << 1, /* fast: RDX, R8 */
+	/* fast, on into XMM0-5 (KVM's is_xmm_fast_hypercall) */
+	HV_HC_IN_XMM = (1u << 2) | HV_HC_IN_FAST,
 };
 
 /* The CPUID condition of KVM's hv_check_hypercall_access() for a call. */
@@ -42,8 +73,8 @@ struct hv_hcall {
 	bool is_64bit;
 	/*
 	 * Fast input as one parameter block: RDX, R8, then XMM0.lo, XMM0.hi, ... XMM5.hi
-	 * (TLFS "XMM Fast Hypercall Input"), so that a handler reads offset N of the input
-	 * the same way for fast and memory calls. fast_len is 16, or 112 with XMM input.
+	 * (TLFS "XMM Fast Hypercall Input"), so that offset N of the input reads the same way
+	 * for fast and memory calls. fast_len is 16, or 112 with XMM input.
 	 */
 	uint64_t fast_in[2 + 2 * HV_HYPERCALL_MAX_XMM_REGISTERS];
 	uint32_t fast_len;
@@ -51,60 +82,104 @@ struct hv_hcall {
 	uint16_t reps_done;
 };
 
+/* The fixed input headers the decoders read (include/hv/tlfs.h has the layouts). */
+union hv_hc_hdr {
+	struct hv_tlb_flush flush;
+	struct hv_tlb_flush_ex flush_ex;
+	struct hv_send_ipi send_ipi;
+	struct hv_send_ipi_ex send_ipi_ex;
+};
+
+/* A remote TLB flush, what the four flush calls decode to (flush.c); the List calls' GVA
+ * ranges are the request's rep elements. */
+struct hv_flush_req {
+	uint64_t flags; /* HV_FLUSH_*: not validated (KVM ignores them) */
+};
+
+/* A synthetic cluster IPI, what the two IPI calls decode to (ipi.c). */
+struct hv_ipi_req {
+	uint32_t vector;
+};
+
+/* Memory input lies in one page, so a rep list has at most this many 8-byte elements. */
+#define HV_HC_MAX_REPS (HV_PAGE_SIZE / sizeof(uint64_t))
+
+/* A call's typed request: filled by its decoder and the dispatcher, read by its handler. */
+struct hv_hc_req {
+	/* The VPs the call names: the decoder sets them from a processor mask ... */
+	struct hv_vpset targets;
+	/*
+	 * ... or, with HV_HC_VARHEAD_BANKS, describes the HV_VP_SET of its header here and the
+	 * dispatcher builds targets from it and the banks.
+	 */
+	struct {
+		bool all; /* the format means every VP (flush and IPI read it differently) */
+		uint64_t valid_bank_mask;
+	} vp_set;
+	/*
+	 * Set by the dispatcher: the VP set is sparse with no banks. The call completes with
+	 * nothing done, and nothing after the banks is read (KVM).
+	 */
+	bool empty_set;
+	/* Set by the dispatcher for rep calls: elements [rep_idx, rep_cnt) of the rep list. */
+	uint32_t nreps;
+	uint64_t reps[HV_HC_MAX_REPS];
+	union {
+		struct hv_flush_req flush;
+		struct hv_ipi_req ipi;
+	};
+};
+
+/* Fills req from the row's fixed header. Returns 0 or an HV_STATUS. */
+typedef uint16_t (*hv_hc_decode_fn)(struct hv_vp *vp, const struct hv_hcall *hc,
+				    const union hv_hc_hdr *hdr, struct hv_hc_req *req);
+/* Returns an HV_STATUS (and sets hc->reps_done for rep calls) or HV_HC_SUSPEND. */
+typedef int (*hv_hc_handler_fn)(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req);
+
 struct hv_hc_row {
 	uint16_t code;
 	uint16_t code_last; /* a range of codes up to this one; 0 = just code */
 	const char *name;
 	enum hv_hc_kind kind;
-	bool varhead;	     /* accepts a variable header */
-	bool fast;	     /* may be called fast; else fast -> INVALID_PARAMETER (KVM) */
-	bool xmm;	     /* fast input continues into XMM0-5 (KVM is_xmm_fast_hypercall) */
-	bool rep_start_zero; /* KVM rejects a rep start index (the flush lists) */
-	uint16_t in_size;    /* fixed input header in bytes; 0 = the input is not read */
-	uint16_t rep_size;   /* bytes per rep element */
+	enum hv_hc_varhead varhead;
+	uint8_t input; /* HV_HC_IN_* */
 	enum hv_hc_gate gate;
-	enum hv_hc_stat stat;
-	/* Returns an HV_STATUS (and sets hc->reps_done for rep calls) or HV_HC_SUSPEND. */
-	int (*handler)(struct hv_vp *vp, struct hv_hcall *hc);
+	uint16_t in_size; /* <= sizeof(union hv_hc_hdr); memory input must then be 8-aligned */
+	hv_hc_decode_fn decode; /* NULL: nothing to decode */
+	hv_hc_handler_fn handler;
 };
 
-/* The table hv_hypercall() uses. */
+/* The table hv_hypercall() uses (hcall_table.c); its rows index part->stats.hcall[]. */
 extern const struct hv_hc_row hv_hcall_table[];
 extern const size_t hv_hcall_table_size;
 
-/* hv_hypercall() with another table: the dispatcher itself, for tests. */
+/* hv_hypercall() with another table: the dispatcher itself, for tests. Only calls through
+ * hv_hcall_table are counted per call. */
 enum hv_hcall_outcome hv_hypercall_dispatch(struct hv_vp *vp, const struct hv_cpu_mode *mode,
 					    struct hv_regs *regs, const struct hv_hc_row *table,
 					    size_t n);
 
-/*
- * Copies len bytes at offset of the input (the guest page at ingpa, or the fast
- * parameter block) into dst. Returns 0 or an HV_STATUS:
- *   fast, beyond the registers              INVALID_HYPERCALL_INPUT (KVM kvm_hv_get_hc_data)
- *   memory, crossing the input's page       INVALID_ALIGNMENT (TLFS "Hypercall Status Codes":
- *                                           "input ... parameter lists spans pages")
- *   memory, not guest RAM                   INVALID_HYPERCALL_INPUT (KVM: a failed
- *                                           kvm_read_guest)
- */
-uint16_t hv_hc_read(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset, void *dst,
-		    uint32_t len);
+/* Decoders (one per input structure) and handlers of the table's rows. */
+uint16_t hv_decode_flush(struct hv_vp *vp, const struct hv_hcall *hc, const union hv_hc_hdr *hdr,
+			 struct hv_hc_req *req);
+uint16_t hv_decode_flush_ex(struct hv_vp *vp, const struct hv_hcall *hc, const union hv_hc_hdr *hdr,
+			    struct hv_hc_req *req);
+uint16_t hv_decode_send_ipi(struct hv_vp *vp, const struct hv_hcall *hc, const union hv_hc_hdr *hdr,
+			    struct hv_hc_req *req);
+uint16_t hv_decode_send_ipi_ex(struct hv_vp *vp, const struct hv_hcall *hc,
+			       const union hv_hc_hdr *hdr, struct hv_hc_req *req);
+/* The flush engine (flush.c) and the IPI engine (ipi.c). */
+int hv_flush(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req);
+int hv_send_ipi(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req);
 
-/*
- * Reads the sparse banks of an HV_VP_SET (TLFS datatypes/hv_vp_set), one per set bit of
- * valid_bank_mask, from offset, into set (which it clears first). VP indexes >= max_vps
- * are read (so the input is validated) but dropped, as KVM ignores banks beyond its VPs.
- * Returns 0 or an HV_STATUS.
- */
-uint16_t hv_vpset_read_banks(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset,
-			     uint64_t valid_bank_mask, struct hv_vpset *set);
-/* Clears set, or makes it the processor mask of the non-Ex calls (bank 0). */
-void hv_vpset_clear(struct hv_vpset *set);
+/* vpset.c: building a set: every VP; the processor mask of the non-Ex calls (bank 0); ... */
+void hv_vpset_fill(struct hv_vpset *set);
 void hv_vpset_from_mask(struct hv_vpset *set, uint64_t mask, uint32_t max_vps);
+/* ... the sparse banks of an HV_VP_SET (TLFS datatypes/hv_vp_set): banks[i] is the i-th set bit
+ * of valid_bank_mask. VP indexes >= max_vps are dropped (KVM ignores them). */
+void hv_vpset_from_banks(struct hv_vpset *set, uint64_t valid_bank_mask, const uint64_t *banks,
+			 uint32_t max_vps);
 /* How many VPs of set exist in the partition now (statistics). */
 uint32_t hv_vpset_count_present(struct hv_partition *part, const struct hv_vpset *set);
-
-/* Handlers (flush.c, ipi.c). */
-int hv_hc_flush(struct hv_vp *vp, struct hv_hcall *hc);
-int hv_hc_send_ipi(struct hv_vp *vp, struct hv_hcall *hc);
 
 #endif

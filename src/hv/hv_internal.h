@@ -61,23 +61,8 @@ struct hv_msr_counters {
 	_Atomic uint64_t reads, writes, gp;
 };
 
-/* Hypercall statistics, one counter per call (the row's stat field). */
-enum hv_hc_stat {
-	HV_HC_STAT_FLUSH_SPACE,
-	HV_HC_STAT_FLUSH_LIST,
-	HV_HC_STAT_SPIN_WAIT,
-	HV_HC_STAT_SEND_IPI,
-	HV_HC_STAT_FLUSH_SPACE_EX,
-	HV_HC_STAT_FLUSH_LIST_EX,
-	HV_HC_STAT_SEND_IPI_EX,
-	HV_HC_STAT_POST_MESSAGE,
-	HV_HC_STAT_SIGNAL_EVENT,
-	HV_HC_STAT_DEBUG,
-	HV_HC_STAT_EXTENDED,
-	HV_HC_STAT_UNKNOWN, /* not in the table: INVALID_HYPERCALL_CODE */
-	HV_HC_STAT_OTHER,   /* rows added by tests */
-	HV_HC_STAT_NR,
-};
+/* Room for hv_hcall_table's rows (hcall_table.c checks): one statistic per call. */
+#define HV_HCALL_ROWS_MAX 32
 
 /* Hypercall results, one counter per status the dispatcher can produce. */
 enum hv_res_stat {
@@ -102,7 +87,8 @@ struct hv_partition_stats {
 	_Atomic uint64_t apic_msr_errors;
 	_Atomic uint64_t resets, crashes;
 
-	_Atomic uint64_t hcall[HV_HC_STAT_NR];
+	_Atomic uint64_t hcall[HV_HCALL_ROWS_MAX]; /* per row of hv_hcall_table: hcalls_<name> */
+	_Atomic uint64_t hcall_unknown;		   /* codes in no row: INVALID_HYPERCALL_CODE */
 	_Atomic uint64_t hcall_result[HV_RES_NR];
 	_Atomic uint64_t hcall_ud;	  /* #UD: CPL > 0, real mode, XMM input not offered */
 	_Atomic uint64_t hcall_disabled;  /* GUEST_OS_ID == 0: not a Hyper-V hypercall */
@@ -110,17 +96,16 @@ struct hv_partition_stats {
 	_Atomic uint64_t hcall_suspended; /* calls that suspended their caller */
 	_Atomic uint64_t hcall_xmm_errors;
 
-	_Atomic uint64_t flush_space, flush_list, flush_space_ex, flush_list_ex;
 	_Atomic uint64_t flush_fast, flush_slow;
 	_Atomic uint64_t flush_all;	      /* ALL_PROCESSORS, mask 0, or HV_GENERIC_SET_ALL */
-	_Atomic uint64_t flush_empty;	      /* sparse set with no banks: nothing flushed */
+	_Atomic uint64_t flush_empty;	      /* no target: no banks, or only VPs >= max_vps */
 	_Atomic uint64_t flush_targets;	      /* VPs passed to ops->flush_tlb, summed */
 	_Atomic uint64_t flush_gva_ranges;    /* List rep elements seen */
 	_Atomic uint64_t flush_gva_pages;     /* pages they cover */
 	_Atomic uint64_t flush_flags_ignored; /* reserved flag bits set (KVM ignores them) */
 	_Atomic uint64_t flush_errors;	      /* ops->flush_tlb failed: HV_STATUS_TIME_OUT */
 
-	_Atomic uint64_t ipi_calls, ipi_ex_calls, ipi_fast, ipi_slow;
+	_Atomic uint64_t ipi_fast, ipi_slow;
 	_Atomic uint64_t ipis_sent; /* target VPs, summed */
 	_Atomic uint64_t ipi_errors;
 	_Atomic uint64_t spin_waits;

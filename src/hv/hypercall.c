@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
- * The hypercall dispatcher (TLFS "Hypercall Interface").
+ * The hypercall dispatcher (TLFS "Hypercall Interface"): every check that does not depend
+ * on what a call means, and the reads of its input, driven by its row (hcall.h).
  *
- * The checks run in KVM's order (arch/x86/kvm/hyperv.c kvm_hv_hypercall, hyperv-facts
- * §2.2), because the KVM selftests define what guests see when several things are wrong:
+ * The checks run in KVM's order (arch/x86/kvm/hyperv.c kvm_hv_hypercall), because the KVM
+ * selftests define what guests see when several things are wrong:
  *   0. GUEST_OS_ID == 0: not a Hyper-V hypercall at all (KVM's kvm_hv_hypercall_enabled)
  *   1. CPL > 0 or real mode                          -> #UD
  *   2. decode (64-bit: RCX/RDX/R8; 32-bit: EDX:EAX, EBX:ECX, EDI:ESI)
- *   3. CPUID access check of the call                -> HV_STATUS_ACCESS_DENIED
+ *   3. the row's CPUID gate                          -> HV_STATUS_ACCESS_DENIED
  *   4. reserved control bits (incl. bit 31)          -> HV_STATUS_INVALID_HYPERCALL_INPUT
  *   5. XMM fast input without 0x40000003.EDX b4      -> #UD
  *   6. unknown call code                             -> HV_STATUS_INVALID_HYPERCALL_CODE
- *   7. per call: varhead on a call without one, rep rules -> INVALID_HYPERCALL_INPUT;
- *      fast on a memory-only call -> HV_STATUS_INVALID_PARAMETER (KVM's debug/ext calls)
+ *   7. the row's kind and varhead: a variable header on a call without one, rep count or
+ *      start out of its rules                        -> HV_STATUS_INVALID_HYPERCALL_INPUT;
+ *      an input form the row lacks                   -> HV_STATUS_INVALID_PARAMETER (KVM's
+ *                                                       debug and extended calls)
  *   8. memory input GPA not 8-byte aligned           -> HV_STATUS_INVALID_ALIGNMENT
- *   9. the handler (which reads its input through hv_hc_read)
+ *   9. the fixed header (in_size bytes), then the row's decoder with its own checks
+ *  10. the VP set of an Ex call (KVM's order in kvm_hv_flush_tlb and kvm_hv_send_ipi):
+ *      var_cnt != popcount(valid_bank_mask)          -> HV_STATUS_INVALID_HYPERCALL_INPUT;
+ *      a sparse set with no banks completes the call with nothing read after it; else the
+ *      banks
+ *  11. the rep list of a rep call
+ *  12. the handler
+ * A read in 9-11 fails with INVALID_ALIGNMENT when it leaves the input page (TLFS), and
+ * with INVALID_HYPERCALL_INPUT outside guest RAM or beyond the fast registers (KVM).
  * Step 8 is the TLFS rule (hypercall-interface "Alignment Requirements" and "Hypercall
  * Status Codes"); KVM does not check it for these calls. Guests put their input on a page
  * boundary (Linux uses a per-CPU page, the selftests a page), so it never fires for them,
@@ -81,8 +92,18 @@ static enum hv_res_stat res_stat(uint16_t status)
 	}
 }
 
-uint16_t hv_hc_read(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset, void *dst,
-		    uint32_t len)
+/*
+ * Copies len bytes at offset of the input (the guest page at ingpa, or the fast parameter
+ * block) into dst. Returns 0 or an HV_STATUS:
+ *   fast, beyond the registers           INVALID_HYPERCALL_INPUT (KVM kvm_hv_get_hc_data)
+ *   memory, leaving the input's page     INVALID_ALIGNMENT (TLFS "Hypercall Status Codes":
+ *                                        "input ... parameter lists spans pages")
+ *   memory, not guest RAM                INVALID_HYPERCALL_INPUT (KVM: a failed
+ *                                        kvm_read_guest)
+ * So nothing is copied unless len fits in one page (the bound of struct hv_hc_req.reps).
+ */
+static uint16_t input_read(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset, void *dst,
+			   uint32_t len)
 {
 	const void *src;
 
@@ -91,13 +112,11 @@ uint16_t hv_hc_read(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset
 	if (offset > UINT32_MAX - len)
 		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	if (hc->fast) {
-		/* KVM kvm_hv_get_hc_data: more data than the registers hold. */
 		if (offset + len > hc->fast_len)
 			return HV_STATUS_INVALID_HYPERCALL_INPUT;
 		memcpy(dst, (const uint8_t *)hc->fast_in + offset, len);
 		return HV_STATUS_SUCCESS;
 	}
-	/* TLFS: the input list may not cross a page boundary. */
 	if ((hc->ingpa & (HV_PAGE_SIZE - 1)) + offset + len > HV_PAGE_SIZE)
 		return HV_STATUS_INVALID_ALIGNMENT;
 	src = vp->part->ops->gpa_ptr(vp->part->opaque, hc->ingpa + offset, len);
@@ -106,6 +125,11 @@ uint16_t hv_hc_read(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset
 	/* One copy: the guest may change its input while we look at it. */
 	memcpy(dst, src, len);
 	return HV_STATUS_SUCCESS;
+}
+
+static bool is_rep(const struct hv_hc_row *row)
+{
+	return row->kind == HV_HC_REP || row->kind == HV_HC_REP_WHOLE;
 }
 
 static const struct hv_hc_row *find_row(const struct hv_hc_row *t, size_t n, uint16_t code)
@@ -121,7 +145,6 @@ static const struct hv_hc_row *find_row(const struct hv_hc_row *t, size_t n, uin
 
 static void decode(const struct hv_cpu_mode *mode, const struct hv_regs *regs, struct hv_hcall *hc)
 {
-	memset(hc, 0, sizeof(*hc));
 	hc->is_64bit = mode->is_64bit;
 	if (mode->is_64bit) {
 		hc->control = regs->rcx;
@@ -143,6 +166,8 @@ static void decode(const struct hv_cpu_mode *mode, const struct hv_regs *regs, s
 				 HV_HYPERCALL_REP_START_OFFSET);
 	hc->fast_in[0] = hc->ingpa;
 	hc->fast_in[1] = hc->outgpa;
+	hc->fast_len = 0;
+	hc->reps_done = 0;
 }
 
 /* TLFS "Hypercall Outputs": status in 15:0, reps completed in 43:32; x86: EDX:EAX. */
@@ -161,33 +186,86 @@ static void set_result(struct hv_regs *regs, const struct hv_hcall *hc, uint64_t
 /* Checks of the control word against the row (KVM's per-call case in kvm_hv_hypercall). */
 static uint16_t check_control(const struct hv_hc_row *row, const struct hv_hcall *hc)
 {
+	if (row->kind != HV_HC_UNCHECKED && row->varhead == HV_HC_VARHEAD_NONE && hc->var_cnt)
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
 	switch (row->kind) {
 	case HV_HC_SIMPLE:
-		if (!row->varhead && hc->var_cnt)
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
 		if (hc->rep_cnt || hc->rep_idx)
 			return HV_STATUS_INVALID_HYPERCALL_INPUT;
 		break;
 	case HV_HC_REP:
-		if (!row->varhead && hc->var_cnt)
-			return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	case HV_HC_REP_WHOLE:
 		/*
 		 * TLFS "Hypercall Inputs": the rep start index must be below the rep count.
 		 * KVM also rejects any start index on the flush lists, which it always
-		 * completes in one call (rep_start_zero).
+		 * completes in one call.
 		 */
-		if (!hc->rep_cnt || (row->rep_start_zero && hc->rep_idx) ||
-		    hc->rep_idx >= hc->rep_cnt)
+		if (!hc->rep_cnt || hc->rep_idx >= hc->rep_cnt ||
+		    (row->kind == HV_HC_REP_WHOLE && hc->rep_idx))
 			return HV_STATUS_INVALID_HYPERCALL_INPUT;
 		break;
 	case HV_HC_UNCHECKED:
 		break;
 	}
-	if (hc->fast && !row->fast)
+	if (!(row->input & (hc->fast ? HV_HC_IN_FAST : HV_HC_IN_MEM)))
 		return HV_STATUS_INVALID_PARAMETER;
 	if (!hc->fast && row->in_size && (hc->ingpa & 7))
 		return HV_STATUS_INVALID_ALIGNMENT;
 	return HV_STATUS_SUCCESS;
+}
+
+/*
+ * The VP set of an Ex call, as KVM reads it (kvm_hv_flush_tlb, kvm_hv_send_ipi): the bank
+ * count must match valid_bank_mask even when the format means all VPs, whose banks are then
+ * skipped; a sparse set with no banks is empty.
+ */
+static uint16_t read_vp_set(struct hv_vp *vp, const struct hv_hcall *hc,
+			    const struct hv_hc_row *row, struct hv_hc_req *req)
+{
+	uint64_t banks[HV_MAX_SPARSE_VCPU_BANKS];
+	uint16_t st;
+
+	if (hc->var_cnt != __builtin_popcountll(req->vp_set.valid_bank_mask))
+		return HV_STATUS_INVALID_HYPERCALL_INPUT;
+	if (req->vp_set.all) {
+		hv_vpset_fill(&req->targets);
+		return HV_STATUS_SUCCESS;
+	}
+	if (!hc->var_cnt) {
+		req->empty_set = true;
+		return HV_STATUS_SUCCESS;
+	}
+	st = input_read(vp, hc, row->in_size, banks, hc->var_cnt * 8u);
+	if (st)
+		return st;
+	hv_vpset_from_banks(&req->targets, req->vp_set.valid_bank_mask, banks, vp->part->max_vps);
+	return HV_STATUS_SUCCESS;
+}
+
+/*
+ * Steps 9-11: the typed request from the input. TLFS "Variable Sized Hypercall Input
+ * Headers" and "Rep Hypercalls": the fixed header, then var_cnt 8-byte words of variable
+ * header, then the rep elements.
+ */
+static uint16_t read_request(struct hv_vp *vp, const struct hv_hcall *hc,
+			     const struct hv_hc_row *row, struct hv_hc_req *req)
+{
+	union hv_hc_hdr hdr;
+	uint32_t reps_off;
+	uint16_t st;
+
+	req->empty_set = false;
+	req->nreps = 0;
+	st = input_read(vp, hc, 0, &hdr, row->in_size);
+	if (!st && row->decode)
+		st = row->decode(vp, hc, &hdr, req);
+	if (!st && row->varhead == HV_HC_VARHEAD_BANKS)
+		st = read_vp_set(vp, hc, row, req);
+	if (st || req->empty_set || !is_rep(row))
+		return st;
+	reps_off = row->in_size + hc->var_cnt * 8u + hc->rep_idx * 8u;
+	req->nreps = (uint32_t)(hc->rep_cnt - hc->rep_idx);
+	return input_read(vp, hc, reps_off, req->reps, req->nreps * 8u);
 }
 
 /* GUEST_OS_ID == 0: KVM hands the VMCALL to its own PV hypercall code instead. */
@@ -212,6 +290,7 @@ enum hv_hcall_outcome hv_hypercall_dispatch(struct hv_vp *vp, const struct hv_cp
 	struct hv_partition *part = vp->part;
 	const struct hv_hc_row *row;
 	struct hv_hcall hc;
+	struct hv_hc_req req; /* about 5 KiB, not cleared: read_request sets what is read */
 	uint64_t result;
 	uint16_t status;
 	uint16_t reps = 0;
@@ -230,7 +309,10 @@ enum hv_hcall_outcome hv_hypercall_dispatch(struct hv_vp *vp, const struct hv_cp
 
 	decode(mode, regs, &hc);
 	row = find_row(table, n, hc.code);
-	stat_inc(&part->stats.hcall[row ? row->stat : HV_HC_STAT_UNKNOWN]);
+	if (!row)
+		stat_inc(&part->stats.hcall_unknown);
+	else if (table == hv_hcall_table)
+		stat_inc(&part->stats.hcall[row - table]);
 
 	/* TLFS "Ordering of Error Conditions": ACCESS_DENIED comes first. */
 	if (row && !gate_open(&part->cpuid, row->gate)) {
@@ -241,7 +323,7 @@ enum hv_hcall_outcome hv_hypercall_dispatch(struct hv_vp *vp, const struct hv_cp
 		status = HV_STATUS_INVALID_HYPERCALL_INPUT;
 		goto complete;
 	}
-	if (hc.fast && row && row->xmm) {
+	if (hc.fast && row && (row->input & HV_HC_IN_XMM) == HV_HC_IN_XMM) {
 		/* TLFS "XMM Fast Hypercall Input": #UD when not offered. */
 		if (!(part->cpuid.features_edx & HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE)) {
 			stat_inc(&part->stats.hcall_ud);
@@ -263,18 +345,20 @@ enum hv_hcall_outcome hv_hypercall_dispatch(struct hv_vp *vp, const struct hv_cp
 		goto complete;
 	}
 	status = check_control(row, &hc);
+	if (!status)
+		status = read_request(vp, &hc, row, &req);
 	if (status)
 		goto complete;
 
-	hc.reps_done = row->kind == HV_HC_REP ? hc.rep_idx : 0;
-	r = row->handler(vp, &hc);
+	hc.reps_done = is_rep(row) ? hc.rep_idx : 0;
+	r = row->handler(vp, &hc, &req);
 	if (r == HV_HC_SUSPEND) {
 		/* Nothing is written: the call is re-executed once the VP is unsuspended. */
 		stat_inc(&part->stats.hcall_suspended);
 		return HV_HCALL_SUSPENDED;
 	}
 	status = (uint16_t)r;
-	if (row->kind == HV_HC_REP) {
+	if (is_rep(row)) {
 		reps = hc.reps_done < hc.rep_cnt ? hc.reps_done : hc.rep_cnt;
 		/*
 		 * TLFS "Rep Hypercalls" / "Volatile Registers": a call that returns with reps
@@ -298,77 +382,6 @@ complete:
 	stat_inc(&part->stats.hcall_result[res_stat(status)]);
 	return HV_HCALL_DONE;
 }
-
-/* TLFS HvCallNotifyLongSpinWait: the caller has spun spinlock_retries times. */
-static int hc_notify_long_spin_wait(struct hv_vp *vp, struct hv_hcall *hc)
-{
-	(void)hc;
-	stat_inc(&vp->part->stats.spin_waits);
-	vp->part->ops->yield(vp->part->opaque, vp);
-	return HV_STATUS_SUCCESS;
-}
-
-/*
- * TLFS HvCallPostMessage / HvCallSignalEvent: hvemu has no SynIC and never offers
- * PostMessages/SignalEvents, so the access check stops them first (ACCESS_DENIED, KVM
- * selftest hyperv_features stages 1 and 3). Were the bit set, KVM answers
- * INVALID_HYPERCALL_INPUT for an inactive SynIC (stages 2 and 4).
- */
-static int hc_no_synic(struct hv_vp *vp, struct hv_hcall *hc)
-{
-	(void)vp;
-	(void)hc;
-	return HV_STATUS_INVALID_HYPERCALL_INPUT;
-}
-
-/*
- * TLFS debugging hypercalls (HvPostDebugData, HvRetrieveDebugData, HvResetDebugSession):
- * with SynDbg disabled KVM lets them through the access check and answers
- * INVALID_HYPERCALL_CODE (hyperv_features stage 5), after rejecting fast Post/Retrieve
- * with INVALID_PARAMETER. Extended hypercalls (TLFS "Extended Hypercall Interface") stop
- * at their access check (EBX b20 is never offered: stage 19).
- */
-static int hc_not_offered(struct hv_vp *vp, struct hv_hcall *hc)
-{
-	(void)vp;
-	(void)hc;
-	return HV_STATUS_INVALID_HYPERCALL_CODE;
-}
-
-const struct hv_hc_row hv_hcall_table[] = {
-	{ HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE, 0, "HvCallFlushVirtualAddressSpace", HV_HC_SIMPLE,
-	  false, true, true, false, sizeof(struct hv_tlb_flush), 0, HV_GATE_TLBFLUSH,
-	  HV_HC_STAT_FLUSH_SPACE, hv_hc_flush },
-	{ HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST, 0, "HvCallFlushVirtualAddressList", HV_HC_REP, false,
-	  true, true, true, sizeof(struct hv_tlb_flush), sizeof(uint64_t), HV_GATE_TLBFLUSH,
-	  HV_HC_STAT_FLUSH_LIST, hv_hc_flush },
-	{ HVCALL_NOTIFY_LONG_SPIN_WAIT, 0, "HvCallNotifyLongSpinWait", HV_HC_SIMPLE, false, true,
-	  false, false, 0, 0, HV_GATE_SPIN_WAIT, HV_HC_STAT_SPIN_WAIT, hc_notify_long_spin_wait },
-	{ HVCALL_SEND_IPI, 0, "HvCallSendSyntheticClusterIpi", HV_HC_SIMPLE, false, true, false,
-	  false, sizeof(struct hv_send_ipi), 0, HV_GATE_IPI, HV_HC_STAT_SEND_IPI, hv_hc_send_ipi },
-	{ HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, 0, "HvCallFlushVirtualAddressSpaceEx",
-	  HV_HC_SIMPLE, true, true, true, false, sizeof(struct hv_tlb_flush_ex), 0,
-	  HV_GATE_TLBFLUSH_EX, HV_HC_STAT_FLUSH_SPACE_EX, hv_hc_flush },
-	{ HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX, 0, "HvCallFlushVirtualAddressListEx", HV_HC_REP,
-	  true, true, true, true, sizeof(struct hv_tlb_flush_ex), sizeof(uint64_t),
-	  HV_GATE_TLBFLUSH_EX, HV_HC_STAT_FLUSH_LIST_EX, hv_hc_flush },
-	{ HVCALL_SEND_IPI_EX, 0, "HvCallSendSyntheticClusterIpiEx", HV_HC_SIMPLE, true, true, true,
-	  false, sizeof(struct hv_send_ipi_ex), 0, HV_GATE_IPI_EX, HV_HC_STAT_SEND_IPI_EX,
-	  hv_hc_send_ipi },
-	{ HVCALL_POST_MESSAGE, 0, "HvCallPostMessage", HV_HC_SIMPLE, false, true, false, false, 0,
-	  0, HV_GATE_POST_MESSAGES, HV_HC_STAT_POST_MESSAGE, hc_no_synic },
-	{ HVCALL_SIGNAL_EVENT, 0, "HvCallSignalEvent", HV_HC_SIMPLE, false, true, false, false, 0,
-	  0, HV_GATE_SIGNAL_EVENTS, HV_HC_STAT_SIGNAL_EVENT, hc_no_synic },
-	{ HVCALL_POST_DEBUG_DATA, 0, "HvCallPostDebugData", HV_HC_UNCHECKED, false, false, false,
-	  false, 0, 0, HV_GATE_ALWAYS, HV_HC_STAT_DEBUG, hc_not_offered },
-	{ HVCALL_RETRIEVE_DEBUG_DATA, 0, "HvCallRetrieveDebugData", HV_HC_UNCHECKED, false, false,
-	  false, false, 0, 0, HV_GATE_ALWAYS, HV_HC_STAT_DEBUG, hc_not_offered },
-	{ HVCALL_RESET_DEBUG_SESSION, 0, "HvCallResetDebugSession", HV_HC_UNCHECKED, false, true,
-	  false, false, 0, 0, HV_GATE_ALWAYS, HV_HC_STAT_DEBUG, hc_not_offered },
-	{ HV_EXT_CALL_QUERY_CAPABILITIES, HV_EXT_CALL_LAST, "HvExtCall", HV_HC_UNCHECKED, false,
-	  false, false, false, 0, 0, HV_GATE_EXTENDED, HV_HC_STAT_EXTENDED, hc_not_offered },
-};
-const size_t hv_hcall_table_size = sizeof(hv_hcall_table) / sizeof(hv_hcall_table[0]);
 
 enum hv_hcall_outcome hv_hypercall(struct hv_vp *vp, const struct hv_cpu_mode *mode,
 				   struct hv_regs *regs)

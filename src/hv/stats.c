@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Statistics of a partition and of its VPs, as src/util/stats.h descriptor tables. */
-#include "hv/hv_internal.h"
+#include <stdio.h>
+
+#include "hv/hcall.h"
 #include "util/compiler.h"
 
 #define P(nm_, field_, type_, unit_)                                  \
@@ -13,9 +15,9 @@
 	P("msr_" #l "_reads", msr[HV_MSR_IDX_##u].reads, STAT_CUMULATIVE, STAT_UNIT_NONE),       \
 	    P("msr_" #l "_writes", msr[HV_MSR_IDX_##u].writes, STAT_CUMULATIVE, STAT_UNIT_NONE), \
 	    P("msr_" #l "_gp", msr[HV_MSR_IDX_##u].gp, STAT_CUMULATIVE, STAT_UNIT_NONE),
-#define HC(idx, name)  P("hcalls_" name, hcall[idx], STAT_CUMULATIVE, STAT_UNIT_NONE)
 #define RES(idx, name) P("hcall_status_" name, hcall_result[idx], STAT_CUMULATIVE, STAT_UNIT_NONE)
 
+/* The partition's statistics before the per-call counters (which hcall_table.c names). */
 static const struct stat_desc partition_descs[] = {
 	HV_MSR_LIST(MSR3) PC(msr_unimplemented),
 	PC(hypercall_page_writes),
@@ -24,20 +26,11 @@ static const struct stat_desc partition_descs[] = {
 	PC(apic_msr_errors),
 	PC(resets),
 	PC(crashes),
+};
 
-	HC(HV_HC_STAT_FLUSH_SPACE, "flush_space"),
-	HC(HV_HC_STAT_FLUSH_LIST, "flush_list"),
-	HC(HV_HC_STAT_SPIN_WAIT, "notify_long_spin_wait"),
-	HC(HV_HC_STAT_SEND_IPI, "send_ipi"),
-	HC(HV_HC_STAT_FLUSH_SPACE_EX, "flush_space_ex"),
-	HC(HV_HC_STAT_FLUSH_LIST_EX, "flush_list_ex"),
-	HC(HV_HC_STAT_SEND_IPI_EX, "send_ipi_ex"),
-	HC(HV_HC_STAT_POST_MESSAGE, "post_message"),
-	HC(HV_HC_STAT_SIGNAL_EVENT, "signal_event"),
-	HC(HV_HC_STAT_DEBUG, "debug"),
-	HC(HV_HC_STAT_EXTENDED, "extended"),
-	HC(HV_HC_STAT_UNKNOWN, "unknown"),
-	HC(HV_HC_STAT_OTHER, "other"),
+/* After them. */
+static const struct stat_desc partition_tail_descs[] = {
+	P("hcalls_unknown", hcall_unknown, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	RES(HV_RES_SUCCESS, "success"),
 	RES(HV_RES_INVALID_HYPERCALL_CODE, "invalid_hypercall_code"),
 	RES(HV_RES_INVALID_HYPERCALL_INPUT, "invalid_hypercall_input"),
@@ -53,10 +46,6 @@ static const struct stat_desc partition_descs[] = {
 	PC(hcall_suspended),
 	PC(hcall_xmm_errors),
 
-	PC(flush_space),
-	PC(flush_list),
-	PC(flush_space_ex),
-	PC(flush_list_ex),
 	PC(flush_fast),
 	PC(flush_slow),
 	PC(flush_all),
@@ -67,8 +56,6 @@ static const struct stat_desc partition_descs[] = {
 	PC(flush_flags_ignored),
 	PC(flush_errors),
 
-	PC(ipi_calls),
-	PC(ipi_ex_calls),
 	PC(ipi_fast),
 	PC(ipi_slow),
 	PC(ipis_sent),
@@ -96,6 +83,14 @@ static const struct stat_desc vp_descs[] = {
 void hv_partition_stats_visit(struct hv_partition *part, stat_visit_fn fn, void *ctx)
 {
 	stats_visit(partition_descs, ARRAY_SIZE(partition_descs), &part->stats, fn, ctx);
+	/* One counter per hypercall, named after its row. */
+	for (size_t i = 0; i < hv_hcall_table_size; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "hcalls_%s", hv_hcall_table[i].name);
+		fn(ctx, name, STAT_CUMULATIVE, STAT_UNIT_NONE, stat_get(&part->stats.hcall[i]));
+	}
+	stats_visit(partition_tail_descs, ARRAY_SIZE(partition_tail_descs), &part->stats, fn, ctx);
 }
 
 void hv_vp_stats_visit(struct hv_vp *vp, stat_visit_fn fn, void *ctx)

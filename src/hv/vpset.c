@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Sparse VP sets (TLFS datatypes/hv_vp_set, "Sparse Virtual Processor Set"): decoding the
- * banks of the Ex hypercalls into a struct hv_vpset, and walking a set.
+ * Sparse VP sets (TLFS datatypes/hv_vp_set, "Sparse Virtual Processor Set"): building a
+ * struct hv_vpset from a processor mask or the banks of the Ex hypercalls, and walking it.
  */
 #include <string.h>
 
@@ -20,38 +20,30 @@ static void vpset_limit(struct hv_vpset *set, uint32_t max_vps)
 		set->bank[b] = 0;
 }
 
-void hv_vpset_clear(struct hv_vpset *set)
+void hv_vpset_fill(struct hv_vpset *set)
 {
 	memset(set, 0, sizeof(*set));
+	set->all = true;
 }
 
 void hv_vpset_from_mask(struct hv_vpset *set, uint64_t mask, uint32_t max_vps)
 {
-	hv_vpset_clear(set);
+	memset(set, 0, sizeof(*set));
 	set->bank[0] = mask;
 	vpset_limit(set, max_vps);
 }
 
-uint16_t hv_vpset_read_banks(struct hv_vp *vp, const struct hv_hcall *hc, uint32_t offset,
-			     uint64_t valid_bank_mask, struct hv_vpset *set)
+void hv_vpset_from_banks(struct hv_vpset *set, uint64_t valid_bank_mask, const uint64_t *banks,
+			 uint32_t max_vps)
 {
-	uint64_t banks[HV_MAX_SPARSE_VCPU_BANKS];
-	unsigned nbanks = (unsigned)__builtin_popcountll(valid_bank_mask);
 	unsigned i = 0;
-	uint16_t st;
 
-	hv_vpset_clear(set);
-	if (!nbanks)
-		return HV_STATUS_SUCCESS;
-	st = hv_hc_read(vp, hc, offset, banks, nbanks * (uint32_t)sizeof(banks[0]));
-	if (st)
-		return st;
+	memset(set, 0, sizeof(*set));
 	/* Bank contents come in increasing bank order, one per set bit of the mask. */
 	for (unsigned b = 0; b < HV_MAX_SPARSE_VCPU_BANKS; b++)
 		if (valid_bank_mask & (1ull << b))
 			set->bank[b] = banks[i++];
-	vpset_limit(set, vp->part->max_vps);
-	return HV_STATUS_SUCCESS;
+	vpset_limit(set, max_vps);
 }
 
 int64_t hv_vpset_next(const struct hv_vpset *s, uint32_t from, uint32_t limit)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The TLB flush hypercalls: the 10 encodings of the KVM selftest hyperv_tlb_flush
- * (hyperv-facts §4.1.2), memory and XMM fast, with workers at VP indexes 2 and 65 (banks 0
- * and 1), checking the exact target set handed to ops->flush_tlb; KVM's special results;
- * GVA list validation; failures.
+ * The TLB flush hypercalls: the 10 encodings of the KVM selftest hyperv_tlb_flush (linux:
+ * tools/testing/selftests/kvm/x86/hyperv_tlb_flush.c), memory and XMM fast, with workers at
+ * VP indexes 2 and 65 (banks 0 and 1), checking the exact target set handed to
+ * ops->flush_tlb; KVM's special results; GVA list validation; failures.
  */
 #include <errno.h>
 #include <string.h>
@@ -335,7 +335,7 @@ static void test_flush_failure_and_stats(void)
 	CHECK_EQ(hvmock_pstat(e.part, "hcall_status_time_out"), 1);
 	e.m->flush_ret = 0;
 	CHECK_EQ(do_flush(&e, &r, true), 1ull << 32);
-	CHECK_EQ(hvmock_pstat(e.part, "flush_list_ex"), 2);
+	CHECK_EQ(hvmock_pstat(e.part, "hcalls_flush_list_ex"), 2);
 	CHECK_EQ(hvmock_pstat(e.part, "flush_fast"), 1);
 	CHECK_EQ(hvmock_pstat(e.part, "flush_slow"), 1);
 	CHECK_EQ(hvmock_pstat(e.part, "flush_targets"), 2);
@@ -343,7 +343,7 @@ static void test_flush_failure_and_stats(void)
 	r.mask = B(0) | B(2);
 	r.ngva = 0;
 	CHECK_EQ(do_flush(&e, &r, false), 0);
-	CHECK_EQ(hvmock_pstat(e.part, "flush_space"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "hcalls_flush_space"), 1);
 	CHECK_EQ(hvmock_pstat(e.part, "flush_targets"), 4);
 	env_fini(&e);
 }

@@ -41,7 +41,10 @@ static const struct hc_case cases[] = {
 	/* 1. TLFS "Legal Hypercall Environments" */
 	{ "cpl3", ALL, .cpl = 3, .control = C(0xbeef, 0, 0, 0, 0), .expect = X_UD },
 	{ "real mode", ALL, .real_mode = true, .control = C(0xbeef, 0, 0, 0, 0), .expect = X_UD },
-	/* KVM selftest hyperv_features hypercall stages 0-20 (hyperv-facts §4.1.1) */
+	/*
+	 * KVM selftest hyperv_features hypercall stages 0-20 (linux:
+	 * tools/testing/selftests/kvm/x86/hyperv_features.c)
+	 */
 	{ "stage0 unknown code", "vpindex", .control = C(0xbeef, 0, 0, 0, 0),
 	  .status = HV_STATUS_INVALID_HYPERCALL_CODE },
 	{ "stage1 post message", ALL, .control = C(HVCALL_POST_MESSAGE, 0, 0, 0, 0),
@@ -278,17 +281,16 @@ static unsigned rep_calls;
 static uint64_t rep_sum;
 
 /* Adds up its elements, at most 3 per call; element value 0xdead fails the call. */
-static int hc_rep_sum(struct hv_vp *vp, struct hv_hcall *hc)
+static int hc_rep_sum(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req)
 {
 	unsigned done = 0;
 
+	(void)vp;
 	rep_calls++;
 	while (hc->reps_done < hc->rep_cnt && done < 3) {
-		uint64_t e;
-		uint16_t st = hv_hc_read(vp, hc, 8 + hc->reps_done * 8u, &e, sizeof(e));
+		/* req->reps holds the elements from the rep start index on. */
+		uint64_t e = req->reps[hc->reps_done - hc->rep_idx];
 
-		if (st)
-			return st;
 		if (e == 0xdead)
 			return HV_STATUS_INVALID_PARAMETER;
 		rep_sum += e;
@@ -299,10 +301,19 @@ static int hc_rep_sum(struct hv_vp *vp, struct hv_hcall *hc)
 }
 
 static const struct hv_hc_row rep_rows[] = {
-	{ 0x7001, 0, "TestRepSum", HV_HC_REP, false, false, false, false, 8, 8, HV_GATE_ALWAYS,
-	  HV_HC_STAT_OTHER, hc_rep_sum },
-	{ 0x7002, 0, "TestGated", HV_HC_SIMPLE, false, true, false, false, 0, 0, HV_GATE_IPI,
-	  HV_HC_STAT_OTHER, hc_rep_sum },
+	{ .code = 0x7001,
+	  .name = "test_rep_sum",
+	  .kind = HV_HC_REP,
+	  .input = HV_HC_IN_MEM,
+	  .gate = HV_GATE_ALWAYS,
+	  .in_size = 8,
+	  .handler = hc_rep_sum },
+	{ .code = 0x7002,
+	  .name = "test_gated",
+	  .kind = HV_HC_SIMPLE,
+	  .input = HV_HC_IN_MEM | HV_HC_IN_FAST,
+	  .gate = HV_GATE_IPI,
+	  .handler = hc_rep_sum },
 };
 
 static void test_rep_continuation(void)
@@ -467,8 +478,49 @@ static void test_stats(void)
 	hvmock_free(m);
 }
 
+/*
+ * The rows of hv_hcall_table say what the dispatcher relies on: a name (the statistic), a
+ * handler, an input form, a fixed header that fits union hv_hc_hdr (and, fast without XMM,
+ * RDX and R8) with a decoder for it, a decoder for the VP set of the banks, and codes that
+ * no other row claims.
+ */
+static void test_table_rows(void)
+{
+	for (size_t i = 0; i < hv_hcall_table_size; i++) {
+		const struct hv_hc_row *r = &hv_hcall_table[i];
+		uint16_t last = r->code_last ? r->code_last : r->code;
+		bool fast_xmm = (r->input & HV_HC_IN_XMM) == HV_HC_IN_XMM;
+
+		CHECK_MSG(r->name && r->name[0], "row %zu: no name", i);
+		if (!r->name)
+			continue;
+		CHECK_MSG(r->handler, "%s: no handler", r->name);
+		CHECK_MSG(r->input & (HV_HC_IN_MEM | HV_HC_IN_FAST), "%s: takes no input form",
+			  r->name);
+		CHECK_MSG(r->in_size <= sizeof(union hv_hc_hdr), "%s: in_size %u > %zu", r->name,
+			  r->in_size, sizeof(union hv_hc_hdr));
+		CHECK_MSG(!(r->input & HV_HC_IN_FAST) || fast_xmm || r->in_size <= 16,
+			  "%s: fast header beyond RDX and R8", r->name);
+		CHECK_MSG(!r->in_size == !r->decode, "%s: in_size %u with decoder %s", r->name,
+			  r->in_size, r->decode ? "set" : "unset");
+		CHECK_MSG(r->varhead != HV_HC_VARHEAD_BANKS || r->decode,
+			  "%s: VP-set banks without a decoder", r->name);
+		CHECK_MSG(last >= r->code, "%s: code range 0x%x-0x%x", r->name, r->code, last);
+		for (size_t j = 0; j < i; j++) {
+			const struct hv_hc_row *o = &hv_hcall_table[j];
+			uint16_t olast = o->code_last ? o->code_last : o->code;
+
+			CHECK_MSG(last < o->code || r->code > olast, "%s: codes overlap %s",
+				  r->name, o->name);
+			CHECK_MSG(!o->name || strcmp(r->name, o->name), "%s: name used twice",
+				  r->name);
+		}
+	}
+}
+
 int main(void)
 {
+	RUN(test_table_rows);
 	RUN(test_dispatch_table);
 	RUN(test_rep_continuation);
 	RUN(test_disabled_until_guest_os_id);

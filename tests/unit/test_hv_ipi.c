@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The synthetic cluster IPI hypercalls: the 10 steps of the KVM selftest hyperv_ipi
- * (hyperv-facts §4.1.3) with receivers at VP indexes 2 and 65, checking exactly one
- * interrupt per addressed receiver and none to the others; then KVM's vector and set rules.
+ * The synthetic cluster IPI hypercalls: the 10 steps of the KVM selftest hyperv_ipi (linux:
+ * tools/testing/selftests/kvm/x86/hyperv_ipi.c) with receivers at VP indexes 2 and 65,
+ * checking exactly one interrupt per addressed receiver and none to the others; then KVM's
+ * vector and set rules.
  */
 #include <errno.h>
 #include <string.h>
