@@ -254,6 +254,8 @@ static uint16_t read_request(struct hv_vp *vp, const struct hv_hcall *hc,
 	uint32_t reps_off;
 	uint16_t st;
 
+	req->vp_set.all = false;
+	req->vp_set.valid_bank_mask = 0;
 	req->empty_set = false;
 	req->nreps = 0;
 	st = input_read(vp, hc, 0, &hdr, row->in_size);

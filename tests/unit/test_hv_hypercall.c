@@ -512,7 +512,7 @@ static void test_table_rows(void)
 
 			CHECK_MSG(last < o->code || r->code > olast, "%s: codes overlap %s",
 				  r->name, o->name);
-			CHECK_MSG(!o->name || strcmp(r->name, o->name), "%s: name used twice",
+			CHECK_MSG(!o->name || strcmp(r->name, o->name) != 0, "%s: name used twice",
 				  r->name);
 		}
 	}
