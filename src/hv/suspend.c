@@ -103,9 +103,16 @@ rescan:
 		{
 			uint32_t expected = b;
 
-			if (atomic_compare_exchange_strong(&vp->waiting_on, &expected, HV_VP_NONE))
+			if (atomic_compare_exchange_strong(&vp->waiting_on, &expected,
+							   HV_VP_NONE)) {
 				atomic_fetch_sub_explicit(&part->stats.suspended_vps, 1,
 							  memory_order_relaxed);
+			} else {
+				/* An unsuspender ended the wait and counted it in unsuspends:
+				 * count its start too, so the two balance. */
+				stat_inc(&vp->stats.suspensions);
+				stat_inc(&part->stats.suspensions);
+			}
 		}
 		goto rescan;
 	}
