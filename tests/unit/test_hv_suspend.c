@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -287,14 +288,37 @@ static void test_suspend_stats(void)
 
 /* --- races ---------------------------------------------------------------------------- */
 
-static _Atomic int stop;
+/*
+ * A race test proves nothing in a run where the race did not happen: each one counts the
+ * interleaving it is about and fails when it never occurred (after retrying longer).
+ */
+#define RACE_TIME_LIMIT_NS (20 * NSEC_PER_SEC)
+
+static int online_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return CPU_COUNT(&set);
+}
+
+/*
+ * The hammer: NVP vCPU threads flush random targets while 3 control threads inhibit a
+ * random VP for a moment (sometimes across a yield) and clear it. It runs until enough
+ * flushes completed AND enough of them were suspended on an inhibit and woken by its
+ * clear (the interleaving under test), or until RACE_TIME_LIMIT_NS.
+ */
+#define HAMMER_FLUSHES	   (NVP * 3000)
+#define HAMMER_SUSPENSIONS 200
+
+static _Atomic int vcpus_stop, controls_stop, controls_running;
 static _Atomic unsigned lost_wakeups, completed;
 
 struct vcpu_arg {
 	struct env *e;
 	int vp;
 	unsigned seed;
-	unsigned iterations;
 };
 
 /* A vCPU thread: flush random targets; when suspended, wait (bounded) and re-execute. */
@@ -302,7 +326,7 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu_arg *a = arg;
 
-	for (unsigned n = 0; n < a->iterations; n++) {
+	while (!atomic_load(&vcpus_stop)) {
 		struct hv_regs regs;
 		uint64_t mask;
 
@@ -330,7 +354,8 @@ static void *control_thread(void *arg)
 {
 	struct vcpu_arg *a = arg;
 
-	while (!atomic_load(&stop)) {
+	atomic_fetch_add(&controls_running, 1);
+	while (!atomic_load(&controls_stop)) {
 		uint32_t vp;
 
 		a->seed = a->seed * 1103515245 + 12345;
@@ -348,43 +373,76 @@ static void test_hammer(void)
 	struct env e;
 	pthread_t vt[NVP], ct[3];
 	struct vcpu_arg va[NVP], ca[3];
+	uint64_t t0, deadline, susp = 0;
 
 	env_init(&e);
-	atomic_store(&stop, 0);
+	atomic_store(&vcpus_stop, 0);
+	atomic_store(&controls_stop, 0);
+	atomic_store(&controls_running, 0);
 	atomic_store(&lost_wakeups, 0);
 	atomic_store(&completed, 0);
-	for (int i = 0; i < NVP; i++) {
-		va[i] = (struct vcpu_arg){ &e, i, (unsigned)i * 7919u + 1, 3000 };
-		pthread_create(&vt[i], NULL, vcpu_thread, &va[i]);
-	}
+	/* The control threads run first: flushes made before them could not race them. */
 	for (int i = 0; i < 3; i++) {
-		ca[i] = (struct vcpu_arg){ &e, 0, (unsigned)i * 104729u + 3, 0 };
+		ca[i] = (struct vcpu_arg){ &e, 0, (unsigned)i * 104729u + 3 };
 		pthread_create(&ct[i], NULL, control_thread, &ca[i]);
 	}
+	while (atomic_load(&controls_running) < 3)
+		sched_yield();
+	for (int i = 0; i < NVP; i++) {
+		va[i] = (struct vcpu_arg){ &e, i, (unsigned)i * 7919u + 1 };
+		pthread_create(&vt[i], NULL, vcpu_thread, &va[i]);
+	}
+	t0 = now_ns();
+	deadline = t0 + RACE_TIME_LIMIT_NS;
+	while (now_ns() < deadline && !atomic_load(&lost_wakeups)) {
+		susp = hvmock_pstat(e.part, "suspensions");
+		if (atomic_load(&completed) >= HAMMER_FLUSHES && susp >= HAMMER_SUSPENSIONS)
+			break;
+		usleep(1000);
+	}
+	atomic_store(&vcpus_stop, 1);
 	for (int i = 0; i < NVP; i++)
 		pthread_join(vt[i], NULL);
-	atomic_store(&stop, 1);
+	atomic_store(&controls_stop, 1);
 	for (int i = 0; i < 3; i++)
 		pthread_join(ct[i], NULL);
+	susp = hvmock_pstat(e.part, "suspensions");
+	printf("# hammer: %u flushes, %llu suspended on an inhibit and woken, in %llu ms\n",
+	       atomic_load(&completed), (unsigned long long)susp,
+	       (unsigned long long)((now_ns() - t0) / NSEC_PER_MSEC));
 	CHECK_EQ(atomic_load(&lost_wakeups), 0);
-	CHECK_EQ(atomic_load(&completed), NVP * 3000);
+	CHECK_MSG(atomic_load(&completed) >= HAMMER_FLUSHES, "only %u of %u flushes completed",
+		  atomic_load(&completed), HAMMER_FLUSHES);
+	CHECK_MSG(susp >= HAMMER_SUSPENSIONS,
+		  "the race under test happened %llu times (want >= %u): a flush never met an "
+		  "inhibit often enough to test the wake-up",
+		  (unsigned long long)susp, HAMMER_SUSPENSIONS);
 	CHECK_EQ(hvmock_pstat(e.part, "suspended_vps"), 0);
-	CHECK(hvmock_pstat(e.part, "suspensions") > 0);
+	/* Every suspension ended in exactly one unsuspend. */
+	CHECK_EQ(hvmock_pstat(e.part, "unsuspends"), susp);
 	CHECK_EQ(atomic_load(&e.part->inhibited_vps), 0); /* the fast-path count balances */
 	for (int i = 0; i < NVP; i++)
 		CHECK_EQ(waiting_on(&e, i), -1);
 	env_fini(&e);
 }
 
-/* The Dekker race of one suspend against one unsuspend, many times over. */
-static _Atomic unsigned round_no;
+/*
+ * The Dekker race of one suspend against one unsuspend, round after round: VP 1 is
+ * inhibited, then its clear (toggler) races VP 0's flush to it. The race went both ways
+ * only if some flushes were suspended (the clear came after the flush's check and had to
+ * wake it) and some were not (the clear came first): rounds are added until both
+ * happened, and the test fails if one never did.
+ */
+#define RACE_ROUNDS 20000
+
+static _Atomic unsigned round_no, round_last;
 static _Atomic int race_abort;
 
 static void *toggler(void *arg)
 {
 	struct env *e = arg;
 
-	for (unsigned r = 1; r <= 20000; r++) {
+	for (unsigned r = 1; r <= atomic_load(&round_last); r++) {
 		while (atomic_load(&round_no) != r * 2 - 1)
 			if (atomic_load(&race_abort))
 				return NULL;
@@ -394,36 +452,72 @@ static void *toggler(void *arg)
 	return NULL;
 }
 
-static void test_unsuspend_races_suspend(void)
+/*
+ * Runs up to @rounds rounds, fewer when @deadline passes; *done gets the rounds run.
+ * Returns how many flushes were suspended, or -1 on a lost wake-up.
+ */
+static long race_rounds(struct env *e, unsigned rounds, uint64_t deadline, unsigned *done)
 {
-	struct env e;
 	pthread_t t;
-	unsigned suspended = 0;
+	long suspended = 0;
+	unsigned r;
 
-	env_init(&e);
 	atomic_store(&round_no, 0);
+	atomic_store(&round_last, rounds);
 	atomic_store(&race_abort, 0);
-	pthread_create(&t, NULL, toggler, &e);
-	for (unsigned r = 1; r <= 20000; r++) {
+	pthread_create(&t, NULL, toggler, e);
+	for (r = 1; r <= rounds; r++) {
 		struct hv_regs regs;
 
-		hv_set_tlb_flush_inhibit(e.part, 1, true);
+		hv_set_tlb_flush_inhibit(e->part, 1, true);
 		atomic_store(&round_no, r * 2 - 1); /* go: the clear races the flush below */
-		if (flush(&e, 0, 1u << 1, &regs) == HV_HCALL_SUSPENDED) {
+		if (flush(e, 0, 1u << 1, &regs) == HV_HCALL_SUSPENDED) {
 			suspended++;
-			if (hv_vp_wait_unsuspended(e.vp[0], 5 * NSEC_PER_SEC)) {
+			if (hv_vp_wait_unsuspended(e->vp[0], 5 * NSEC_PER_SEC)) {
 				CHECK_MSG(false, "round %u: lost wake-up", r);
-				atomic_store(&race_abort, 1);
+				suspended = -1;
 				break;
 			}
 		}
 		while (atomic_load(&round_no) != r * 2)
 			;
+		if ((r & 1023) == 0 && now_ns() > deadline)
+			break;
 	}
+	atomic_store(&race_abort, 1);
 	pthread_join(t, NULL);
+	*done = r > rounds ? rounds : r;
+	return suspended;
+}
+
+static void test_unsuspend_races_suspend(void)
+{
+	struct env e;
+	uint64_t deadline = now_ns() + RACE_TIME_LIMIT_NS;
+	unsigned long total = 0, suspended = 0;
+	unsigned rounds = RACE_ROUNDS, done;
+	long s = 0;
+
+	if (online_cpus() < 2) {
+		t_skip("one CPU: a clear can race a flush only when both run at once");
+		return;
+	}
+	env_init(&e);
+	do {
+		s = race_rounds(&e, rounds, deadline, &done);
+		if (s < 0)
+			break;
+		total += done;
+		suspended += (unsigned long)s;
+		rounds *= 2;
+	} while ((!suspended || suspended == total) && now_ns() < deadline);
+	printf("# %lu of %lu flushes suspended (the clear came later), %lu not (it came "
+	       "first)\n",
+	       suspended, total, total - suspended);
+	CHECK(s >= 0);
+	CHECK_MSG(suspended > 0 && suspended < total,
+		  "the race went one way only in %lu rounds: %lu suspended", total, suspended);
 	CHECK_EQ(waiting_on(&e, 0), -1);
-	/* Not a correctness condition, just a note of how often the race went each way. */
-	printf("# %u of 20000 flushes suspended\n", suspended);
 	env_fini(&e);
 }
 
