@@ -396,11 +396,11 @@ static void test_stages(void)
 		if (xmm)
 			run_stage(&stages[i], i + 1, true);
 		else
-			report_skip("fast stage %d %s: no XMM fast input offered", i + 1,
+			report_skip("xmm", "fast stage %d %s: no XMM fast input offered", i + 1,
 				    stages[i].name);
 	}
 	if (!tlbflush_pv_available() || !tlbflush_ex_available()) {
-		report_skip("flush_tlb_others: PV flush or Ex masks not recommended");
+		report_skip("pv-flush", "flush_tlb_others: PV flush or Ex masks not recommended");
 	} else {
 		for (unsigned int i = 0; i < ARRAY_SIZE(lib_cases); i++)
 			run_lib_case(&lib_cases[i]);
@@ -515,8 +515,8 @@ static int find_cpus(void)
 	cpu_a = cpu_of_vp(VP_A);
 	cpu_b = cpu_of_vp(VP_B);
 	if (cpu_a < 0 || cpu_b < 0) {
-		report_skip("needs CPUs with VP index %d and %d (boot at least %d vCPUs)", VP_A,
-			    VP_B, VP_B + 1);
+		report_skip("vp", "needs CPUs with VP index %d and %d (boot at least %d vCPUs)",
+			    VP_A, VP_B, VP_B + 1);
 		return -1;
 	}
 	return 0;
@@ -537,7 +537,7 @@ int main(void)
 	cpu_job_init();
 	r = hv_init();
 	if (r) {
-		report_skip("no Hyper-V (%d)", r);
+		report_skip("hv", "no Hyper-V (%d)", r);
 		return report_summary();
 	}
 	tlbflush_init();

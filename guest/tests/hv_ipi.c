@@ -233,7 +233,7 @@ static void run_steps(const char *how, u32 iters, bool xmm)
 		bool ok = true;
 
 		if (s->kind == EX_XMM && !xmm) {
-			report_skip("%s: no XMM fast input offered", s->name);
+			report_skip("xmm", "%s: no XMM fast input offered", s->name);
 			continue;
 		}
 		for (u32 n = 0; n < iters && ok; n++) {
@@ -369,15 +369,19 @@ int main(void)
 	cpu_job_init();
 	r = hv_init();
 	if (r) {
-		report_skip("no Hyper-V (%d)", r);
+		report_skip("hv", "no Hyper-V (%d)", r);
 		return report_summary();
 	}
 	tlbflush_init();
 	cpu_a = cpu_of_vp(VP_A);
 	cpu_b = cpu_of_vp(VP_B);
-	if (cpu_a < 0 || cpu_b < 0 || !ipi_pv_available() || !tlbflush_ex_available()) {
-		report_skip("needs CPUs with VP index %d and %d and the ipi enlightenment", VP_A,
-			    VP_B);
+	if (cpu_a < 0 || cpu_b < 0) {
+		report_skip("vp", "needs CPUs with VP index %d and %d (boot at least %d vCPUs)",
+			    VP_A, VP_B, VP_B + 1);
+		return report_summary();
+	}
+	if (!ipi_pv_available() || !tlbflush_ex_available()) {
+		report_skip("pv-ipi", "the PV IPI or the Ex VP sets are not offered");
 		return report_summary();
 	}
 	xmm = hv_feature_edx(HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE);
@@ -408,7 +412,8 @@ int main(void)
 		       "%lu EOIs through HV_X64_MSR_EOI for %u test interrupts",
 		       (unsigned long)atomic_load(&hv_eoi_msr_count), total);
 	else
-		report_skip("HV_X64_MSR_EOI: not in x2APIC mode or no APIC MSRs offered");
+		report_skip("eoi-msr",
+			    "HV_X64_MSR_EOI: not in x2APIC mode or no APIC MSRs offered");
 	tlb_paths_report("IPI", tlb_stats.ipi);
 	return report_summary();
 }

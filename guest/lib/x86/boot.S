@@ -50,7 +50,38 @@ multiboot_entry64:
 
 	.globl elf64_entry
 elf64_entry:
+	/*
+	 * Save the entry state first (RFLAGS before cli, the OR of the general registers
+	 * that must be 0) for elf64.elf to check against the documented protocol.
+	 */
+	movq %rsp, elf64_entry_state+0(%rip)
+	pushfq
+	popq elf64_entry_state+8(%rip)
 	cli
+	orq %rbx, %rax
+	orq %rcx, %rax
+	orq %rdx, %rax
+	orq %rbp, %rax
+	orq %r8, %rax
+	orq %r9, %rax
+	orq %r10, %rax
+	orq %r11, %rax
+	orq %r12, %rax
+	orq %r13, %rax
+	orq %r14, %rax
+	orq %r15, %rax
+	movq %rax, elf64_entry_state+48(%rip)
+	movq %cr0, %rax
+	movq %rax, elf64_entry_state+16(%rip)
+	movq %cr3, %rax
+	movq %rax, elf64_entry_state+24(%rip)
+	movq %cr4, %rax
+	movq %rax, elf64_entry_state+32(%rip)
+	movl $0xc0000080, %ecx		/* EFER */
+	rdmsr
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, elf64_entry_state+40(%rip)
 	movq %rdi, %r12
 	movq %rsi, %r13
 	lgdt boot_gdt_desc(%rip)
@@ -75,6 +106,12 @@ boot_common64:
 	jmp 2b
 
 	.data
+	/* struct elf64_entry_state (x86/multiboot.h); in .data: start_c clears .bss. */
+	.balign 8
+	.globl elf64_entry_state
+elf64_entry_state:
+	.fill 7, 8, 0
+
 	.balign 16
 	.globl boot_gdt_desc
 boot_gdt:

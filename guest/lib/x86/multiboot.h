@@ -44,6 +44,15 @@ struct boot_info {
 
 extern struct boot_info boot_info;
 
+/*
+ * What hvemu's ELF64 entry handed over, saved by boot.S before it changes anything (all
+ * zero after a Multiboot entry). gprs_or: RAX|RBX|RCX|RDX|RBP|R8..R15 (all must be 0).
+ */
+struct elf64_entry_state {
+	u64 rsp, rflags, cr0, cr3, cr4, efer, gprs_or;
+};
+extern struct elf64_entry_state elf64_entry_state;
+
 /* Returns 0, or -EINVAL when the magic is wrong (nothing but protocol and magic set). */
 int multiboot_parse(u32 magic, u64 info_addr, u32 protocol);
 

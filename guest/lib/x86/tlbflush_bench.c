@@ -121,7 +121,7 @@ void tlb_test_bench(u64 va)
 		u32 spins;
 
 		if (smp_nr_online() < 65) {
-			report_skip("bench ipi64: needs 65 CPUs");
+			report_skip("cpus", "bench ipi64: needs 65 CPUs");
 			return;
 		}
 		bench_mask(&m, 64);

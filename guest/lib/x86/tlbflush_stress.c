@@ -203,7 +203,7 @@ void tlb_test_stress(void)
 	if (want > STRESS_SENDERS)
 		want = STRESS_SENDERS;
 	if (smp_nr_online() < want + 2) {
-		report_skip("stress: needs at least %u CPUs", want + 2);
+		report_skip("cpus", "stress: needs at least %u CPUs", want + 2);
 		return;
 	}
 	cpumask_clear(&checkers);
