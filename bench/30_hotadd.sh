@@ -14,9 +14,10 @@ bench_start hotadd_ms hotplug
 
 ok=0
 for i in $(seq "$REPS"); do
+	# hvemu exits 1 only when the guest passed (guest/lib/report.h).
 	"$HVEMU" run --kernel "$G/hotplug.elf" --cpus "boot=2,max=$((ADDS + 2))" --hv all \
-		--cmdline "mode=bench adds=$ADDS" >"$tmp/run.$i" 2>"$tmp/err.$i" || true
-	if grep -q "SUMMARY: .* 0 failures" "$tmp/run.$i"; then
+		--cmdline "mode=bench adds=$ADDS" >"$tmp/run.$i" 2>"$tmp/err.$i"
+	if [ $? -eq 1 ]; then
 		ok=$((ok + 1))
 	else
 		mv "$tmp/run.$i" "$tmp/failed.$i"

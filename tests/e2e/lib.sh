@@ -63,6 +63,59 @@ expect_rc() {
 	fi
 }
 
+# A test guest's report (guest/lib/report.h) ends with exactly one line
+#	SUMMARY: N tests, F failures, S skipped, U unexpected skips
+# and hvemu exits with 1 when it passed, 155 when every report was a declared skip.
+#
+# guest_verdict FILE RC TESTS [SKIPS [STATUS]]: true when the guest whose output is FILE
+# (hvemu exit status RC) made exactly TESTS reports, SKIPS (default 0) of them declared skips,
+# with no failure, no unexpected skip, no FAIL/PANIC/EXCEPTION line, and hvemu exited with
+# STATUS (default 1, or 155 when every report was a skip). Sets WHY to what differed.
+guest_verdict() {
+	local f=$1 rc=$2 want=$3 wskip=${4:-0} wrc=${5:-} sums line
+	local re='^SUMMARY: ([0-9]+) tests, ([0-9]+) failures, ([0-9]+) skipped, ([0-9]+) unexpected skips$'
+	if [ -z "$wrc" ]; then
+		wrc=1
+		[ "$want" -gt 0 ] && [ "$wskip" -eq "$want" ] && wrc=155
+	fi
+	WHY=""
+	sums=$(tr -d '\r' <"$f" | grep -c '^SUMMARY:')
+	line=$(tr -d '\r' <"$f" | grep '^SUMMARY:' | tail -1)
+	if [ "$sums" -ne 1 ]; then
+		WHY="$sums SUMMARY lines (want 1); "
+	elif [[ "$line" =~ $re ]]; then
+		[ "${BASH_REMATCH[1]}" -eq "$want" ] ||
+			WHY+="${BASH_REMATCH[1]} reports (want $want); "
+		[ "${BASH_REMATCH[3]}" -eq "$wskip" ] ||
+			WHY+="${BASH_REMATCH[3]} skipped (want $wskip); "
+		[ "${BASH_REMATCH[2]}" -eq 0 ] || WHY+="${BASH_REMATCH[2]} failures; "
+		[ "${BASH_REMATCH[4]}" -eq 0 ] || WHY+="${BASH_REMATCH[4]} unexpected skips; "
+	else
+		WHY="malformed summary '$line'; "
+	fi
+	grep -qE '^(FAIL|PANIC|EXCEPTION)' "$f" && WHY+="FAIL/PANIC/EXCEPTION lines; "
+	[ "$rc" -eq "$wrc" ] || WHY+="exit status $rc (want $wrc); "
+	WHY=${WHY%; }
+	[ -z "$WHY" ]
+}
+
+# expect_guest NAME TESTS [SKIPS [STATUS]]: reports guest_verdict on $OUT and $RC (the last
+# run_hvemu; set them for a run made otherwise)
+expect_guest() {
+	if guest_verdict "$OUT" "$RC" "${@:2}"; then
+		tap_ok "$1"
+	else
+		tap_fail "$1 ($WHY)" "$(grep -E '^(FAIL|PANIC|EXCEPTION|SKIP|SUMMARY)' "$OUT" | head -20
+			grep -A1 '^FAIL' "$OUT" | grep '^INFO' | head -5
+			tail -5 "${ERR:-/dev/null}")"
+	fi
+}
+
+# Skips the guests declare on kvm_pvm, which raises #GP for port I/O at CPL3 whatever IOPL
+# says (guest tag "iopl"): one per guest that tries it, none on other hosts.
+IOPL_SKIPS=0
+[ -d /sys/module/kvm_pvm ] && IOPL_SKIPS=1
+
 # expect_out NAME REGEX [FILE]: the output (default stdout) matches REGEX
 expect_out() {
 	local f="${3:-$OUT}"
