@@ -2,26 +2,67 @@
 # Runs every test suite and prints the CI summary line "N passed, N failed, N skipped".
 #
 # A suite is any command that prints TAP lines ("ok N - name", "not ok N - name",
-# "ok N - name # SKIP reason"). A suite that exits non-zero without reporting a failure,
-# or that times out, counts as one failed test: a crash is never silent.
+# "ok N - name # SKIP reason") and one plan line "1..N". One failed test is added for a
+# suite that exits non-zero without reporting a failure, that times out, that reports no
+# test at all, or whose plan is missing or does not match the results it printed (a
+# truncated run): a crash or a silent suite is never counted as a pass.
 #
 # Usage: scripts/run-tests.sh [--only REGEX] [--log DIR]
+#        scripts/run-tests.sh --check-log NAME LOG RC   (the verdict on one suite's output)
 set -u
 cd "$(dirname "$0")/.."
 
 ONLY=""
 LOGDIR=build/test-logs
+CHECK_LOG=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--only) ONLY="$2"; shift 2 ;;
 	--log) LOGDIR="$2"; shift 2 ;;
-	*) echo "usage: $0 [--only REGEX] [--log DIR]" >&2; exit 2 ;;
+	--check-log) CHECK_LOG=("$2" "$3" "$4"); shift 4 ;;
+	*) echo "usage: $0 [--only REGEX] [--log DIR] | --check-log NAME LOG RC" >&2; exit 2 ;;
 	esac
 done
-mkdir -p "$LOGDIR"
 
 PASS=0 FAIL=0 SKIP=0
 FAILED_NAMES=()
+
+# suite_verdict NAME LOG RC TMO: counts LOG's results into p, f and s, and appends a
+# "not ok - NAME: why" line (counted in f) when the suite itself went wrong.
+suite_verdict() {
+	local name="$1" log="$2" rc="$3" tmo="$4" plans plan n why=""
+	p=$(grep -cE '^ok [0-9]+' "$log")
+	s=$(grep -cE '^ok [0-9]+.*# SKIP' "$log")
+	f=$(grep -cE '^not ok [0-9]+' "$log")
+	n=$((p + f))
+	p=$((p - s))
+	plans=$(grep -cE '^1\.\.[0-9]+$' "$log")
+	plan=$(grep -E '^1\.\.[0-9]+$' "$log" | tail -1)
+	plan=${plan#1..}
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		why="timed out after ${tmo}s"
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		why="exited with status $rc without reporting a failure"
+	elif [ "$n" -eq 0 ]; then
+		why="reported no test"
+	elif [ "$plans" -ne 1 ]; then
+		why="$plans plan lines (want one 1..N)"
+	elif [ "$plan" -ne "$n" ]; then
+		why="plan 1..$plan but $n results: truncated or miscounted"
+	fi
+	if [ -n "$why" ]; then
+		echo "not ok - $name: $why" >>"$log"
+		f=$((f + 1))
+	fi
+}
+
+if [ ${#CHECK_LOG[@]} -gt 0 ]; then
+	suite_verdict "${CHECK_LOG[0]}" "${CHECK_LOG[1]}" "${CHECK_LOG[2]}" 0
+	echo "$p passed $f failed $s skipped"
+	[ "$f" -eq 0 ]
+	exit
+fi
+mkdir -p "$LOGDIR"
 
 # run_suite NAME TIMEOUT_S CMD...
 run_suite() {
@@ -34,24 +75,14 @@ run_suite() {
 	timeout --kill-after=10 "$tmo" "$@" >"$log" 2>&1
 	rc=$?
 	end=$(date +%s)
-	p=$(grep -cE '^ok [0-9]+' "$log" | tr -d ' ')
-	s=$(grep -cE '^ok [0-9]+.*# SKIP' "$log" | tr -d ' ')
-	f=$(grep -cE '^not ok [0-9]+' "$log" | tr -d ' ')
-	p=$((p - s))
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-			echo "not ok - $name: timed out after ${tmo}s" >>"$log"
-		else
-			echo "not ok - $name: exited with status $rc without reporting a failure" >>"$log"
-		fi
-		f=$((f + 1))
-	fi
+	suite_verdict "$name" "$log" "$rc" "$tmo"
 	PASS=$((PASS + p)); FAIL=$((FAIL + f)); SKIP=$((SKIP + s))
 	printf '%-34s %4d passed %3d failed %3d skipped  (%ds)\n' "$name" "$p" "$f" "$s" $((end - start))
 	grep -E '^ok [0-9]+.*# SKIP' "$log" | sed 's/^/    /' | head -5
 	if [ "$f" -gt 0 ]; then
 		FAILED_NAMES+=("$name")
-		grep -E '^(not ok|# )' "$log" | head -40 | sed 's/^/    /'
+		{ grep -E '^(not ok|# )' "$log" | head -40; grep -E '^not ok - ' "$log"; } |
+			awk '!seen[$0]++' | sed 's/^/    /'
 	fi
 }
 
