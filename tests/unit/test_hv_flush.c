@@ -234,7 +234,7 @@ static void test_kvm_special_results(void)
 	r.nbanks = 1;
 	CHECK_EQ(do_flush(&e, &r, false), HV_STATUS_SUCCESS);
 	CHECK_EQ(e.m->flushes, before);
-	/* Bank 1 and bank 5: only VP 65 (and 64..127) survive. */
+	/* Banks 1 and 5: bank 1 (VPs 65 and 127) survives, bank 5 is dropped. */
 	r.vbm = B(1) | B(5);
 	r.banks[0] = B(1) | B(63);
 	r.banks[1] = ~0ull;
