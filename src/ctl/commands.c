@@ -18,8 +18,6 @@ const char *ctl_run_state_name(enum ctl_run_state s)
 		return "starting";
 	case CTL_RUN_RUNNING:
 		return "running";
-	case CTL_RUN_PAUSED:
-		return "paused";
 	case CTL_RUN_SHUTTING_DOWN:
 		return "shutting-down";
 	}

@@ -33,10 +33,9 @@
 /* --- what the backend reports ------------------------------------------------------- */
 
 enum ctl_run_state {
-	CTL_RUN_STARTING,      /* built, vCPUs not started yet */
-	CTL_RUN_RUNNING,       /* vCPUs run guest code */
-	CTL_RUN_PAUSED,	       /* vCPUs are held out of the guest */
-	CTL_RUN_SHUTTING_DOWN, /* quit, poweroff or a fatal exit is in progress */
+	CTL_RUN_STARTING,      /* built (the socket is live), the boot vCPUs not all started */
+	CTL_RUN_RUNNING,       /* the boot vCPUs were started and run guest code */
+	CTL_RUN_SHUTTING_DOWN, /* quit, poweroff, a fatal exit or a failed start: stopping */
 };
 
 struct ctl_status {

@@ -13,12 +13,25 @@
 #include "kvm/vm_internal.h"
 #include "util/time.h"
 
+static enum ctl_run_state run_state(const struct vm *vm)
+{
+	switch (vm_run_state(vm)) {
+	case VM_STATE_STARTING:
+		return CTL_RUN_STARTING;
+	case VM_STATE_RUNNING:
+		return CTL_RUN_RUNNING;
+	case VM_STATE_SHUTTING_DOWN:
+		break;
+	}
+	return CTL_RUN_SHUTTING_DOWN;
+}
+
 static int be_query_status(void *opaque, struct ctl_status *out, char *err)
 {
 	struct vm *vm = opaque;
 
 	(void)err;
-	out->state = vm_stopping(vm) ? CTL_RUN_SHUTTING_DOWN : CTL_RUN_RUNNING;
+	out->state = run_state(vm);
 	out->boot_cpus = vm->cfg.boot_vcpus;
 	out->present_cpus = vm_cpus_online(vm);
 	out->max_cpus = vm->cfg.max_vcpus;

@@ -199,7 +199,18 @@ bool vm_stopping(const struct vm *vm)
 
 int vm_start(struct vm *vm)
 {
-	return vm_vcpus_start_boot(vm);
+	int r = vm_vcpus_start_boot(vm);
+
+	if (!r)
+		atomic_store(&vm->started, true);
+	return r;
+}
+
+enum vm_run_state vm_run_state(const struct vm *vm)
+{
+	if (vm_stopping(vm))
+		return VM_STATE_SHUTTING_DOWN;
+	return atomic_load(&vm->started) ? VM_STATE_RUNNING : VM_STATE_STARTING;
 }
 
 int vm_stop_fd(const struct vm *vm)

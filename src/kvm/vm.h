@@ -59,6 +59,18 @@ enum vm_vcpu_sched {
 	VM_SCHED_NORMAL,
 };
 
+/*
+ * Where the VM is in its lifecycle (what query-status reports): vm_create() leaves it
+ * STARTING (the control socket may already be live), a successful vm_start() makes it
+ * RUNNING, and vm_stop() (poweroff, quit, a fatal exit, or a failed start) SHUTTING_DOWN,
+ * which it stays.
+ */
+enum vm_run_state {
+	VM_STATE_STARTING,
+	VM_STATE_RUNNING,
+	VM_STATE_SHUTTING_DOWN,
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	unsigned boot_vcpus;
@@ -127,6 +139,7 @@ struct vm {
 	struct ctl_server *_Atomic ctl;
 
 	_Atomic int stopping;
+	_Atomic bool started; /* vm_start() succeeded */
 	int exit_status;
 	char exit_msg[512];
 	int stop_efd; /* eventfd: wakes vm_wait */
@@ -150,6 +163,7 @@ int vm_wait(struct vm *vm);
  */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool vm_stopping(const struct vm *vm);
+enum vm_run_state vm_run_state(const struct vm *vm);
 
 /* The vCPU in a slot if it is online, else NULL. */
 struct vcpu *vm_vcpu_online(struct vm *vm, unsigned slot);

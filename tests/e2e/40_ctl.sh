@@ -5,7 +5,8 @@
 need_kvm "socket mode 0600" "query-status" "query-cpus" "cpu-add and its event" \
 	"added vCPU visible" "vCPU threads SCHED_BATCH, others SCHED_OTHER" \
 	"--vcpu-sched normal keeps SCHED_OTHER" "query-host-cpus" "query-stats" "malformed requests" \
-	"live socket refused" "quit" "stale socket replaced"
+	"live socket refused" "quit" "stale socket replaced" \
+	"query-status from the socket's start: starting, then running"
 
 # An idle ELF64 kernel (cli; hlt; jmp): the guest stays up while the socket is exercised.
 python3 - "$E2E_TMP/idle.elf" <<'PY'
@@ -22,7 +23,36 @@ ctl() { timeout 20 "$HVEMU" ctl --api-socket "$SOCK" "$@"; }
 "$HVEMU" run --kernel "$E2E_TMP/idle.elf" --cpus boot=1,max=4 --hv all --api-socket "$SOCK" \
 	>"$E2E_TMP/vm.out" 2>"$E2E_TMP/vm.err" &
 VMPID=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done
+# The socket is live before the boot vCPUs start: from its first moment query-status says
+# "starting" (the window is short here) until they run, then "running", nothing else.
+states=$(python3 - "$SOCK" <<'PY'
+import json, os, socket, sys, time
+deadline, seen = time.time() + 10, []
+while time.time() < deadline and not seen:
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(sys.argv[1])
+    except OSError:
+        time.sleep(0.001)
+        continue
+    f = s.makefile('rwb')
+    f.readline()
+    while time.time() < deadline:
+        f.write(b'{"execute": "query-status"}\n')
+        f.flush()
+        st = json.loads(f.readline())["return"]["status"]
+        if not seen or seen[-1] != st:
+            seen.append(st)
+        if st != "starting":
+            break
+print(" ".join(seen))
+PY
+)
+if [[ "$states" =~ ^(starting )?running$ ]]; then
+	tap_ok "query-status from the socket's start: starting, then running ($states)"
+else
+	tap_fail "query-status from the socket's start: starting, then running" "seen: '$states'"
+fi
 
 mode=$(stat -c %a "$SOCK" 2>/dev/null)
 [ "$mode" = "600" ] && tap_ok "socket mode 0600" || tap_fail "socket mode 0600" "mode $mode"

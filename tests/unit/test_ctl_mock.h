@@ -35,6 +35,7 @@ enum mock_op {
 struct mock_be {
 	pthread_mutex_t lock; /* ops run on the ctl thread, the test reads from its own */
 	struct ctl_vcpu_info vcpus[MOCK_SLOTS];
+	enum ctl_run_state state;  /* what query-status reports (mock_init: running) */
 	struct ctl_server *server; /* for events and the ctl counters in query-stats */
 	/* failure injection: op returns fail[op] (a -errno) with fail_msg[op] if set */
 	int fail[MOCK_OP_NR];
@@ -50,6 +51,7 @@ static inline void mock_init(struct mock_be *m)
 {
 	memset(m, 0, sizeof(*m));
 	pthread_mutex_init(&m->lock, NULL);
+	m->state = CTL_RUN_RUNNING;
 	for (unsigned i = 0; i < MOCK_SLOTS; i++) {
 		m->vcpus[i] = (struct ctl_vcpu_info){ .slot = i,
 						      .vp_index = i,
@@ -105,7 +107,7 @@ static inline int mock_query_status(void *opaque, struct ctl_status *out, char *
 	pthread_mutex_lock(&m->lock);
 	r = mock_enter(m, MOCK_STATUS, err);
 	if (!r) {
-		out->state = CTL_RUN_RUNNING;
+		out->state = m->state;
 		out->boot_cpus = 2;
 		out->max_cpus = MOCK_SLOTS;
 		out->present_cpus = 0;

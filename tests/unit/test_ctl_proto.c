@@ -69,6 +69,34 @@ static void expect_error(const char *line, const char *cls, const char *needle)
 	json_decref(r);
 }
 
+/* Each run state the backend reports, as query-status shows it. */
+static void test_query_status_states(void)
+{
+	static const struct {
+		enum ctl_run_state state;
+		const char *name;
+		bool running;
+	} states[] = {
+		{ CTL_RUN_STARTING, "starting", false },
+		{ CTL_RUN_RUNNING, "running", true },
+		{ CTL_RUN_SHUTTING_DOWN, "shutting-down", false },
+	};
+
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		json_t *r, *ret;
+
+		reset();
+		mock.state = states[i].state;
+		r = rq("{\"execute\": \"query-status\"}");
+		ret = ret_of(r);
+		CHECK_STR(json_string_value(json_object_get(ret, "status")), states[i].name);
+		CHECK_MSG(json_is_true(json_object_get(ret, "running")) == states[i].running,
+			  "%s: running is %s", states[i].name,
+			  states[i].running ? "false" : "true");
+		json_decref(r);
+	}
+}
+
 static void test_query_status(void)
 {
 	json_t *r, *ret;
@@ -615,6 +643,7 @@ int main(void)
 {
 	mock_init(&mock);
 	RUN(test_query_status);
+	RUN(test_query_status_states);
 	RUN(test_query_cpus);
 	RUN(test_cpu_add);
 	RUN(test_cpu_del);

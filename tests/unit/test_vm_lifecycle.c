@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "test_host_util.h"
 #include "host/host.h"
+#include "kvm/ctl_backend.h"
 #include "kvm/hotplug.h"
 #include "kvm/vm.h"
 #include "util/fault.h"
@@ -162,6 +163,43 @@ static void test_create_destroy_no_leak(void)
 	CHECK_EQ(host_usage_count(), 0);
 	CHECK_EQ(nfds(), fds);
 	CHECK_EQ(settle_threads(thr), thr);
+}
+
+/* The run state query-status reports, through the VM's real control-socket backend. */
+static enum ctl_run_state ctl_state(struct vm *vm)
+{
+	struct ctl_status st = { .state = (enum ctl_run_state) - 1 };
+	char err[CTL_ERRMSG_MAX] = "";
+
+	CHECK_EQ(vm_ctl_ops.query_status(vm, &st, err), 0);
+	return st.state;
+}
+
+/* starting until vm_start() succeeded, then running, then shutting-down; a failed start
+ * goes from starting to shutting-down. */
+static void test_run_state(void)
+{
+	struct vm_config c = cfg(2, 4);
+	struct vm *vm;
+	char err[512];
+
+	if (!have_kvm())
+		return;
+	CHECK_EQ(vm_create(&c, &vm, err, sizeof(err)), 0);
+	CHECK_EQ(ctl_state(vm), CTL_RUN_STARTING);
+	CHECK_EQ(start_idle(vm), 0);
+	CHECK_EQ(ctl_state(vm), CTL_RUN_RUNNING);
+	vm_stop(vm, VM_EXIT_POWEROFF, "stopped by the test");
+	CHECK_EQ(ctl_state(vm), CTL_RUN_SHUTTING_DOWN);
+	vm_destroy(vm);
+
+	CHECK_EQ(vm_create(&c, &vm, err, sizeof(err)), 0);
+	fault_disarm_all();
+	CHECK_EQ(fault_arm("vcpu.online@2"), 0); /* the second boot vCPU does not come online */
+	CHECK(start_idle(vm) != 0);
+	fault_disarm_all();
+	CHECK_EQ(ctl_state(vm), CTL_RUN_SHUTTING_DOWN);
+	vm_destroy(vm);
 }
 
 static void test_create_fault_at_every_step(void)
@@ -333,6 +371,7 @@ int main(void)
 			vm_destroy(vm);
 	}
 	RUN(test_create_destroy_no_leak);
+	RUN(test_run_state);
 	RUN(test_create_fault_at_every_step);
 	RUN(test_hotadd_fault_at_every_step);
 	RUN(test_parallel_create_destroy);
