@@ -8,7 +8,8 @@
 # truncated run): a crash or a silent suite is never counted as a pass.
 #
 # Usage: scripts/run-tests.sh [--only REGEX] [--log DIR]
-#        scripts/run-tests.sh --check-log NAME LOG RC   (the verdict on one suite's output)
+#        scripts/run-tests.sh --check-log NAME LOG RC   (the verdict on one suite's output
+#        LOG, which exited with RC; LOG absolute or relative to the repository root)
 set -u
 cd "$(dirname "$0")/.."
 
@@ -57,6 +58,7 @@ suite_verdict() {
 }
 
 if [ ${#CHECK_LOG[@]} -gt 0 ]; then
+	[ -f "${CHECK_LOG[1]}" ] || { echo "$0: no log ${CHECK_LOG[1]}" >&2; exit 2; }
 	suite_verdict "${CHECK_LOG[0]}" "${CHECK_LOG[1]}" "${CHECK_LOG[2]}" 0
 	echo "$p passed $f failed $s skipped"
 	[ "$f" -eq 0 ]
