@@ -113,6 +113,7 @@ expect_guest() {
 
 # Skips the guests declare on kvm_pvm, which raises #GP for port I/O at CPL3 whatever IOPL
 # says (guest tag "iopl"): one per guest that tries it, none on other hosts.
+# shellcheck disable=SC2034 # used by the scripts that source this file
 IOPL_SKIPS=0
 [ -d /sys/module/kvm_pvm ] && IOPL_SKIPS=1
 
