@@ -15,7 +15,7 @@ GUEST_CFLAGS := -std=gnu11 -m64 -ffreestanding -fno-builtin -nostdlib -mno-red-z
 	-O2 -g -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wundef -Wwrite-strings \
 	-Wmissing-prototypes -Wstrict-prototypes -Wold-style-definition -Wpointer-arith \
 	-Wnull-dereference -Wimplicit-fallthrough -MMD -MP -Iinclude -Ilib -Iguest/lib
-GUEST_ASFLAGS := -m64 -g -MMD -MP -Iguest/lib
+GUEST_ASFLAGS := -m64 -g -MMD -MP -Iinclude -Iguest/lib
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T guest/guest.ld
 

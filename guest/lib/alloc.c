@@ -39,7 +39,7 @@ void alloc_init(void)
 		u64 start = ALIGN_UP(r->base, PAGE_SIZE);
 		u64 end = ALIGN_DOWN(r->base + r->len, PAGE_SIZE);
 
-		if (r->type != MB_TYPE_RAM)
+		if (r->type != MULTIBOOT_MEMORY_AVAILABLE)
 			continue;
 		start = MAX(start, floor);
 		end = MIN(end, LIMIT);

@@ -30,7 +30,8 @@ static bool in_usable(u64 start, u64 end)
 	for (u32 i = 0; i < boot_info.nr_mmap; i++) {
 		const struct mb_region *r = &boot_info.mmap[i];
 
-		if (r->type == MB_TYPE_RAM && start >= r->base && end <= r->base + r->len)
+		if (r->type == MULTIBOOT_MEMORY_AVAILABLE && start >= r->base &&
+		    end <= r->base + r->len)
 			return true;
 	}
 	return false;
@@ -80,7 +81,7 @@ int main(void)
 
 		printf("mmap: %#012lx-%#012lx %s\n", (unsigned long)r->base,
 		       (unsigned long)(r->base + r->len - 1), type_name(r->type));
-		if (r->type == MB_TYPE_RAM)
+		if (r->type == MULTIBOOT_MEMORY_AVAILABLE)
 			usable += r->len;
 	}
 	report(boot_info.nr_mmap > 0, "memory map with %u entries, %lu KiB usable",

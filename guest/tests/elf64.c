@@ -22,13 +22,13 @@ int main(void)
 	int r;
 
 	report(boot_info.protocol == BOOT_PROTO_ELF64, "entered through the ELF64 entry point");
-	report(boot_info.magic == MULTIBOOT_BOOT_MAGIC, "RSI held the Multiboot magic (%#x)",
+	report(boot_info.magic == MULTIBOOT_BOOTLOADER_MAGIC, "RSI held the Multiboot magic (%#x)",
 	       boot_info.magic);
 	report(boot_info.info_addr && boot_info.nr_mmap > 0,
 	       "RDI pointed at Multiboot information with a memory map (%u entries)",
 	       boot_info.nr_mmap);
 	for (u32 i = 0; i < boot_info.nr_mmap; i++) {
-		if (boot_info.mmap[i].type == MB_TYPE_RAM)
+		if (boot_info.mmap[i].type == MULTIBOOT_MEMORY_AVAILABLE)
 			ram += boot_info.mmap[i].len;
 	}
 	report(ram >= 16 * MiB, "the memory map lists %lu MiB of RAM", (unsigned long)(ram / MiB));

@@ -73,7 +73,7 @@ static void expect(const char *what, int vector, u32 error_code, const void *rip
 
 	fault_get(&f);
 	report(f.vector == vector && f.error_code == error_code && f.rip == (u64)(uintptr_t)rip &&
-		   (vector != PF_VECTOR || f.cr2 == cr2),
+		   (vector != X86_TRAP_PF || f.cr2 == cr2),
 	       "%s: vector %d error %#x RIP %#lx CR2 %#lx (expected %d %#x %#lx %#lx)", what,
 	       f.vector, f.error_code, (unsigned long)f.rip, (unsigned long)f.cr2, vector,
 	       error_code, (unsigned long)(uintptr_t)rip, (unsigned long)cr2);
@@ -95,31 +95,31 @@ static void test_fixups(void)
 
 	fault_clear();
 	probe_de();
-	expect("#DE from div by zero", DE_VECTOR, 0, de_insn, 0);
+	expect("#DE from div by zero", X86_TRAP_DE, 0, de_insn, 0);
 
 	fault_clear();
 	probe_ud();
-	expect("#UD from ud2", UD_VECTOR, 0, ud_insn, 0);
+	expect("#UD from ud2", X86_TRAP_UD, 0, ud_insn, 0);
 
 	fault_clear();
 	probe_gp_noncanonical();
-	expect("#GP from a non-canonical load", GP_VECTOR, 0, gpnc_insn, 0);
+	expect("#GP from a non-canonical load", X86_TRAP_GP, 0, gpnc_insn, 0);
 
 	/* A selector beyond the GDT limit: #GP with the selector as error code. */
 	fault_clear();
 	probe_gp_selector(0xfff8);
-	expect("#GP(selector) from loading FS with 0xfff8", GP_VECTOR, 0xfff8, gpsel_insn, 0);
+	expect("#GP(selector) from loading FS with 0xfff8", X86_TRAP_GP, 0xfff8, gpsel_insn, 0);
 
 	fault_clear();
 	probe_pf_read(np_va);
-	expect("#PF from a read of a not-present page", PF_VECTOR, 0, pfr_insn, np_va);
+	expect("#PF from a read of a not-present page", X86_TRAP_PF, 0, pfr_insn, np_va);
 
 	if (!page || map_page(ro_va, (u64)(uintptr_t)page, 0)) {
 		report_skip("map", "#PF on a read-only page: cannot map a test page");
 	} else {
 		fault_clear();
 		probe_pf_write(ro_va + 8, 1);
-		expect("#PF from a write to a read-only page (CR0.WP)", PF_VECTOR,
+		expect("#PF from a write to a read-only page (CR0.WP)", X86_TRAP_PF,
 		       PFERR_PRESENT | PFERR_WRITE, pfw_insn, ro_va + 8);
 		fault_clear();
 		v = probe_pf_read(ro_va);
@@ -127,22 +127,22 @@ static void test_fixups(void)
 	}
 
 	r = rdmsr_safe(0xdeadbeef, &v);
-	report(r == GP_VECTOR, "rdmsr_safe of a nonexistent MSR returns #GP (%d)", r);
+	report(r == X86_TRAP_GP, "rdmsr_safe of a nonexistent MSR returns #GP (%d)", r);
 	r = wrmsr_safe(0xdeadbeef, 0);
-	report(r == GP_VECTOR, "wrmsr_safe of a nonexistent MSR returns #GP (%d)", r);
+	report(r == X86_TRAP_GP, "wrmsr_safe of a nonexistent MSR returns #GP (%d)", r);
 	r = rdmsr_safe(MSR_EFER, &v);
 	report(r == 0 && (v & EFER_LMA), "rdmsr_safe(EFER) succeeds (%d, %#lx)", r,
 	       (unsigned long)v);
 	r = read_u64_safe((void *)(uintptr_t)np_va, &v);
-	report(r == PF_VECTOR, "read_u64_safe of an unmapped address returns #PF (%d)", r);
+	report(r == X86_TRAP_PF, "read_u64_safe of an unmapped address returns #PF (%d)", r);
 	r = write_u8_safe((void *)(uintptr_t)0x8000000000001000ull, 1);
-	report(r == GP_VECTOR, "write_u8_safe of a non-canonical address returns #GP (%d)", r);
+	report(r == X86_TRAP_GP, "write_u8_safe of a non-canonical address returns #GP (%d)", r);
 
 	/* A registered handler runs instead of the fixup table. */
-	handle_exception(UD_VECTOR, ud_handler);
+	handle_exception(X86_TRAP_UD, ud_handler);
 	fault_clear();
 	probe_ud();
-	handle_exception(UD_VECTOR, NULL);
+	handle_exception(X86_TRAP_UD, NULL);
 	report(ud_handler_hits == 1 && fault_vector() == FAULT_NONE,
 	       "handle_exception(#UD) handler ran and skipped ud2");
 }
@@ -159,15 +159,15 @@ static void test_breakpoint(void)
 	int r = run_user(user_int3, 0, 0, &res);
 
 	/* #BP is a trap: the reported RIP is the instruction after int3. */
-	report(r == BP_VECTOR && res.error_code == 0, "#BP from int3 at CPL3 (vector %d, RIP %#lx)",
-	       r, (unsigned long)res.rip);
+	report(r == X86_TRAP_BP && res.error_code == 0,
+	       "#BP from int3 at CPL3 (vector %d, RIP %#lx)", r, (unsigned long)res.rip);
 	if (!cmdline_has("bp0")) {
 		report_skip("bp0", "#BP from int3 at CPL0 (emulated; pass bp0 to try it)");
 		return;
 	}
 	fault_clear();
 	probe_bp();
-	expect("#BP from int3 at CPL0 (RIP after int3)", BP_VECTOR, 0, bp_end, 0);
+	expect("#BP from int3 at CPL0 (RIP after int3)", X86_TRAP_BP, 0, bp_end, 0);
 }
 
 static void take_unhandled(const char *what)

@@ -23,7 +23,7 @@
 #define IPI_VEC_32	   0x42
 #define CRASH_MAGIC	   0x0c0ffee000000000ull
 #define SELF		   0x5e1f5e1f5e1f5e1full /* replaced by this CPU's VP bit */
-#define EXPECT_UD	   (-UD_VECTOR)
+#define EXPECT_UD	   (-X86_TRAP_UD)
 #define GUEST_OS_ID_ENOSYS ((u64)-1000) /* KVM's -KVM_ENOSYS: not a Hyper-V hypercall */
 
 /* --- the expected CPUID, from hv=LIST (hvemu's --hv vocabulary, QEMU's) ---------------- */
@@ -180,7 +180,7 @@ static const struct msr_row {
 
 static const char *fault_name(int v)
 {
-	return v == 0 ? "ok" : v == GP_VECTOR ? "#GP" : v == UD_VECTOR ? "#UD" : "fault";
+	return v == 0 ? "ok" : v == X86_TRAP_GP ? "#GP" : v == X86_TRAP_UD ? "#UD" : "fault";
 }
 
 static void test_msr_gating(void)
@@ -189,16 +189,16 @@ static void test_msr_gating(void)
 		const struct msr_row *m = &msr_rows[i];
 		bool on = (m->eax_bit && hv_priv(m->eax_bit)) ||
 			  (m->edx_bit && hv_feature_edx(m->edx_bit));
-		int want_w = on && m->writable ? 0 : GP_VECTOR;
+		int want_w = on && m->writable ? 0 : X86_TRAP_GP;
 		u64 v = 0, wv;
 		int r = rdmsr_safe(m->msr, &v), w;
 
 		wv = m->wval == WVAL_SAME || !m->writable ? v : m->wval;
 		w = wrmsr_safe(m->msr, wv);
-		report(r == (on ? 0 : GP_VECTOR) && w == want_w,
+		report(r == (on ? 0 : X86_TRAP_GP) && w == want_w,
 		       "MSR %s (%#x), CPUID bit %s: read %s, write %#lx %s (want %s, %s)", m->name,
 		       m->msr, on ? "on" : "off", fault_name(r), (unsigned long)wv, fault_name(w),
-		       fault_name(on ? 0 : GP_VECTOR), fault_name(want_w));
+		       fault_name(on ? 0 : X86_TRAP_GP), fault_name(want_w));
 	}
 	if (hv_feature_edx(HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE)) {
 		u64 v = 0;
@@ -231,7 +231,7 @@ static void test_hypercall_msr(void)
 	report(!r && v == HV_GUEST_OS_ID_DEFAULT, "GUEST_OS_ID written and read back (%#lx)",
 	       (unsigned long)v);
 	r = wrmsr_safe(HV_X64_MSR_HYPERCALL, 0xc0000000ull | HV_X64_MSR_HYPERCALL_ENABLE);
-	report(r == GP_VECTOR, "HYPERCALL enable at a GPA that is not RAM (0xc0000000): %s",
+	report(r == X86_TRAP_GP, "HYPERCALL enable at a GPA that is not RAM (0xc0000000): %s",
 	       fault_name(r));
 	r = hv_hypercall_enable(pg);
 	report(!r && pg[0] != 0, "HYPERCALL enable at %#lx reads back, the page is written (%#x)",
@@ -615,7 +615,7 @@ static void test_hypercalls(void)
 		if (h->ipi && want_st == 0)
 			hits = ipi_count(h->ipi);
 		if (want_st == EXPECT_UD)
-			report(v == UD_VECTOR, "%s [gate open, no XMM input]: %s (want #UD)",
+			report(v == X86_TRAP_UD, "%s [gate open, no XMM input]: %s (want #UD)",
 			       h->what, v ? fault_name(v) : "returned");
 		else
 			report(
@@ -674,7 +674,7 @@ static void test_cpl3(void)
 	int v;
 
 	v = run_user(user_hypercall, 0, 0, &res);
-	report(v == GP_VECTOR && res.rip - hv_pa(hv_hypercall_page) < PAGE_SIZE,
+	report(v == X86_TRAP_GP && res.rip - hv_pa(hv_hypercall_page) < PAGE_SIZE,
 	       "hypercall from CPL3 without I/O permission: vector %d at RIP %#lx (want #GP from "
 	       "the page's out, before the VMM sees it)",
 	       v, (unsigned long)res.rip);
@@ -685,7 +685,7 @@ static void test_cpl3(void)
 			    "whatever IOPL says");
 	} else {
 		v = run_user(user_hypercall, 0, USER_IOPL3, &res);
-		report(v == UD_VECTOR,
+		report(v == X86_TRAP_UD,
 		       "hypercall from CPL3 with IOPL 3: vector %d at RIP %#lx "
 		       "(want #UD from the hypervisor)",
 		       v, (unsigned long)res.rip);

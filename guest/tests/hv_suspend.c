@@ -19,6 +19,7 @@
  *                         must complete with success, and no hang.
  */
 #include "libguest.h"
+#include "hvemu/hpctl.h"
 #include "x86/hv.h"
 
 #define WAKE_VEC 0x50 /* wakes an AP to look at its mailbox */
@@ -235,8 +236,8 @@ static void test_awaited_vcpu_removed(void)
 	/* Remove slot 4: request, then eject it through the hotplug controller. */
 	report(tdev_cmd(TDEV_CMD_CPU_REMOVE, per_cpu(4)->apic_id) == 0,
 	       "removal of CPU 4 requested");
-	outl(0x520, per_cpu(4)->apic_id);
-	outl(0x524, 0x4 | 0x8); /* ack the remove event, EJECT */
+	outl(HPCTL_PORT_SELECT, per_cpu(4)->apic_id);
+	outl(HPCTL_PORT_STATUS, HPCTL_ST_REMOVE | HPCTL_ST_EJECT); /* ack the event, EJECT */
 	report(wait_done(2) && flush_ok(2), "removing the awaited vCPU resumes its waiter");
 	report(waiting_on(2) == -1, "nobody is left suspended");
 }

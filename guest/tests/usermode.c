@@ -72,7 +72,7 @@ static void check_fault(const char *what, int r, const struct user_result *res, 
 {
 	report(r == vector && res->vector == vector && res->error_code == error_code &&
 		   (!rip || res->rip == (u64)(uintptr_t)rip) &&
-		   (vector != PF_VECTOR || res->cr2 == cr2),
+		   (vector != X86_TRAP_PF || res->cr2 == cr2),
 	       "%s: vector %d error %#x RIP %#lx CR2 %#lx", what, r, res->error_code,
 	       (unsigned long)res->rip, (unsigned long)res->cr2);
 }
@@ -86,13 +86,13 @@ static void test_basic(void)
 	report(r == FAULT_NONE && res.retval == 42, "CPL3 function returns its value (%d, %lu)", r,
 	       (unsigned long)res.retval);
 	r = run_user(user_ud, 0, 0, &res);
-	check_fault("#UD at CPL3", r, &res, UD_VECTOR, 0, user_ud_insn, 0);
+	check_fault("#UD at CPL3", r, &res, X86_TRAP_UD, 0, user_ud_insn, 0);
 	r = run_user(user_cli, 0, 0, &res);
-	check_fault("#GP from cli at CPL3 (IOPL 0)", r, &res, GP_VECTOR, 0, user_cli_insn, 0);
+	check_fault("#GP from cli at CPL3 (IOPL 0)", r, &res, X86_TRAP_GP, 0, user_cli_insn, 0);
 	r = run_user(user_out, 0x55, 0, &res);
-	check_fault("#GP from out at CPL3 (IOPL 0)", r, &res, GP_VECTOR, 0, user_out_insn, 0);
+	check_fault("#GP from out at CPL3 (IOPL 0)", r, &res, X86_TRAP_GP, 0, user_out_insn, 0);
 	r = run_user(user_out, 0x55, USER_IOPL3, &res);
-	if (r == GP_VECTOR)
+	if (r == X86_TRAP_GP)
 		report_skip("iopl",
 			    "out at CPL3 with IOPL 3 raised #GP: this KVM ignores IOPL at CPL3");
 	else
@@ -111,15 +111,15 @@ static void test_paging(void)
 		return;
 	}
 	r = run_user(user_read, va, 0, &res);
-	check_fault("#PF reading a supervisor page at CPL3", r, &res, PF_VECTOR,
+	check_fault("#PF reading a supervisor page at CPL3", r, &res, X86_TRAP_PF,
 		    PFERR_PRESENT | PFERR_USER, NULL, va);
 	map_page(va, pa, PTE_USER);
 	r = run_user(user_write, va + 16, 0, &res);
-	check_fault("#PF writing a read-only user page at CPL3", r, &res, PF_VECTOR,
+	check_fault("#PF writing a read-only user page at CPL3", r, &res, X86_TRAP_PF,
 		    PFERR_PRESENT | PFERR_WRITE | PFERR_USER, NULL, va + 16);
 	unmap_page(va);
 	r = run_user(user_read, va, 0, &res);
-	check_fault("#PF reading an unmapped page at CPL3", r, &res, PF_VECTOR, PFERR_USER, NULL,
+	check_fault("#PF reading an unmapped page at CPL3", r, &res, X86_TRAP_PF, PFERR_USER, NULL,
 		    va);
 }
 

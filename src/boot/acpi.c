@@ -2,20 +2,22 @@
 #include "boot/acpi.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "boot/bootutil.h"
+#include "hvemu/sysctl.h"
 
-#define ACPI_HDR_SIZE  36
-#define RSDP_SIZE      36
-#define RSDP_V1_SIZE   20
+#define ACPI_HDR_SIZE  sizeof(struct acpi_table_header)
+#define RSDP_SIZE      sizeof(struct acpi_rsdp)
+#define RSDP_V1_SIZE   ACPI_RSDP_V1_SIZE
 #define XSDT_ENTRIES   2 /* FADT, MADT (the DSDT hangs off the FADT) */
 #define XSDT_SIZE      (ACPI_HDR_SIZE + 8 * XSDT_ENTRIES)
 #define RSDT_SIZE      (ACPI_HDR_SIZE + 4 * XSDT_ENTRIES)
 #define FADT_SIZE      276 /* ACPI 6.x, through the hypervisor vendor identity */
-#define MADT_FIXED     (ACPI_HDR_SIZE + 8)
-#define MADT_LAPIC_SZ  8
-#define MADT_X2APIC_SZ 16
+#define MADT_FIXED     sizeof(struct acpi_madt)
+#define MADT_LAPIC_SZ  sizeof(struct acpi_madt_lapic)
+#define MADT_X2APIC_SZ sizeof(struct acpi_madt_x2apic)
 #define MADT_IOAPIC_SZ 12
 #define MADT_ISO_SZ    10
 #define MADT_LNMI_SZ   6
@@ -63,7 +65,7 @@ enum {
 const uint8_t acpi_dsdt_aml[] = { 0x08, 0x5F, 0x53, 0x35, 0x5F, 0x12, 0x08,
 				  0x04, 0x0A, 0x05, 0x0A, 0x05, 0x00, 0x00 };
 const size_t acpi_dsdt_aml_len = sizeof(acpi_dsdt_aml);
-_Static_assert(BOOT_SLEEP_SLP_TYP_S5 == 5, "the _S5 package above hard-codes SLP_TYP 5");
+_Static_assert(SYSCTL_SLP_TYP_S5 == 5, "the _S5 package above hard-codes SLP_TYP 5");
 
 static void table_header(uint8_t *p, const char *sig, uint32_t len, uint8_t rev)
 {
@@ -120,8 +122,8 @@ static uint8_t *write_madt(uint8_t *madt, uint32_t len, const struct boot_topolo
 	uint8_t *p = madt + MADT_FIXED;
 
 	table_header(madt, "APIC", len, ACPI_MADT_REVISION);
-	put_le32(madt + 36, (uint32_t)BOOT_LAPIC_GPA);
-	put_le32(madt + 40, ACPI_MADT_PCAT_COMPAT); /* dual 8259s present */
+	put_le32(madt + offsetof(struct acpi_madt, lapic_address), (uint32_t)BOOT_LAPIC_GPA);
+	put_le32(madt + offsetof(struct acpi_madt, flags), ACPI_MADT_PCAT_COMPAT);
 	/*
 	 * Every slot is listed, BSP first. A slot without a vCPU yet is disabled but
 	 * online-capable (ACPI 6.3), so the OS reserves a CPU number for a later hot-add.
@@ -191,8 +193,8 @@ static void write_fadt(uint8_t *fadt, uint64_t dsdt_gpa)
 						 ACPI_IAPC_CMOS_RTC_NOT_PRESENT);
 	put_le32(fadt + FADT_FLAGS, ACPI_FADT_WBINVD | ACPI_FADT_PWR_BUTTON | ACPI_FADT_SLP_BUTTON |
 					ACPI_FADT_RESET_REG_SUP | ACPI_FADT_HW_REDUCED_ACPI);
-	gas_io8(fadt + FADT_RESET_REG, BOOT_PORT_RESET);
-	fadt[FADT_RESET_VALUE] = BOOT_RESET_VALUE;
+	gas_io8(fadt + FADT_RESET_REG, SYSCTL_RESET_PORT);
+	fadt[FADT_RESET_VALUE] = SYSCTL_RESET_VALUE;
 	fadt[FADT_MINOR_VERSION] = ACPI_FADT_MINOR;
 	put_le64(fadt + FADT_X_DSDT, dsdt_gpa);
 	/*
@@ -201,16 +203,16 @@ static void write_fadt(uint8_t *fadt, uint64_t dsdt_gpa)
 	 * a PM1 control port for loaders that predate hardware-reduced ACPI: GRUB's `halt`
 	 * writes SLP_TYP (from _S5) | SLP_EN there. No X_PM1a_CNT_BLK, no other PM1/GPE block.
 	 */
-	put_le32(fadt + FADT_PM1A_CNT_BLK, BOOT_PORT_PM1A_CNT);
+	put_le32(fadt + FADT_PM1A_CNT_BLK, SYSCTL_PM1A_CNT_PORT);
 	fadt[FADT_PM1_CNT_LEN] = 2;
-	gas_io8(fadt + FADT_SLEEP_CONTROL_REG, BOOT_PORT_SLEEP_CTL);
-	gas_io8(fadt + FADT_SLEEP_STATUS_REG, BOOT_PORT_SLEEP_CTL);
+	gas_io8(fadt + FADT_SLEEP_CONTROL_REG, SYSCTL_SLEEP_PORT);
+	gas_io8(fadt + FADT_SLEEP_STATUS_REG, SYSCTL_SLEEP_PORT);
 	table_finish(fadt, FADT_SIZE);
 }
 
 static void write_rsdp(uint8_t *rsdp, uint64_t rsdt_gpa, uint64_t xsdt_gpa)
 {
-	put_chars(rsdp, "RSD PTR ", 8);
+	put_chars(rsdp, ACPI_RSDP_SIGNATURE, 8);
 	put_chars(rsdp + 9, ACPI_OEM_ID, 6);
 	rsdp[15] = ACPI_RSDP_REVISION;
 	/* An ACPI 2.0+ OS uses the XSDT; the RSDT is for ACPI 1.0 readers such as GRUB. */

@@ -13,6 +13,7 @@
 
 #include "boot/layout.h"
 #include "boot/tables.h"
+#include "fw/acpi.h" /* table layouts, MADT entry types and flags */
 
 #define ACPI_RSDP_GPA	   BOOT_BIOS_GPA /* 16-byte aligned, in the BIOS area scan */
 #define ACPI_OEM_ID	   "HVEMU "
@@ -25,19 +26,6 @@
 #define ACPI_MADT_REVISION 5
 #define ACPI_DSDT_REVISION 2
 #define ACPI_SCI_IRQ	   9 /* what the MADT's IRQ9 override describes */
-
-/* MADT entry types and flags. */
-#define ACPI_MADT_LAPIC		 0
-#define ACPI_MADT_IOAPIC	 1
-#define ACPI_MADT_ISO		 2
-#define ACPI_MADT_LAPIC_NMI	 4
-#define ACPI_MADT_X2APIC	 9
-#define ACPI_MADT_X2APIC_NMI	 10
-#define ACPI_MADT_ENABLED	 (1u << 0)
-#define ACPI_MADT_ONLINE_CAPABLE (1u << 1)
-#define ACPI_MADT_PCAT_COMPAT	 (1u << 0)
-/* APIC IDs from here up need Local x2APIC entries (ACPI 6.3 §5.2.12.12). */
-#define ACPI_X2APIC_FIRST_ID 255u
 
 /* FADT flags. */
 #define ACPI_FADT_WBINVD	  (1u << 0)

@@ -7,24 +7,10 @@
 
 #include "boot/bootutil.h"
 #include "boot/multiboot.h"
-
-/* Descriptor type values (SDM Vol. 3 §3.4.5.1), with the accessed bit set. */
-#define SEG_TYPE_CODE_XRA 0xB /* execute/read, accessed */
-#define SEG_TYPE_DATA_RWA 0x3 /* read/write, accessed */
-#define SEG_TYPE_TSS_BUSY 0xB /* 32/64-bit busy TSS (a system descriptor) */
-#define SEG_TYPE_LDT	  0x2
-
-/* The descriptors as stored in the GDT: flat 4 GiB, DPL 0, present, accessed. */
-#define GDT_CODE64 0x00AF9B000000FFFFull /* L=1, D=0, G=1 */
-#define GDT_CODE32 0x00CF9B000000FFFFull /* D=1, G=1 */
-#define GDT_DATA   0x00CF93000000FFFFull /* B=1, G=1 */
-
-/* Page-table entry bits. */
-#define PTE_P	(1ull << 0)
-#define PTE_RW	(1ull << 1)
-#define PTE_PWT (1ull << 3)
-#define PTE_PCD (1ull << 4)
-#define PTE_PS	(1ull << 7)
+#include "x86/msr-index.h"
+#include "x86/pgtable.h"
+#include "x86/processor-flags.h"
+#include "x86/segment.h"
 
 #define PT_PML4	 (BOOT_PT_GPA)
 #define PT_PDPT	 (BOOT_PT_GPA + 0x1000)
@@ -32,7 +18,7 @@
 #define PT_NR_PD 4
 _Static_assert(PT_PD0 + PT_NR_PD * 0x1000 == BOOT_PT_END, "six page-table pages");
 
-#define BOOT_RFLAGS 0x2ull /* bit 1 is reserved-one; IF clear */
+#define BOOT_RFLAGS X86_EFLAGS_FIXED /* IF clear */
 
 /* The register image of a flat segment loaded from the boot GDT. */
 static struct boot_segment flat_segment(uint16_t selector, uint8_t type, bool code64)
@@ -55,11 +41,11 @@ static void write_page_tables(uint8_t *pt)
 {
 	uint8_t *pml4 = pt, *pdpt = pt + 0x1000, *pd = pt + 0x2000;
 
-	put_le64(pml4, PT_PDPT | PTE_P | PTE_RW);
+	put_le64(pml4, PT_PDPT | PTE_PRESENT | PTE_WRITE);
 	for (unsigned int i = 0; i < PT_NR_PD; i++)
-		put_le64(pdpt + 8 * i, (PT_PD0 + 0x1000ull * i) | PTE_P | PTE_RW);
+		put_le64(pdpt + 8 * i, (PT_PD0 + 0x1000ull * i) | PTE_PRESENT | PTE_WRITE);
 	for (unsigned int i = 0; i < PT_NR_PD * 512; i++) {
-		uint64_t addr = (uint64_t)i << 21, pde = addr | PTE_P | PTE_RW | PTE_PS;
+		uint64_t addr = (uint64_t)i << 21, pde = addr | PTE_PRESENT | PTE_WRITE | PTE_PS;
 
 		/*
 		 * The MMIO hole (IOAPIC, LAPIC) is mapped uncached: there are no MTRRs to
@@ -82,8 +68,8 @@ int boot_entry_setup(const struct guest_ram *ram, enum boot_mode mode, uint64_t 
 		return -EFAULT;
 	memset(area, 0, BOOT_UNUSED_GPA - BOOT_PRIVATE_GPA);
 	gdt = area + (BOOT_GDT_GPA - BOOT_PRIVATE_GPA);
-	put_le64(gdt + BOOT_SEL_CODE, long64 ? GDT_CODE64 : GDT_CODE32);
-	put_le64(gdt + BOOT_SEL_DATA, GDT_DATA);
+	put_le64(gdt + BOOT_SEL_CODE, long64 ? GDT_FLAT_CODE64(0) : GDT_FLAT_CODE32(0));
+	put_le64(gdt + BOOT_SEL_DATA, GDT_FLAT_DATA(0));
 	if (long64)
 		write_page_tables(area + (BOOT_PT_GPA - BOOT_PRIVATE_GPA));
 
@@ -95,29 +81,29 @@ int boot_entry_setup(const struct guest_ram *ram, enum boot_mode mode, uint64_t 
 	if (long64) {
 		e->rdi = mbi;
 		e->rsi = MULTIBOOT_BOOTLOADER_MAGIC;
-		e->cr0 = BOOT_CR0_PE | BOOT_CR0_MP | BOOT_CR0_ET | BOOT_CR0_NE | BOOT_CR0_WP |
-			 BOOT_CR0_PG;
+		e->cr0 =
+		    X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 		e->cr3 = PT_PML4;
-		e->cr4 = BOOT_CR4_PAE;
-		e->efer = BOOT_EFER_LME | BOOT_EFER_LMA;
+		e->cr4 = X86_CR4_PAE;
+		e->efer = EFER_LME | EFER_LMA;
 	} else {
 		e->rax = MULTIBOOT_BOOTLOADER_MAGIC;
 		e->rbx = mbi;
-		e->cr0 = BOOT_CR0_PE | BOOT_CR0_ET;
+		e->cr0 = X86_CR0_PE | X86_CR0_ET;
 		e->cr3 = 0;
 		e->cr4 = 0;
 		e->efer = 0;
 	}
 	e->gdt = (struct boot_dtable){ BOOT_GDT_GPA, BOOT_GDT_ENTRIES * 8 - 1 };
 	e->idt = (struct boot_dtable){ 0, 0 }; /* the kernel installs its own */
-	e->cs = flat_segment(BOOT_SEL_CODE, SEG_TYPE_CODE_XRA, long64);
-	e->ds = flat_segment(BOOT_SEL_DATA, SEG_TYPE_DATA_RWA, false);
+	e->cs = flat_segment(BOOT_SEL_CODE, DESC_TYPE_CODE_XRA, long64);
+	e->ds = flat_segment(BOOT_SEL_DATA, DESC_TYPE_DATA_RWA, false);
 	e->es = e->fs = e->gs = e->ss = e->ds;
 	/*
 	 * No TSS or LDT in the boot GDT; VM entry still needs TR to be a busy TSS and LDTR
 	 * either unusable or an LDT, so give both their power-on shape (selector 0).
 	 */
-	e->tr = (struct boot_segment){ .limit = 0xFFFF, .type = SEG_TYPE_TSS_BUSY, .present = 1 };
-	e->ldt = (struct boot_segment){ .limit = 0xFFFF, .type = SEG_TYPE_LDT, .present = 1 };
+	e->tr = (struct boot_segment){ .limit = 0xFFFF, .type = DESC_TYPE_TSS_BUSY, .present = 1 };
+	e->ldt = (struct boot_segment){ .limit = 0xFFFF, .type = DESC_TYPE_LDT, .present = 1 };
 	return 0;
 }

@@ -2,7 +2,8 @@
 /*
  * The guest-visible platform layout (docs/architecture.md §2.1 and §2.2): where the
  * firmware tables, the boot GDT, page tables and stack, the steal-time areas and the
- * MMIO hole are, the I/O ports of hvemu's devices, and guest RAM as the VMM maps it.
+ * MMIO hole are, and guest RAM as the VMM maps it. The I/O ports of hvemu's devices (§2.2)
+ * are in their headers under include/hvemu/.
  *
  * Guest RAM is at most two ranges: "low" RAM mapped at GPA 0 (at most 3 GiB, one KVM
  * memory slot that also backs the reserved areas below 1 MiB) and "high" RAM mapped at
@@ -13,6 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "x86/apicdef.h"
 
 /* Memory map (§2.1). */
 #define BOOT_LOW_RAM_END	  0x9FC00ull /* end of usable conventional memory */
@@ -36,32 +39,14 @@
 #define BOOT_MMIO_HOLE_END	  0x100000000ull
 #define BOOT_LOW_RAM_MAX	  BOOT_MMIO_HOLE_START
 #define BOOT_RAM_4G_BASE	  0x100000000ull /* GPA of struct guest_ram.high */
-#define BOOT_IOAPIC_GPA		  0xFEC00000ull
-#define BOOT_LAPIC_GPA		  0xFEE00000ull
+#define BOOT_IOAPIC_GPA		  IO_APIC_DEFAULT_PHYS_BASE
+#define BOOT_LAPIC_GPA		  APIC_DEFAULT_PHYS_BASE
 
 #define BOOT_PAGE_SIZE 4096ull
 /* The smallest VM: 1 MiB of platform areas plus room for a kernel and its boot data. */
 #define BOOT_MIN_RAM_SIZE (2ull << 20)
 /* vCPU slots (APIC ID = slot number). */
 #define BOOT_MAX_SLOTS 1024u
-
-/* I/O ports (§2.2). */
-#define BOOT_PORT_COM1		 0x3F8u
-#define BOOT_PORT_DEBUG_EXIT	 0xF4u
-#define BOOT_PORT_HV_HYPERCALL	 0xE6u
-#define BOOT_PORT_KBD_CTL	 0x64u
-#define BOOT_PORT_SLEEP_CTL	 0x600u
-#define BOOT_PORT_PM1A_CNT	 0x604u /* 16-bit PM1 control, for pre-HW-reduced loaders */
-#define BOOT_PORT_RESET		 0xCF9u
-#define BOOT_PORT_TDEV_ECHO	 0x510u
-#define BOOT_PORT_TDEV_ARG	 0x514u
-#define BOOT_PORT_TDEV_CMD	 0x518u
-#define BOOT_PORT_CPUHP_BASE	 0x520u
-#define BOOT_PORT_CPUHP_LEN	 0x14u
-#define BOOT_RESET_VALUE	 0x06u /* written to BOOT_PORT_RESET, as the FADT says */
-#define BOOT_SLEEP_SLP_EN	 (1u << 5)
-#define BOOT_SLEEP_SLP_TYP_SHIFT 2
-#define BOOT_SLEEP_SLP_TYP_S5	 5u /* matches the DSDT's _S5 package */
 
 _Static_assert(BOOT_STEAL_TIME_GPA + BOOT_STEAL_TIME_SLOT_SIZE * BOOT_STEAL_TIME_SLOTS ==
 		   BOOT_PRIVATE_GPA,

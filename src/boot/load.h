@@ -41,17 +41,6 @@ struct boot_dtable {
 #define BOOT_SEL_CODE 0x08 /* 64-bit code (LONG64) or flat 32-bit code (MULTIBOOT32) */
 #define BOOT_SEL_DATA 0x10 /* flat 32-bit data */
 
-/* x86 control register bits the entry state uses. */
-#define BOOT_CR0_PE   (1ull << 0)
-#define BOOT_CR0_MP   (1ull << 1)
-#define BOOT_CR0_ET   (1ull << 4)
-#define BOOT_CR0_NE   (1ull << 5)
-#define BOOT_CR0_WP   (1ull << 16)
-#define BOOT_CR0_PG   (1ull << 31)
-#define BOOT_CR4_PAE  (1ull << 5)
-#define BOOT_EFER_LME (1ull << 8)
-#define BOOT_EFER_LMA (1ull << 10)
-
 /*
  * The BSP state at entry. General registers not listed are 0. The backend sets all of it
  * (KVM_SET_REGS / KVM_SET_SREGS); cr2, cr8, debug registers and the APIC base keep their

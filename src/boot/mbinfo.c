@@ -2,22 +2,15 @@
 #include "boot/mbinfo.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "boot/bootutil.h"
 
-/* Offsets in struct multiboot_info (Multiboot 0.6.96 §3.3). */
-enum {
-	MBI_FLAGS = 0,
-	MBI_MEM_LOWER = 4,
-	MBI_MEM_UPPER = 8,
-	MBI_CMDLINE = 16,
-	MBI_MODS_COUNT = 20,
-	MBI_MODS_ADDR = 24,
-	MBI_MMAP_LENGTH = 44,
-	MBI_MMAP_ADDR = 48,
-	MBI_BOOT_LOADER_NAME = 64,
-};
+/* Offsets in the structures of include/fw/multiboot.h, which are written little-endian. */
+#define MBI(field)  offsetof(struct multiboot_info, field)
+#define MOD(field)  offsetof(struct multiboot_mod_list, field)
+#define MMAP(field) offsetof(struct multiboot_mmap_entry, field)
 
 static const char *str_or_empty(const char *s)
 {
@@ -121,10 +114,10 @@ int mbi_write(const struct guest_ram *ram, const struct mbi_input *in, const str
 		if (in->module_size)
 			memcpy(mod, in->module, in->module_size);
 		memcpy(str, str_or_empty(in->module_path), l->mod_string_len + 1);
-		put_le32(list + 0, (uint32_t)l->mod_start);
-		put_le32(list + 4, (uint32_t)l->mod_end);
-		put_le32(list + 8, (uint32_t)l->mod_string);
-		put_le32(list + 12, 0);
+		put_le32(list + MOD(mod_start), (uint32_t)l->mod_start);
+		put_le32(list + MOD(mod_end), (uint32_t)l->mod_end);
+		put_le32(list + MOD(cmdline), (uint32_t)l->mod_string);
+		put_le32(list + MOD(pad), 0);
 	}
 	/*
 	 * QEMU (hw/i386/multiboot.c) passes "<kernel path> <-append text>" even when the text
@@ -139,22 +132,22 @@ int mbi_write(const struct guest_ram *ram, const struct mbi_input *in, const str
 	for (int i = 0; i < l->mmap_count; i++) {
 		uint8_t *e = mmap + (size_t)i * MULTIBOOT_MMAP_SIZE;
 
-		put_le32(e, MULTIBOOT_MMAP_SIZE_FIELD);
-		put_le64(e + 4, l->map[i].addr);
-		put_le64(e + 12, l->map[i].len);
-		put_le32(e + 20, l->map[i].type);
+		put_le32(e + MMAP(size), MULTIBOOT_MMAP_SIZE_FIELD);
+		put_le64(e + MMAP(addr), l->map[i].addr);
+		put_le64(e + MMAP(len), l->map[i].len);
+		put_le32(e + MMAP(type), l->map[i].type);
 	}
 
 	memset(info, 0, MULTIBOOT_INFO_SIZE);
-	put_le32(info + MBI_FLAGS, flags);
-	put_le32(info + MBI_MEM_LOWER, (uint32_t)(BOOT_LOW_RAM_END / 1024));
+	put_le32(info + MBI(flags), flags);
+	put_le32(info + MBI(mem_lower), (uint32_t)(BOOT_LOW_RAM_END / 1024));
 	/* KiB from 1 MiB to the first hole: low RAM ends at most at 3 GiB. */
-	put_le32(info + MBI_MEM_UPPER, (uint32_t)((ram->low_size - BOOT_HIGH_RAM_BASE) / 1024));
-	put_le32(info + MBI_CMDLINE, (uint32_t)l->cmdline);
-	put_le32(info + MBI_MODS_COUNT, in->has_module ? 1 : 0);
-	put_le32(info + MBI_MODS_ADDR, (uint32_t)l->mods);
-	put_le32(info + MBI_MMAP_LENGTH, (uint32_t)(l->mmap_count * MULTIBOOT_MMAP_SIZE));
-	put_le32(info + MBI_MMAP_ADDR, (uint32_t)l->mmap);
-	put_le32(info + MBI_BOOT_LOADER_NAME, (uint32_t)l->loader_name);
+	put_le32(info + MBI(mem_upper), (uint32_t)((ram->low_size - BOOT_HIGH_RAM_BASE) / 1024));
+	put_le32(info + MBI(cmdline), (uint32_t)l->cmdline);
+	put_le32(info + MBI(mods_count), in->has_module ? 1 : 0);
+	put_le32(info + MBI(mods_addr), (uint32_t)l->mods);
+	put_le32(info + MBI(mmap_length), (uint32_t)(l->mmap_count * MULTIBOOT_MMAP_SIZE));
+	put_le32(info + MBI(mmap_addr), (uint32_t)l->mmap);
+	put_le32(info + MBI(boot_loader_name), (uint32_t)l->loader_name);
 	return 0;
 }

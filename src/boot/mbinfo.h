@@ -14,18 +14,13 @@
 
 #include "boot/e820.h"
 #include "boot/layout.h"
+#include "fw/multiboot.h" /* struct multiboot_info, its flags, module list, memory map */
 
-/* multiboot_info.flags bits. */
-#define MULTIBOOT_INFO_MEMORY		(1u << 0)
-#define MULTIBOOT_INFO_CMDLINE		(1u << 2)
-#define MULTIBOOT_INFO_MODS		(1u << 3)
-#define MULTIBOOT_INFO_MEM_MAP		(1u << 6)
-#define MULTIBOOT_INFO_BOOT_LOADER_NAME (1u << 9)
-
-#define MULTIBOOT_INFO_SIZE	  116u /* through the framebuffer fields */
-#define MULTIBOOT_MOD_SIZE	  16u
-#define MULTIBOOT_MMAP_SIZE	  24u /* the size field (20) plus the 20 bytes it counts */
-#define MULTIBOOT_MMAP_SIZE_FIELD 20u
+#define MULTIBOOT_INFO_SIZE sizeof(struct multiboot_info) /* through the framebuffer fields */
+#define MULTIBOOT_MOD_SIZE  sizeof(struct multiboot_mod_list)
+#define MULTIBOOT_MMAP_SIZE sizeof(struct multiboot_mmap_entry)
+/* An entry's size field counts the bytes after itself. */
+#define MULTIBOOT_MMAP_SIZE_FIELD (MULTIBOOT_MMAP_SIZE - sizeof(uint32_t))
 #define BOOT_LOADER_NAME	  "hvemu"
 
 struct mbi_input {

@@ -5,6 +5,9 @@
 
 #include "boot/bootutil.h"
 
+/* Offsets in the image's header (little-endian). */
+#define HDR(field) offsetof(struct multiboot_header, field)
+
 static int check_flags(const struct mb_header *h, char *err, size_t errlen)
 {
 	uint32_t unsupported = h->flags & MULTIBOOT_REQUIRED_MASK & ~MULTIBOOT_SUPPORTED_REQS;
@@ -37,26 +40,26 @@ int mb_find_header(const uint8_t *data, size_t size, struct mb_header *h, char *
 		uint32_t flags;
 		int ret;
 
-		if (get_le32(p) != MULTIBOOT_HEADER_MAGIC)
+		if (get_le32(p + HDR(magic)) != MULTIBOOT_HEADER_MAGIC)
 			continue;
-		flags = get_le32(p + 4);
-		if ((uint32_t)(MULTIBOOT_HEADER_MAGIC + flags + get_le32(p + 8)) != 0)
+		flags = get_le32(p + HDR(flags));
+		if ((uint32_t)(MULTIBOOT_HEADER_MAGIC + flags + get_le32(p + HDR(checksum))) != 0)
 			continue; /* a stray magic value, not a header */
 		*h = (struct mb_header){ .offset = off, .flags = flags };
 		if (flags & MULTIBOOT_AOUT_KLUDGE) {
 			if (limit - off < MULTIBOOT_HEADER_AOUT_SIZE) {
 				boot_errf(err, errlen,
 					  "truncated Multiboot header at offset 0x%zx: the a.out "
-					  "kludge fields need %u bytes within the file and its "
+					  "kludge fields need %zu bytes within the file and its "
 					  "first 8 KiB",
 					  off, MULTIBOOT_HEADER_AOUT_SIZE);
 				return -ENOEXEC;
 			}
-			h->header_addr = get_le32(p + 12);
-			h->load_addr = get_le32(p + 16);
-			h->load_end_addr = get_le32(p + 20);
-			h->bss_end_addr = get_le32(p + 24);
-			h->entry_addr = get_le32(p + 28);
+			h->header_addr = get_le32(p + HDR(header_addr));
+			h->load_addr = get_le32(p + HDR(load_addr));
+			h->load_end_addr = get_le32(p + HDR(load_end_addr));
+			h->bss_end_addr = get_le32(p + HDR(bss_end_addr));
+			h->entry_addr = get_le32(p + HDR(entry_addr));
 		}
 		ret = check_flags(h, err, errlen);
 		return ret ? ret : 1;

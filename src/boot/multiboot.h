@@ -10,23 +10,14 @@
 #include <stdint.h>
 
 #include "boot/segment.h"
+#include "fw/multiboot.h" /* magic numbers, header flags and layout */
 
-#define MULTIBOOT_HEADER_MAGIC	   0x1BADB002u
-#define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u /* EAX at entry */
-#define MULTIBOOT_SEARCH	   8192u       /* the header lies in the first 8 KiB */
-#define MULTIBOOT_HEADER_ALIGN	   4u
-
-/* Header flags (spec §3.1.2). Bits 0-15 are requirements, 16-31 optional features. */
-#define MULTIBOOT_PAGE_ALIGN	 (1u << 0)  /* modules page-aligned */
-#define MULTIBOOT_MEMORY_INFO	 (1u << 1)  /* mem_* and mmap_* required */
-#define MULTIBOOT_VIDEO_MODE	 (1u << 2)  /* video mode table required */
-#define MULTIBOOT_AOUT_KLUDGE	 (1u << 16) /* address fields valid */
-#define MULTIBOOT_REQUIRED_MASK	 0x0000FFFFu
+/* The required header flags hvemu honours. */
 #define MULTIBOOT_SUPPORTED_REQS (MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO)
 
-/* Bytes of header up to and including entry_addr (the a.out kludge fields). */
-#define MULTIBOOT_HEADER_BASE_SIZE 12u
-#define MULTIBOOT_HEADER_AOUT_SIZE 32u
+/* Bytes of header without the a.out kludge fields, and with them (through entry_addr). */
+#define MULTIBOOT_HEADER_BASE_SIZE offsetof(struct multiboot_header, header_addr)
+#define MULTIBOOT_HEADER_AOUT_SIZE sizeof(struct multiboot_header)
 
 struct mb_header {
 	size_t offset; /* file offset of the magic */

@@ -8,6 +8,7 @@
 #include "boot/bootutil.h"
 #include "boot/cbtable.h"
 #include "boot/mptable.h"
+#include "hvemu/sysctl.h"
 
 static int check_topology(const struct boot_topology *t, char *err, size_t errlen)
 {
@@ -36,8 +37,8 @@ static int check_topology(const struct boot_topology *t, char *err, size_t errle
  */
 /* clang-format off */
 static const uint8_t reset_stub[] = {
-	0xB0, BOOT_RESET_VALUE,					/* mov $0x06, %al */
-	0xBA, BOOT_PORT_RESET & 0xFF, BOOT_PORT_RESET >> 8,	/* mov $0xcf9, %dx */
+	0xB0, SYSCTL_RESET_VALUE,				/* mov $0x06, %al */
+	0xBA, SYSCTL_RESET_PORT & 0xFF, SYSCTL_RESET_PORT >> 8,	/* mov $0xcf9, %dx */
 	0xEE,							/* out %al, (%dx) */
 	0xF4,							/* 1: hlt */
 	0xEB, 0xFD,						/* jmp 1b */

@@ -54,8 +54,8 @@ void hpctl_raise(struct hpctl *h, uint32_t slot, uint32_t event)
 	atomic_fetch_or(&h->status[slot], event & (HPCTL_ST_INSERT | HPCTL_ST_REMOVE));
 	stat_inc(&h->events_raised);
 	n = atomic_load(&h->notify);
-	if (n & 0xff)
-		h->ops->notify(h->opaque, n >> 8, (uint8_t)n);
+	if (HPCTL_NOTIFY_VECTOR(n))
+		h->ops->notify(h->opaque, HPCTL_NOTIFY_APIC_ID(n), (uint8_t)HPCTL_NOTIFY_VECTOR(n));
 }
 
 static uint32_t hpctl_pending(struct hpctl *h)

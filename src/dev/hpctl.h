@@ -6,14 +6,8 @@
  * (GPE + _EVT + _EJ0 methods). This register block is QEMU's ACPI CPU hotplug interface
  * without the AML: a guest reads slot status through SELECT/STATUS and is told of events
  * by a fixed MSI whose destination and vector it chooses (NOTIFY), so a small guest
- * runtime — or an AML wrapper, later — can use it.
- *
- *   0x520 SELECT  R/W  slot the other registers refer to (per vCPU)
- *   0x524 STATUS  R    bit 0 present, bit 1 insert event, bit 2 remove event
- *                 W    bit 1 ack insert, bit 2 ack remove, bit 3 EJECT (guest is done with it)
- *   0x528 APICID  R    APIC ID of the selected slot
- *   0x52C NOTIFY  R/W  apic_id << 8 | vector of the event MSI; 0 = no interrupt
- *   0x530 PENDING R    lowest slot with an event pending, or 0xFFFFFFFF
+ * runtime — or an AML wrapper, later — can use it. The register block, shared with the
+ * guest runtime: include/hvemu/hpctl.h.
  */
 #ifndef HVEMU_DEV_HPCTL_H
 #define HVEMU_DEV_HPCTL_H
@@ -22,20 +16,7 @@
 #include <stdint.h>
 
 #include "dev/pio.h"
-
-#define HPCTL_PORT_BASE	   0x520
-#define HPCTL_PORT_SELECT  0x520
-#define HPCTL_PORT_STATUS  0x524
-#define HPCTL_PORT_APICID  0x528
-#define HPCTL_PORT_NOTIFY  0x52c
-#define HPCTL_PORT_PENDING 0x530
-#define HPCTL_PORT_LEN	   0x14
-
-#define HPCTL_ST_PRESENT (1u << 0)
-#define HPCTL_ST_INSERT	 (1u << 1)
-#define HPCTL_ST_REMOVE	 (1u << 2)
-#define HPCTL_ST_EJECT	 (1u << 3)
-#define HPCTL_NO_PENDING 0xffffffffu
+#include "hvemu/hpctl.h"
 
 struct hpctl_ops {
 	unsigned (*vcpu_index)(void *opaque, struct vcpu *vcpu);

@@ -68,8 +68,9 @@ static void reset_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned si
 		*data = 0; /* 0xCF9 reads 0; KBC status: input and output buffers empty */
 		return;
 	}
-	if ((port == SYSCTL_RESET_PORT && (v == 0x06 || v == 0x0e)) ||
-	    (port == SYSCTL_KBC_PORT && v == 0xfe))
+	if ((port == SYSCTL_RESET_PORT &&
+	     (v == SYSCTL_RESET_VALUE || v == SYSCTL_RESET_VALUE_FULL)) ||
+	    (port == SYSCTL_KBC_PORT && v == SYSCTL_KBC_RESET))
 		d->fn(d->opaque, vcpu, SYSCTL_RESET, v);
 }
 

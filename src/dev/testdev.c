@@ -86,5 +86,5 @@ static void testdev_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned 
 
 int testdev_attach(struct testdev *d, struct pio_bus *bus)
 {
-	return pio_register(bus, TDEV_PORT_ECHO, 12, "testdev", testdev_io, d);
+	return pio_register(bus, TDEV_PORT_BASE, TDEV_PORT_LEN, "testdev", testdev_io, d);
 }

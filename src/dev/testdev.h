@@ -2,10 +2,8 @@
 /*
  * The hvemu test device (docs/architecture.md §2.2): lets guest tests drive host-side
  * behaviour that the control socket also offers (TLB-flush inhibit, vCPU add/remove) and
- * gives benchmarks a port the VMM answers at once.
- *   0x510 ECHO  any write exits to hvemu, which resumes the vCPU immediately
- *   0x514 ARG   argument of the next command (per vCPU)
- *   0x518 CMD   write: run a command; read: its result as a signed 32-bit value (per vCPU)
+ * gives benchmarks a port the VMM answers at once. Ports, registers and commands:
+ * include/hvemu/testdev.h.
  */
 #ifndef HVEMU_DEV_TESTDEV_H
 #define HVEMU_DEV_TESTDEV_H
@@ -13,19 +11,7 @@
 #include <stdint.h>
 
 #include "dev/pio.h"
-
-#define TDEV_PORT_ECHO 0x510
-#define TDEV_PORT_ARG  0x514
-#define TDEV_PORT_CMD  0x518
-
-enum tdev_cmd {
-	TDEV_CMD_SET_INHIBIT = 1,     /* ARG = vp_index << 1 | on */
-	TDEV_CMD_CPU_ADD = 2,	      /* ARG = slot */
-	TDEV_CMD_CPU_REMOVE = 3,      /* ARG = slot */
-	TDEV_CMD_QUERY_SUSPENDED = 4, /* ARG = vp_index; result = VP it waits on or -1 */
-	TDEV_CMD_NR_SLOTS = 5,	      /* result = number of vCPU slots */
-	TDEV_CMD_MARK = 6,	      /* ARG = mark id: hvemu records the time */
-};
+#include "hvemu/testdev.h"
 
 struct testdev_ops {
 	/* Index of the calling vCPU (< max_vcpus): ARG and the result are per vCPU. */

@@ -6,22 +6,6 @@
 
 #include "util/stats.h"
 
-enum {
-	UART_RBR_THR = 0,
-	UART_IER = 1,
-	UART_IIR_FCR = 2,
-	UART_LCR = 3,
-	UART_MCR = 4,
-	UART_LSR = 5,
-	UART_MSR = 6,
-	UART_SCR = 7,
-};
-
-#define UART_LCR_DLAB  0x80
-#define UART_LSR_THRE  0x20 /* transmit holding register empty */
-#define UART_LSR_TEMT  0x40 /* transmitter empty */
-#define UART_IIR_NOINT 0x01
-
 int uart_init(struct uart *u, enum uart_sink sink, const char *path)
 {
 	memset(u, 0, sizeof(*u));
@@ -71,7 +55,7 @@ static void uart_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned siz
 
 	(void)vcpu;
 	(void)size;
-	if (is_write && reg == UART_RBR_THR &&
+	if (is_write && reg == UART_TX &&
 	    !(__atomic_load_n(&u->lcr, __ATOMIC_RELAXED) & UART_LCR_DLAB)) {
 		uart_put(u, v); /* the hot path: no register lock */
 		return;
@@ -80,8 +64,8 @@ static void uart_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned siz
 	dlab = u->lcr & UART_LCR_DLAB;
 	if (is_write) {
 		switch (reg) {
-		case UART_RBR_THR:
-			u->dll = v; /* DLAB set: divisor latch low */
+		case UART_DLL: /* DLAB set (UART_TX otherwise, handled above) */
+			u->dll = v;
 			break;
 		case UART_IER:
 			if (dlab)
@@ -103,14 +87,14 @@ static void uart_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned siz
 		}
 	} else {
 		switch (reg) {
-		case UART_RBR_THR:
+		case UART_RX: /* UART_DLL with DLAB set */
 			*data = dlab ? u->dll : 0;
 			break;
 		case UART_IER:
 			*data = dlab ? u->dlm : u->ier;
 			break;
-		case UART_IIR_FCR:
-			*data = UART_IIR_NOINT;
+		case UART_IIR:
+			*data = UART_IIR_NO_INT;
 			break;
 		case UART_LCR:
 			*data = u->lcr;
@@ -135,7 +119,7 @@ static void uart_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned siz
 
 int uart_attach(struct uart *u, struct pio_bus *bus)
 {
-	return pio_register(bus, UART_COM1_BASE, 8, "uart", uart_io, u);
+	return pio_register(bus, UART_COM1_BASE, UART_NR_PORTS, "uart", uart_io, u);
 }
 
 void uart_flush(struct uart *u)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A 16550 UART at COM1 (0x3F8) for guest output. The line status register always says the
- * transmitter holding register and the transmitter are empty, so a polling guest never
+ * A 16550 UART at COM1 (include/hvemu/uart.h) for guest output. The line status register always
+ * says the transmitter holding register and the transmitter are empty, so a polling guest never
  * waits. Divisor, line control, modem control and scratch registers read back what was
  * written. There is no input and no interrupt (IIR reads "none pending").
  * Output is buffered per line so lines from different vCPUs do not interleave.
@@ -15,9 +15,9 @@
 #include <stdio.h>
 
 #include "dev/pio.h"
+#include "hvemu/uart.h"
 
-#define UART_COM1_BASE 0x3f8
-#define UART_LINE_MAX  1024
+#define UART_LINE_MAX 1024
 
 enum uart_sink {
 	UART_SINK_STDIO,

@@ -32,14 +32,11 @@
  * and it keeps every read inside one guest page.
  */
 #include <errno.h>
+#include <linux/kvm_para.h> /* KVM_ENOSYS, KVM_EPERM: KVM's results for a non-Hyper-V call */
 #include <string.h>
 
 #include "hv/hcall.h"
 #include "util/log.h"
-
-/* KVM's own hypercall results for a VMCALL that is not a Hyper-V one (uapi kvm_para.h). */
-#define KVM_ENOSYS 1000
-#define KVM_EPERM  1
 
 static bool gate_open(const struct hv_cpuid_cache *c, enum hv_hc_gate gate)
 {

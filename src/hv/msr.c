@@ -12,12 +12,7 @@
 
 #include "hv/hv_internal.h"
 #include "util/log.h"
-
-/* x2APIC MSRs the Hyper-V APIC MSRs are forwarded to (Intel SDM "x2APIC Register Address Space").
- */
-#define X2APIC_MSR_TPR 0x808u
-#define X2APIC_MSR_EOI 0x80Bu
-#define X2APIC_MSR_ICR 0x830u
+#include "x86/apicdef.h"
 
 /* The hypercall page: out %al, $HV_HYPERCALL_EXIT_PORT; ret. The rest is int3. */
 static const uint8_t hypercall_code[] = { 0xE6, HV_HYPERCALL_EXIT_PORT, 0xC3 };
@@ -81,9 +76,10 @@ static bool msr_allowed(const struct hv_cpuid_cache *c, enum hv_msr_idx idx)
 
 static uint32_t x2apic_msr(enum hv_msr_idx idx)
 {
-	return idx == HV_MSR_IDX_EOI   ? X2APIC_MSR_EOI
-	       : idx == HV_MSR_IDX_ICR ? X2APIC_MSR_ICR
-				       : X2APIC_MSR_TPR;
+	/* The x2APIC MSRs the Hyper-V APIC MSRs are forwarded to. */
+	return idx == HV_MSR_IDX_EOI   ? X2APIC_MSR(APIC_EOI)
+	       : idx == HV_MSR_IDX_ICR ? X2APIC_MSR(APIC_ICR)
+				       : X2APIC_MSR(APIC_TASKPRI);
 }
 
 static enum hv_msr_result gp(struct hv_partition *part, int idx)

@@ -9,13 +9,6 @@
 #include "util/log.h"
 #include "util/time.h"
 
-/* The firmware tables (src/boot) describe the ports the devices (src/dev) decode. */
-_Static_assert(SYSCTL_DEBUG_EXIT_PORT == BOOT_PORT_DEBUG_EXIT, "debug-exit port");
-_Static_assert(SYSCTL_SLEEP_PORT == BOOT_PORT_SLEEP_CTL, "FADT SLEEP_CONTROL_REG");
-_Static_assert(SYSCTL_PM1A_CNT_PORT == BOOT_PORT_PM1A_CNT, "FADT PM1a_CNT_BLK");
-_Static_assert(SYSCTL_RESET_PORT == BOOT_PORT_RESET, "FADT RESET_REG");
-_Static_assert(SYSCTL_SLP_TYP_S5 == BOOT_SLEEP_SLP_TYP_S5, "DSDT _S5");
-
 static void sysctl_event(void *opaque, struct vcpu *v, enum sysctl_event ev, uint32_t value)
 {
 	struct vm *vm = opaque;

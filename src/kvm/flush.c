@@ -49,7 +49,7 @@ static void mark_flush(struct vcpu *t)
 {
 	/* Both are locked RMWs, ordered before the run_gen read that follows. */
 	if (t->steal)
-		__atomic_fetch_or(&t->steal->preempted, (uint8_t)KVM_VCPU_FLUSH_TLB_FLAG,
+		__atomic_fetch_or(&t->steal->preempted, (uint8_t)KVM_VCPU_FLUSH_TLB,
 				  __ATOMIC_SEQ_CST);
 	else
 		atomic_fetch_or(&t->requests, VCPU_REQ_FLUSH);

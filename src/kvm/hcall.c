@@ -12,11 +12,10 @@
 #include "kvm/vm_internal.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "x86/msr-index.h"
+#include "x86/processor-flags.h"
+#include "x86/trapnr.h"
 
-#define CR0_PE		(1ull << 0)
-#define CR0_PG		(1ull << 31)
-#define EFER_LMA	(1ull << 10)
-#define UD_VECTOR	6
 #define SUSPEND_POLL_NS (10 * NSEC_PER_MSEC)
 
 /*
@@ -31,7 +30,7 @@ static bool emulate_ret(struct vcpu *v)
 	uint64_t gpa, ret;
 	const uint64_t *p;
 
-	if (!(s->cr0 & CR0_PG) || (r->rsp & 7))
+	if (!(s->cr0 & X86_CR0_PG) || (r->rsp & 7))
 		return false;
 	if (pgwalk_long_mode(&v->vm->ram, s->cr3, s->cr4, r->rsp, &gpa))
 		return false;
@@ -53,7 +52,7 @@ static void inject_ud(struct vcpu *v)
 
 	if (kvm_ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0) {
 		ev.exception.injected = 1;
-		ev.exception.nr = UD_VECTOR;
+		ev.exception.nr = X86_TRAP_UD;
 		ev.exception.has_error_code = 0;
 		ev.flags = 0;
 		if (kvm_ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0)
@@ -101,7 +100,7 @@ void vcpu_handle_hypercall(struct vcpu *v)
 	struct kvm_regs *r = &v->run->s.regs.regs;
 	const struct kvm_sregs *s = &v->run->s.regs.sregs;
 	struct hv_cpu_mode mode = {
-		.protected_mode = s->cr0 & CR0_PE,
+		.protected_mode = s->cr0 & X86_CR0_PE,
 		.is_64bit = (s->efer & EFER_LMA) && s->cs.l,
 		.cpl = s->ss.dpl,
 	};

@@ -8,9 +8,7 @@
 #include "kvm/vm_internal.h"
 #include "util/log.h"
 
-#define MSR_KVM_PV_EOI_EN 0x4b564d04
-#define KVM_MSR_ENABLED	  1ull
-#define APIC_BUS_HZ	  1000000000ull /* KVM's APIC timer runs at 1 GHz */
+#define APIC_BUS_HZ 1000000000ull /* KVM's APIC timer runs at 1 GHz */
 
 static struct vcpu *vp_vcpu(struct hv_vp *vp)
 {

@@ -3,8 +3,7 @@
 #include <errno.h>
 
 #include "kvm/vm_internal.h"
-
-#define MSI_ADDR_BASE 0xfee00000u
+#include "x86/apicdef.h"
 
 int vm_send_msi(struct vm *vm, uint32_t apic_id, uint8_t vector)
 {
@@ -13,7 +12,7 @@ int vm_send_msi(struct vm *vm, uint32_t apic_id, uint8_t vector)
 	 * the destination's bits 31:8 go in address_hi bits 31:8, so APIC IDs above 255 work.
 	 */
 	struct kvm_msi msi = {
-		.address_lo = MSI_ADDR_BASE | ((apic_id & 0xffu) << 12),
+		.address_lo = MSI_ADDR_BASE_LO | MSI_ADDR_DEST_ID(apic_id),
 		.address_hi = apic_id & 0xffffff00u,
 		.data = vector,
 	};

@@ -13,15 +13,16 @@
 #include "kvm/vm_internal.h"
 #include "util/log.h"
 
-#define HV_MSR_FIRST	 0x40000000u
-#define HV_MSR_COUNT	 0x200u
-#define KVM_PV_MSR_FIRST 0x4b564d00u
-#define KVM_PV_MSR_COUNT 8u
+#define HV_MSR_FIRST HV_X64_MSR_SYNTHETIC_FIRST
+#define HV_MSR_COUNT (HV_X64_MSR_SYNTHETIC_LAST - HV_X64_MSR_SYNTHETIC_FIRST + 1)
+/* KVM's paravirtual MSRs (<asm/kvm_para.h>) that hvemu programs itself. */
+#define KVM_PV_MSR_FIRST MSR_KVM_WALL_CLOCK_NEW
+#define KVM_PV_MSR_COUNT (MSR_KVM_ASYNC_PF_ACK - MSR_KVM_WALL_CLOCK_NEW + 1)
 
 int vm_msr_setup(struct vm *vm)
 {
 	static uint8_t deny_hv[HV_MSR_COUNT / 8];
-	static uint8_t deny_kvm_pv[1];
+	static uint8_t deny_kvm_pv[(KVM_PV_MSR_COUNT + 7) / 8];
 	struct kvm_enable_cap cap = {
 		.cap = KVM_CAP_X86_USER_SPACE_MSR,
 		.args = { KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER },

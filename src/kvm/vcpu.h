@@ -13,6 +13,7 @@
 #ifndef HVEMU_KVM_VCPU_H
 #define HVEMU_KVM_VCPU_H
 
+#include <asm/kvm_para.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,18 +27,6 @@
 
 struct vm;
 struct hv_vp;
-
-/* KVM's steal-time area (arch/x86/include/uapi/asm/kvm_para.h), 64 bytes. */
-struct kvm_steal_time_area {
-	uint64_t steal;
-	uint32_t version;
-	uint32_t flags;
-	uint8_t preempted;
-	uint8_t u8_pad[3];
-	uint32_t pad[11];
-};
-_Static_assert(sizeof(struct kvm_steal_time_area) == 64, "steal time area is 64 bytes");
-#define KVM_VCPU_FLUSH_TLB_FLAG (1u << 1)
 
 enum vcpu_req {
 	VCPU_REQ_STOP = 1u << 0, /* leave the run loop; the thread exits */
@@ -94,9 +83,9 @@ struct vcpu {
 	void *work_arg;
 	_Atomic uint32_t work_state; /* enum vcpu_work_state in kick.c */
 
-	struct hv_vp *hv;		   /* NULL without --hv or before the Hyper-V step */
-	struct kvm_steal_time_area *steal; /* host pointer into guest RAM, NULL if unavailable */
-	struct oncpu oncpu;		   /* is the thread on a host CPU right now? */
+	struct hv_vp *hv;	      /* NULL without --hv or before the Hyper-V step */
+	struct kvm_steal_time *steal; /* host pointer into guest RAM, NULL if unavailable */
+	struct oncpu oncpu;	      /* is the thread on a host CPU right now? */
 
 	struct vcpu_stats stats;
 };

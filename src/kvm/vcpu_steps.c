@@ -19,10 +19,8 @@
 #include "util/futex.h"
 #include "util/log.h"
 #include "util/time.h"
+#include "x86/msr-index.h"
 
-#define MSR_IA32_TSC		0x10
-#define MSR_KVM_STEAL_TIME	0x4b564d03
-#define KVM_MSR_ENABLED		1ull
 #define THREAD_START_TIMEOUT_NS (2 * NSEC_PER_SEC)
 #define THREAD_STOP_TIMEOUT_NS	(5 * NSEC_PER_SEC)
 #define VCPU_THREAD_STACK	(256u << 10)
@@ -143,7 +141,7 @@ static int step_state_up(unsigned slot, void *ctx)
 	 */
 	v->steal = NULL;
 	if (vm->cfg.flush_method == VM_FLUSH_STEAL) {
-		struct kvm_steal_time_area *st = vm_gpa_ptr(vm, st_gpa, sizeof(*st));
+		struct kvm_steal_time *st = vm_gpa_ptr(vm, st_gpa, sizeof(*st));
 
 		if (st) {
 			memset(st, 0, sizeof(*st));

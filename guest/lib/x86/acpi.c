@@ -4,27 +4,6 @@
 #include "x86/asm-defs.h"
 #include "x86/usermode.h"
 
-struct __packed madt {
-	struct acpi_header h;
-	u32 lapic_address;
-	u32 flags;
-};
-
-struct __packed madt_lapic {
-	u8 type, length;
-	u8 acpi_id;
-	u8 apic_id;
-	u32 flags;
-};
-
-struct __packed madt_x2apic {
-	u8 type, length;
-	u16 reserved;
-	u32 x2apic_id;
-	u32 flags;
-	u32 acpi_uid;
-};
-
 static const struct acpi_rsdp *rsdp_cache;
 
 /* A pointer to a fixed physical address the compiler cannot reason about (BDA fields). */
@@ -86,12 +65,12 @@ int acpi_checksum(const void *p, size_t len)
 
 static const struct acpi_rsdp *scan(u64 start, u64 end)
 {
-	for (u64 a = start; a + 20 <= end; a += 16) {
+	for (u64 a = start; a + ACPI_RSDP_V1_SIZE <= end; a += 16) {
 		const struct acpi_rsdp *r = (const struct acpi_rsdp *)(uintptr_t)a;
 
-		if (memcmp(r->signature, "RSD PTR ", 8))
+		if (memcmp(r->signature, ACPI_RSDP_SIGNATURE, 8))
 			continue;
-		if (acpi_checksum(r, 20))
+		if (acpi_checksum(r, ACPI_RSDP_V1_SIZE))
 			continue;
 		if (r->revision >= 2 && (r->length < sizeof(*r) || acpi_checksum(r, r->length)))
 			continue;
@@ -120,19 +99,19 @@ const struct acpi_rsdp *acpi_find_rsdp(void)
 	return r;
 }
 
-const struct acpi_header *acpi_find_table(const char *sig)
+const struct acpi_table_header *acpi_find_table(const char *sig)
 {
 	const struct acpi_rsdp *rsdp = acpi_find_rsdp();
-	const struct acpi_header *root;
+	const struct acpi_table_header *root;
 	unsigned int entry_size, n;
 
 	if (!rsdp)
 		return NULL;
 	if (rsdp->revision >= 2 && rsdp->xsdt_address && rsdp->xsdt_address < 4 * GiB) {
-		root = (const struct acpi_header *)(uintptr_t)rsdp->xsdt_address;
+		root = (const struct acpi_table_header *)(uintptr_t)rsdp->xsdt_address;
 		entry_size = 8;
 	} else {
-		root = (const struct acpi_header *)(uintptr_t)rsdp->rsdt_address;
+		root = (const struct acpi_table_header *)(uintptr_t)rsdp->rsdt_address;
 		entry_size = 4;
 	}
 	if (!root || root->length < sizeof(*root) || acpi_checksum(root, root->length))
@@ -141,12 +120,12 @@ const struct acpi_header *acpi_find_table(const char *sig)
 	for (unsigned int i = 0; i < n; i++) {
 		const u8 *p = (const u8 *)(root + 1) + i * entry_size;
 		u64 addr = 0;
-		const struct acpi_header *t;
+		const struct acpi_table_header *t;
 
 		memcpy(&addr, p, entry_size);
 		if (!addr || addr >= 4 * GiB)
 			continue;
-		t = (const struct acpi_header *)(uintptr_t)addr;
+		t = (const struct acpi_table_header *)(uintptr_t)addr;
 		if (!memcmp(t->signature, sig, 4) && !acpi_checksum(t, t->length))
 			return t;
 	}
@@ -158,7 +137,7 @@ static u64 seen[MAX_APIC_ID / 64];
 
 int madt_for_each_cpu(void (*fn)(const struct madt_cpu *cpu, void *ctx), void *ctx)
 {
-	const struct madt *m = (const struct madt *)acpi_find_table("APIC");
+	const struct acpi_madt *m = (const struct acpi_madt *)acpi_find_table("APIC");
 	const u8 *p, *end;
 	int count = 0;
 
@@ -173,15 +152,15 @@ int madt_for_each_cpu(void (*fn)(const struct madt_cpu *cpu, void *ctx), void *c
 		bool entry = false;
 
 		memset(&c, 0, sizeof(c));
-		if (p[0] == MADT_LAPIC && p[1] >= sizeof(struct madt_lapic)) {
-			const struct madt_lapic *e = (const struct madt_lapic *)p;
+		if (p[0] == ACPI_MADT_LAPIC && p[1] >= sizeof(struct acpi_madt_lapic)) {
+			const struct acpi_madt_lapic *e = (const struct acpi_madt_lapic *)p;
 
 			c.apic_id = e->apic_id;
 			c.acpi_uid = e->acpi_id;
 			flags = e->flags;
 			entry = true;
-		} else if (p[0] == MADT_X2APIC && p[1] >= sizeof(struct madt_x2apic)) {
-			const struct madt_x2apic *e = (const struct madt_x2apic *)p;
+		} else if (p[0] == ACPI_MADT_X2APIC && p[1] >= sizeof(struct acpi_madt_x2apic)) {
+			const struct acpi_madt_x2apic *e = (const struct acpi_madt_x2apic *)p;
 
 			c.apic_id = e->x2apic_id;
 			c.acpi_uid = e->acpi_uid;
@@ -192,8 +171,8 @@ int madt_for_each_cpu(void (*fn)(const struct madt_cpu *cpu, void *ctx), void *c
 		p += p[1];
 		if (!entry)
 			continue;
-		c.enabled = flags & MADT_ENABLED;
-		c.online_capable = flags & MADT_ONLINE_CAPABLE;
+		c.enabled = flags & ACPI_MADT_ENABLED;
+		c.online_capable = flags & ACPI_MADT_ONLINE_CAPABLE;
 		/* Neither bit: the processor is unusable (ACPI 6.5, 5.2.12.2). */
 		if (!c.enabled && !c.online_capable)
 			continue;

@@ -3,7 +3,7 @@
 #include "x86/desc.h"
 #include "x86/processor.h"
 
-static volatile u32 *const xapic_mmio = (volatile u32 *)(uintptr_t)APIC_DEFAULT_BASE;
+static volatile u32 *const xapic_mmio = (volatile u32 *)(uintptr_t)APIC_DEFAULT_PHYS_BASE;
 static bool use_x2apic;
 /* Read by the AP entry code: switch to x2APIC before reading the APIC ID. */
 u8 ap_x2apic;
@@ -38,22 +38,22 @@ static u32 xapic_id(void)
 
 static u32 x2apic_read(u32 reg)
 {
-	return (u32)rdmsr(MSR_X2APIC_BASE + (reg >> 4));
+	return (u32)rdmsr(X2APIC_MSR(reg));
 }
 
 static void x2apic_write(u32 reg, u32 val)
 {
-	wrmsr(MSR_X2APIC_BASE + (reg >> 4), val);
+	wrmsr(X2APIC_MSR(reg), val);
 }
 
 static void x2apic_icr_write(u32 low, u32 dest)
 {
-	wrmsr(MSR_X2APIC_BASE + (APIC_ICR >> 4), low | ((u64)dest << 32));
+	wrmsr(X2APIC_MSR(APIC_ICR), low | ((u64)dest << 32));
 }
 
 static u32 x2apic_id(void)
 {
-	return (u32)rdmsr(MSR_X2APIC_BASE + (APIC_ID >> 4));
+	return (u32)rdmsr(X2APIC_MSR(APIC_ID));
 }
 
 static const struct apic_ops xapic_ops = {
@@ -102,8 +102,8 @@ void apic_init_cpu(void)
 	} else if (!(base & APICBASE_ENABLE)) {
 		wrmsr(MSR_IA32_APICBASE, base | APICBASE_ENABLE);
 	}
-	apic->write(APIC_SPIV, APIC_SPIV_ENABLE | SPURIOUS_VECTOR);
-	apic->write(APIC_TPR, 0);
+	apic->write(APIC_SPIV, APIC_SPIV_APIC_ENABLED | SPURIOUS_VECTOR);
+	apic->write(APIC_TASKPRI, 0);
 	/* The 8259 is masked too; LINT0 in ExtINT mode (firmware's virtual wire) goes away. */
 	apic->write(APIC_LVT0, APIC_LVT_MASKED);
 	apic->write(APIC_LVTT, APIC_LVT_MASKED);

@@ -1,17 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* Constants shared by the assembly files and C (keep in step with desc.h/processor.h). */
+/* Constants of the runtime shared by its assembly files and C. */
 #ifndef GUEST_X86_ASM_DEFS_H
 #define GUEST_X86_ASM_DEFS_H
 
-#define KERNEL_CS_SEL 0x08
-#define KERNEL_DS_SEL 0x10
-#define USER_DS_SEL   0x23
-#define USER_CS_SEL   0x2b
-
-#define MULTIBOOT_HEADER_MAGIC 0x1badb002
-#define MULTIBOOT_BOOT_MAGIC   0x2badb002
-/* Flags: bit 0 page-align modules, bit 1 memory information. */
-#define MULTIBOOT_HEADER_FLAGS 0x00000003
+/* GDT layout (desc.c); user selectors carry RPL 3. */
+#define KERNEL_CS 0x08
+#define KERNEL_DS 0x10
+#define USER_CS32 0x1b /* unused; sysret's order */
+#define USER_DS	  0x23
+#define USER_CS	  0x2b
 
 #define BOOT_PROTO_MULTIBOOT 0
 #define BOOT_PROTO_ELF64     1
@@ -30,7 +27,7 @@
 /* clang-format off */
 /* 64-bit entry: the kernel data selector in DS, ES and SS, null FS and GS (clobbers AX). */
 .macro load_kernel_data_segs
-	movw $KERNEL_DS_SEL, %ax
+	movw $KERNEL_DS, %ax
 	movw %ax, %ds
 	movw %ax, %es
 	movw %ax, %ss

@@ -10,7 +10,17 @@
  * identity-mapped with 2 MiB pages, present, writable and user-accessible (CPL3 test code
  * runs from the kernel image). vm.c splits 2 MiB pages when a test remaps a 4 KiB page.
  */
+#include "fw/multiboot.h"
 #include "x86/asm-defs.h"
+#include "x86/msr-index.h"
+#include "x86/pgtable.h"
+#include "x86/processor-flags.h"
+#include "x86/segment.h"
+
+/* Modules page-aligned, memory information wanted. */
+#define MULTIBOOT_HEADER_FLAGS (MULTIBOOT_PAGE_ALIGN | MULTIBOOT_MEMORY_INFO)
+/* Every boot page-table entry: present, writable, user-accessible. */
+#define BOOT_PTE (PTE_PRESENT | PTE_WRITE | PTE_USER)
 
 	.section .multiboot, "a"
 	.balign 4
@@ -30,16 +40,16 @@ mb_entry32:
 	movl $boot_pml4, %eax
 	movl %eax, %cr3
 	movl %cr4, %eax
-	orl $0x20, %eax			/* PAE */
+	orl $X86_CR4_PAE, %eax
 	movl %eax, %cr4
-	movl $0xc0000080, %ecx		/* EFER.LME */
+	movl $MSR_EFER, %ecx
 	rdmsr
-	orl $0x100, %eax
+	orl $EFER_LME, %eax
 	wrmsr
 	movl %cr0, %eax
-	orl $0x80010023, %eax		/* PG | WP | NE | MP | PE */
+	orl $(X86_CR0_PG | X86_CR0_WP | X86_CR0_NE | X86_CR0_MP | X86_CR0_PE), %eax
 	movl %eax, %cr0
-	ljmp $KERNEL_CS_SEL, $multiboot_entry64
+	ljmp $KERNEL_CS, $multiboot_entry64
 
 	.code64
 multiboot_entry64:
@@ -88,7 +98,7 @@ elf64_entry:
 	movq $boot_pml4, %rax
 	movq %rax, %cr3
 	leaq boot_stack_top(%rip), %rsp
-	pushq $KERNEL_CS_SEL
+	pushq $KERNEL_CS
 	leaq 1f(%rip), %rax
 	pushq %rax
 	lretq
@@ -116,8 +126,8 @@ elf64_entry_state:
 	.globl boot_gdt_desc
 boot_gdt:
 	.quad 0
-	.quad 0x00af9b000000ffff	/* 0x08: 64-bit code */
-	.quad 0x00cf93000000ffff	/* 0x10: data */
+	.quad GDT_FLAT_CODE64(0)	/* KERNEL_CS */
+	.quad GDT_FLAT_DATA(0)		/* KERNEL_DS */
 boot_gdt_end:
 	.balign 8
 boot_gdt_desc:
@@ -128,18 +138,18 @@ boot_gdt_desc:
 	.balign 4096
 	.globl boot_pml4
 boot_pml4:
-	.quad boot_pdpt + 0x7
+	.quad boot_pdpt + BOOT_PTE
 	.fill 511, 8, 0
 boot_pdpt:
-	.quad boot_pd + 0x0000 + 0x7
-	.quad boot_pd + 0x1000 + 0x7
-	.quad boot_pd + 0x2000 + 0x7
-	.quad boot_pd + 0x3000 + 0x7
+	.quad boot_pd + 0x0000 + BOOT_PTE
+	.quad boot_pd + 0x1000 + BOOT_PTE
+	.quad boot_pd + 0x2000 + BOOT_PTE
+	.quad boot_pd + 0x3000 + BOOT_PTE
 	.fill 508, 8, 0
 boot_pd:
 	.set addr, 0
 	.rept 2048
-	.quad addr + 0x87		/* present, writable, user, 2 MiB */
+	.quad addr + (BOOT_PTE | PTE_PS)	/* 2 MiB */
 	.set addr, addr + 0x200000
 	.endr
 

@@ -35,6 +35,7 @@
 
 #include "cpuhp/cpuhp.h"
 #include "cpumask.h"
+#include "hvemu/hpctl.h" /* the controller's ports and STATUS bits */
 #include "types.h"
 
 #define CPU_HP_PREPARE_FIRST 1
@@ -128,17 +129,6 @@ int cpu_hp_targets_startup(unsigned int cpu, void *ctx);
 int cpu_hp_targets_teardown(unsigned int cpu, void *ctx);
 
 /* --- the hotplug controller (cpuhp_ctl.c) ---------------------------------------- */
-
-#define HPCTL_PORT_SELECT  0x520
-#define HPCTL_PORT_STATUS  0x524
-#define HPCTL_PORT_APICID  0x528
-#define HPCTL_PORT_NOTIFY  0x52c
-#define HPCTL_PORT_PENDING 0x530
-#define HPCTL_ST_PRESENT   BIT(0)
-#define HPCTL_ST_INSERT	   BIT(1)
-#define HPCTL_ST_REMOVE	   BIT(2)
-#define HPCTL_ST_EJECT	   BIT(3)
-#define HPCTL_NO_PENDING   0xffffffffu
 
 /*
  * Programs NOTIFY with CPU 0's APIC ID and @vector (0x30-0xef) and installs its handler,

@@ -8,6 +8,7 @@
 #include "printf.h"
 #include "report.h"
 #include "atomic.h"
+#include "x86/segment.h"
 
 struct __packed idt_gate {
 	u16 offset_lo;
@@ -19,8 +20,7 @@ struct __packed idt_gate {
 	u32 reserved;
 };
 
-#define GATE_INTR_DPL0 0x8e
-#define GDT_FIXED      6 /* null, kcode, kdata, ucode32, udata, ucode64 */
+#define GDT_FIXED 6 /* null, kcode, kdata, ucode32, udata, ucode64 */
 
 static u64 gdt[GDT_FIXED + 2 * MAX_CPUS] __aligned(16);
 static struct idt_gate idt[256] __aligned(16);
@@ -47,17 +47,17 @@ static void set_gate(unsigned int v, u8 type_attr)
 void desc_init_bsp(void)
 {
 	/*
-	 * Flat segments; the 64-bit code segments have L set. The accessed bits are preset so
-	 * that loading a selector never makes the CPU (or the emulator) write the GDT.
+	 * Flat segments with the accessed bits preset, so that loading a selector never makes
+	 * the CPU (or the emulator) write the GDT.
 	 */
 	gdt[0] = 0;
-	gdt[1] = 0x00af9b000000ffffull; /* 0x08 kernel code, 64-bit */
-	gdt[2] = 0x00cf93000000ffffull; /* 0x10 kernel data */
-	gdt[3] = 0x00cffb000000ffffull; /* 0x18 user code, 32-bit (unused; sysret order) */
-	gdt[4] = 0x00cff3000000ffffull; /* 0x20 user data */
-	gdt[5] = 0x00affb000000ffffull; /* 0x28 user code, 64-bit */
+	gdt[KERNEL_CS / 8] = GDT_FLAT_CODE64(0);
+	gdt[KERNEL_DS / 8] = GDT_FLAT_DATA(0);
+	gdt[USER_CS32 / 8] = GDT_FLAT_CODE32(3); /* unused; sysret's order */
+	gdt[USER_DS / 8] = GDT_FLAT_DATA(3);
+	gdt[USER_CS / 8] = GDT_FLAT_CODE64(3);
 	for (unsigned int v = 0; v < 256; v++)
-		set_gate(v, GATE_INTR_DPL0);
+		set_gate(v, IDT_GATE_INTR);
 }
 
 void desc_init_tss(struct percpu *pc)
@@ -68,9 +68,8 @@ void desc_init_tss(struct percpu *pc)
 
 	pc->tss.iomap_base = sizeof(pc->tss); /* no I/O bitmap: CPL3 port I/O needs IOPL 3 */
 	pc->tss.rsp[0] = pc->stack_top;
-	/* Type 9 (available 64-bit TSS), present. Rewritten before every ltr: ltr sets busy. */
-	gdt[i] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
-		 (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	/* An available 64-bit TSS, present. Rewritten before every ltr: ltr sets busy. */
+	gdt[i] = GDT_ENTRY(DESC_P | DESC_TYPE_TSS_AVAIL, base, limit);
 	gdt[i + 1] = base >> 32;
 }
 
@@ -154,7 +153,7 @@ __noreturn void unhandled_exception(struct ex_regs *r)
 	else
 		printf("EXCEPTION: unexpected interrupt (vector %lu) RIP %#lx on CPU %u",
 		       (unsigned long)r->vector, (unsigned long)r->rip, smp_id());
-	if (r->vector == PF_VECTOR)
+	if (r->vector == X86_TRAP_PF)
 		printf(" CR2 %#lx", (unsigned long)read_cr2());
 	printf("\n");
 	printf("  RAX=%016lx RBX=%016lx RCX=%016lx RDX=%016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
@@ -179,7 +178,7 @@ void do_interrupt(struct ex_regs *r)
 		 * CPL3 code run by run_user() ends at its first exception (NMI excepted),
 		 * including the #UD of the ud2 its entry stub executes when fn returns.
 		 */
-		if ((r->cs & 3) && pc->user.active && !(v == NMI_VECTOR && exc_handlers[v]))
+		if ((r->cs & 3) && pc->user.active && !(v == X86_TRAP_NMI && exc_handlers[v]))
 			user_mode_exit(r);
 		fn = READ_ONCE(exc_handlers[v]);
 		if (fn) {

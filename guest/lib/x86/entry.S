@@ -80,10 +80,10 @@ __run_user:
 	pushq %r15
 	movq %rsp, (%rdi)
 	movq %rsp, (%rsi)
-	pushq $USER_DS_SEL
+	pushq $USER_DS
 	pushq %r8
 	pushq %r9
-	pushq $USER_CS_SEL
+	pushq $USER_CS
 	leaq user_entry(%rip), %rax
 	pushq %rax
 	movq %rdx, %rsi

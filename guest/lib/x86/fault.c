@@ -8,7 +8,7 @@ extern const struct ex_entry __ex_table_start[], __ex_table_end[];
 static bool is_trap(u64 vector)
 {
 	/* Traps report the RIP after the instruction. */
-	return vector == DB_VECTOR || vector == BP_VECTOR || vector == OF_VECTOR;
+	return vector == X86_TRAP_DB || vector == X86_TRAP_BP || vector == X86_TRAP_OF;
 }
 
 bool fixup_exception(struct ex_regs *r)
@@ -24,7 +24,7 @@ bool fixup_exception(struct ex_regs *r)
 		pc->fault.vector = (int)r->vector;
 		pc->fault.error_code = (u32)r->error_code;
 		pc->fault.rip = r->rip;
-		pc->fault.cr2 = r->vector == PF_VECTOR ? read_cr2() : 0;
+		pc->fault.cr2 = r->vector == X86_TRAP_PF ? read_cr2() : 0;
 		r->rip = e->end;
 		return true;
 	}

@@ -13,8 +13,6 @@
 #include "string.h"
 
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
-#define X86_CR4_OSFXSR	       (1ul << 9)
-#define X86_CR4_OSXMMEXCPT     (1ul << 10)
 
 struct hv_info hv_info;
 void *hv_hypercall_pg;

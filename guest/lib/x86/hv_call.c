@@ -38,7 +38,7 @@ static bool in_page(u64 rip, const void *page)
 static void hv_catch_fault(struct ex_regs *r)
 {
 	struct hv_cpu *c = hv_this_cpu();
-	handler_fn prev = r->vector == UD_VECTOR ? prev_ud : prev_gp;
+	handler_fn prev = r->vector == X86_TRAP_UD ? prev_ud : prev_gp;
 
 	if (c && c->safe && !(r->cs & 3) &&
 	    (in_page(r->rip, hv_hypercall_page) || in_page(r->rip, READ_ONCE(hv_hypercall_pg)))) {
@@ -64,8 +64,8 @@ void hv_install_fault_catcher(void)
 	if (installed)
 		return;
 	installed = true;
-	prev_ud = handle_exception(UD_VECTOR, hv_catch_fault);
-	prev_gp = handle_exception(GP_VECTOR, hv_catch_fault);
+	prev_ud = handle_exception(X86_TRAP_UD, hv_catch_fault);
+	prev_gp = handle_exception(X86_TRAP_GP, hv_catch_fault);
 }
 
 /*

@@ -15,17 +15,18 @@
  */
 #include "x86/hv.h"
 #include "x86/processor.h"
+#include "x86/segment.h"
 
 #define HV32_STR_(x) #x
 #define HV32_STR(x)  HV32_STR_(x)
-#define HV32_CS64    0x08
+#define HV32_CS64    KERNEL_CS /* the IDT gates name it */
+#define HV32_DS	     KERNEL_DS
 #define HV32_CS32    0x18
-#define HV32_DS	     0x10
 
 static const u64 hv32_gdt[4] __aligned(16) = {
-	0, 0x00af9b000000ffffull, /* 0x08: 64-bit code, the runtime's KERNEL_CS */
-	0x00cf93000000ffffull,	  /* 0x10: flat data, the runtime's KERNEL_DS */
-	0x00cf9b000000ffffull,	  /* 0x18: 32-bit code, DPL 0, accessed */
+	[HV32_CS64 / 8] = GDT_FLAT_CODE64(0),
+	[HV32_DS / 8] = GDT_FLAT_DATA(0),
+	[HV32_CS32 / 8] = GDT_FLAT_CODE32(0),
 };
 
 /*

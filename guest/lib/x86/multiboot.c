@@ -3,37 +3,6 @@
 #include "x86/asm-defs.h"
 #include "string.h"
 
-#define MBI_MEM	    (1u << 0)
-#define MBI_CMDLINE (1u << 2)
-#define MBI_MODS    (1u << 3)
-#define MBI_MMAP    (1u << 6)
-#define MBI_LOADER  (1u << 9)
-
-struct __packed mb_info_raw {
-	u32 flags;
-	u32 mem_lower, mem_upper;
-	u32 boot_device;
-	u32 cmdline;
-	u32 mods_count, mods_addr;
-	u32 syms[4];
-	u32 mmap_length, mmap_addr;
-	u32 drives_length, drives_addr;
-	u32 config_table;
-	u32 boot_loader_name;
-};
-
-struct __packed mb_mod_raw {
-	u32 mod_start, mod_end;
-	u32 string;
-	u32 reserved;
-};
-
-struct __packed mb_mmap_raw {
-	u32 size;
-	u64 addr, len;
-	u32 type;
-};
-
 struct boot_info boot_info;
 extern char __kernel_end[];
 
@@ -58,27 +27,28 @@ static void copy_string(char *dst, size_t size, u32 addr)
 
 int multiboot_parse(u32 magic, u64 info_addr, u32 protocol)
 {
-	const struct mb_info_raw *mbi = (const struct mb_info_raw *)(uintptr_t)info_addr;
+	const struct multiboot_info *mbi = (const struct multiboot_info *)(uintptr_t)info_addr;
 
 	boot_info.protocol = protocol;
 	boot_info.magic = magic;
 	boot_info.info_addr = info_addr;
 	boot_info.boot_data_end = (u64)(uintptr_t)__kernel_end;
-	if (magic != MULTIBOOT_BOOT_MAGIC || !info_addr || info_addr >= 4 * GiB)
+	if (magic != MULTIBOOT_BOOTLOADER_MAGIC || !info_addr || info_addr >= 4 * GiB)
 		return -EINVAL;
 	note_end(info_addr + sizeof(*mbi));
 	boot_info.flags = mbi->flags;
-	if (mbi->flags & MBI_MEM) {
+	if (mbi->flags & MULTIBOOT_INFO_MEMORY) {
 		boot_info.mem_lower_kb = mbi->mem_lower;
 		boot_info.mem_upper_kb = mbi->mem_upper;
 	}
-	if (mbi->flags & MBI_CMDLINE)
+	if (mbi->flags & MULTIBOOT_INFO_CMDLINE)
 		copy_string(boot_info.cmdline, sizeof(boot_info.cmdline), mbi->cmdline);
-	if (mbi->flags & MBI_LOADER)
+	if (mbi->flags & MULTIBOOT_INFO_BOOT_LOADER_NAME)
 		copy_string(boot_info.loader_name, sizeof(boot_info.loader_name),
 			    mbi->boot_loader_name);
-	if (mbi->flags & MBI_MODS) {
-		const struct mb_mod_raw *m = (const struct mb_mod_raw *)(uintptr_t)mbi->mods_addr;
+	if (mbi->flags & MULTIBOOT_INFO_MODS) {
+		const struct multiboot_mod_list *m =
+		    (const struct multiboot_mod_list *)(uintptr_t)mbi->mods_addr;
 
 		note_end(mbi->mods_addr + (u64)mbi->mods_count * sizeof(*m));
 		for (u32 i = 0; i < mbi->mods_count && i < MB_MAX_MODULES; i++) {
@@ -87,25 +57,27 @@ int multiboot_parse(u32 magic, u64 info_addr, u32 protocol)
 			mod->start = m[i].mod_start;
 			mod->end = m[i].mod_end;
 			note_end(mod->end);
-			copy_string(mod->string, sizeof(mod->string), m[i].string);
+			copy_string(mod->string, sizeof(mod->string), m[i].cmdline);
 			boot_info.nr_modules++;
 		}
 	}
-	if (mbi->flags & MBI_MMAP) {
+	if (mbi->flags & MULTIBOOT_INFO_MEM_MAP) {
 		u64 p = mbi->mmap_addr, end = p + mbi->mmap_length;
 
 		note_end(end);
-		while (p + sizeof(struct mb_mmap_raw) <= end && boot_info.nr_mmap < MB_MAX_MMAP) {
-			const struct mb_mmap_raw *e = (const struct mb_mmap_raw *)(uintptr_t)p;
+		while (p + sizeof(struct multiboot_mmap_entry) <= end &&
+		       boot_info.nr_mmap < MB_MAX_MMAP) {
+			const struct multiboot_mmap_entry *e =
+			    (const struct multiboot_mmap_entry *)(uintptr_t)p;
 			struct mb_region *r = &boot_info.mmap[boot_info.nr_mmap++];
 
 			r->base = e->addr;
 			r->len = e->len;
 			r->type = e->type;
 			/* The size field does not count itself. */
-			if (e->size < 20)
+			if (e->size < sizeof(*e) - sizeof(e->size))
 				break;
-			p += e->size + 4;
+			p += e->size + sizeof(e->size);
 		}
 	}
 	return 0;

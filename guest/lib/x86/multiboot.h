@@ -7,6 +7,7 @@
 #ifndef GUEST_X86_MULTIBOOT_H
 #define GUEST_X86_MULTIBOOT_H
 
+#include "fw/multiboot.h" /* MULTIBOOT_BOOTLOADER_MAGIC, MULTIBOOT_MEMORY_AVAILABLE */
 #include "types.h"
 #include "x86/asm-defs.h"
 
@@ -14,11 +15,10 @@
 
 #define MB_MAX_MMAP    64
 #define MB_MAX_MODULES 16
-#define MB_TYPE_RAM    1
 
 struct mb_region {
 	u64 base, len;
-	u32 type; /* 1 usable, 2 reserved, 3 ACPI reclaimable, ... */
+	u32 type; /* MULTIBOOT_MEMORY_AVAILABLE (1) usable, 2 reserved, 3 ACPI reclaimable, ... */
 };
 
 struct mb_module {
@@ -28,7 +28,7 @@ struct mb_module {
 
 struct boot_info {
 	u32 protocol;  /* BOOT_PROTO_* */
-	u32 magic;     /* 0x2BADB002 */
+	u32 magic;     /* MULTIBOOT_BOOTLOADER_MAGIC */
 	u64 info_addr; /* physical address of the Multiboot information */
 	u32 flags;     /* Multiboot information flags */
 	u32 mem_lower_kb, mem_upper_kb;

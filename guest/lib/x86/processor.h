@@ -4,29 +4,11 @@
 #define GUEST_X86_PROCESSOR_H
 
 #include "types.h"
-#include "x86/msr.h"
+#include "x86/asm-defs.h"
+#include "x86/msr-index.h"
+#include "x86/processor-flags.h"
 
-#define X86_CR0_PE (1ul << 0)
-#define X86_CR0_MP (1ul << 1)
-#define X86_CR0_ET (1ul << 4)
-#define X86_CR0_NE (1ul << 5)
-#define X86_CR0_WP (1ul << 16)
-#define X86_CR0_PG (1ul << 31)
-
-#define X86_CR4_PSE (1ul << 4)
-#define X86_CR4_PAE (1ul << 5)
-#define X86_CR4_PGE (1ul << 7)
-
-#define X86_EFLAGS_IF	(1ul << 9)
-#define X86_EFLAGS_DF	(1ul << 10)
-#define X86_EFLAGS_IOPL (3ul << 12)
-
-/* GDT layout (see desc.c); user selectors carry RPL 3. */
-#define KERNEL_CS    0x08
-#define KERNEL_DS    0x10
-#define USER_CS32    0x1b
-#define USER_DS	     0x23
-#define USER_CS	     0x2b
+/* The TSS descriptor of a CPU in the GDT (desc.c); the other selectors are in asm-defs.h. */
 #define TSS_SEL(cpu) (0x30 + 16 * (cpu))
 
 struct cpuid {

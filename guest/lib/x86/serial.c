@@ -6,19 +6,12 @@
  */
 #include "console.h"
 #include "atomic.h"
+#include "hvemu/uart.h"
 #include "x86/processor.h"
 #include "x86/percpu.h"
 
-#define COM1	       0x3f8
-#define UART_THR       0
-#define UART_IER       1
-#define UART_FCR       2
-#define UART_LCR       3
-#define UART_MCR       4
-#define UART_LSR       5
-#define UART_LSR_THRE  0x20
-#define UART_FIFO_SIZE 16
-#define LOCK_FREE      0xffffffffu
+#define COM1	  UART_COM1_BASE
+#define LOCK_FREE 0xffffffffu
 
 static u32 console_owner = LOCK_FREE;
 /* Nesting depth of the owner; only the owning CPU touches it. */
@@ -27,12 +20,12 @@ static u32 console_depth;
 void console_init(void)
 {
 	outb(COM1 + UART_IER, 0x00);
-	outb(COM1 + UART_LCR, 0x80); /* DLAB: set the divisor, 115200 baud */
-	outb(COM1 + 0, 0x01);
-	outb(COM1 + 1, 0x00);
-	outb(COM1 + UART_LCR, 0x03); /* 8N1 */
-	outb(COM1 + UART_FCR, 0x07); /* enable and clear the FIFOs */
-	outb(COM1 + UART_MCR, 0x03);
+	outb(COM1 + UART_LCR, UART_LCR_DLAB); /* set the divisor: 1, 115200 baud */
+	outb(COM1 + UART_DLL, 0x01);
+	outb(COM1 + UART_DLM, 0x00);
+	outb(COM1 + UART_LCR, UART_LCR_WLEN8); /* 8N1 */
+	outb(COM1 + UART_FCR, UART_FCR_ENABLE_FIFO | UART_FCR_CLEAR_RCVR | UART_FCR_CLEAR_XMIT);
+	outb(COM1 + UART_MCR, UART_MCR_DTR | UART_MCR_RTS);
 }
 
 static void uart_wait_thre(void)
@@ -52,7 +45,7 @@ void console_write_locked(const char *s, size_t n)
 
 		uart_wait_thre();
 		for (size_t i = 0; i < k; i++)
-			outb(COM1 + UART_THR, (u8)s[i]);
+			outb(COM1 + UART_TX, (u8)s[i]);
 		s += k;
 		n -= k;
 	}

@@ -40,7 +40,7 @@ __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 	console_init();
 	if (multiboot_parse((u32)magic, info, protocol))
 		panic("bad boot magic %#lx (expected %#x) or information address %#lx",
-		      (unsigned long)magic, MULTIBOOT_BOOT_MAGIC, (unsigned long)info);
+		      (unsigned long)magic, MULTIBOOT_BOOTLOADER_MAGIC, (unsigned long)info);
 	cmdline_init(boot_info.cmdline);
 	alloc_init();
 	pic_disable();

@@ -4,7 +4,7 @@
 
 static struct spinlock tdev_lock = SPINLOCK_INIT;
 
-s32 tdev_cmd(u32 cmd, u32 arg)
+s32 tdev_cmd(enum tdev_cmd cmd, u32 arg)
 {
 	u64 flags = spin_lock_irqsave(&tdev_lock);
 	s32 r;

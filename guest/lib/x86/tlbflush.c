@@ -221,7 +221,7 @@ static enum tlb_path flush_pv(const struct cpumask *mask, u64 start, u64 end,
 	flush = c->input;
 	ex = c->input;
 	/* As Linux with an mm: this address space, PCID bits stripped, no flags. */
-	flush->address_space = read_cr3() & PTE_ADDR;
+	flush->address_space = read_cr3() & PTE_ADDR_MASK;
 	flush->flags = end == TLB_FLUSH_ALL ? HV_FLUSH_NON_GLOBAL_MAPPINGS_ONLY : 0;
 	if (cpumask_equal(mask, &cpu_present_mask)) {
 		/* Linux uses the non-Ex call for "all" even with more than 64 VPs. */

@@ -12,6 +12,8 @@
  * ap_start_c(percpu).
  */
 #include "x86/asm-defs.h"
+#include "x86/apicdef.h"
+#include "x86/msr-index.h"
 
 	.section .rodata.trampoline, "a"
 	.code16
@@ -25,13 +27,13 @@ tramp_start:
 	movl %eax, %cr4
 	movl tramp_cr3 - tramp_start, %eax
 	movl %eax, %cr3
-	movl $0xc0000080, %ecx
+	movl $MSR_EFER, %ecx
 	movl tramp_efer - tramp_start, %eax
 	xorl %edx, %edx
 	wrmsr
 	movl tramp_cr0 - tramp_start, %eax
 	movl %eax, %cr0
-	ljmpl $KERNEL_CS_SEL, $ap_entry64
+	ljmpl $KERNEL_CS, $ap_entry64
 
 	.balign 8
 tramp_data:			/* struct tramp_data in smp.c */
@@ -59,15 +61,15 @@ ap_entry64:
 	 */
 	cmpb $0, ap_x2apic(%rip)
 	je 1f
-	movl $0x1b, %ecx		/* IA32_APIC_BASE: EN | EXTD */
+	movl $MSR_IA32_APICBASE, %ecx
 	rdmsr
-	orl $0xc00, %eax
+	orl $(APICBASE_ENABLE | APICBASE_EXTD), %eax
 	wrmsr
-	movl $0x802, %ecx		/* x2APIC ID */
+	movl $X2APIC_MSR(APIC_ID), %ecx
 	rdmsr
 	movl %eax, %ebx
 	jmp 2f
-1:	movl $0xfee00020, %eax		/* xAPIC ID register, bits 31:24 */
+1:	movl $(APIC_DEFAULT_PHYS_BASE + APIC_ID), %eax	/* xAPIC: ID in bits 31:24 */
 	movl (%rax), %ebx
 	shrl $24, %ebx
 2:	cmpl $MAX_APIC_ID, %ebx

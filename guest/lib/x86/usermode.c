@@ -9,9 +9,6 @@
 
 #define USER_STACK_PAGES 4
 
-BUILD_BUG_ON(USER_CS != USER_CS_SEL || USER_DS != USER_DS_SEL);
-BUILD_BUG_ON(KERNEL_CS != KERNEL_CS_SEL || KERNEL_DS != KERNEL_DS_SEL);
-
 u64 __run_user(u64 *kernel_rsp, void *tss_rsp0, u64 fn, u64 arg, u64 user_rsp, u64 rflags);
 __noreturn void __run_user_return(u64 kernel_rsp, u64 retval);
 extern char user_return_insn[];
@@ -83,14 +80,14 @@ __noreturn void user_mode_exit(struct ex_regs *r)
 	struct user_ctx *u = &this_cpu()->user;
 	u64 retval = 0;
 
-	if (r->vector == UD_VECTOR && r->rip == (u64)(uintptr_t)user_return_insn) {
+	if (r->vector == X86_TRAP_UD && r->rip == (u64)(uintptr_t)user_return_insn) {
 		u->exit.vector = FAULT_NONE;
 		retval = r->rdi;
 	} else {
 		u->exit.vector = (int)r->vector;
 		u->exit.error_code = (u32)r->error_code;
 		u->exit.rip = r->rip;
-		u->exit.cr2 = r->vector == PF_VECTOR ? read_cr2() : 0;
+		u->exit.cr2 = r->vector == X86_TRAP_PF ? read_cr2() : 0;
 	}
 	u->active = 0;
 	__run_user_return(u->kernel_rsp, retval);

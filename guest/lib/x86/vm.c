@@ -13,7 +13,7 @@ static struct spinlock pt_lock = SPINLOCK_INIT;
 
 static u64 *table_of(u64 entry)
 {
-	return (u64 *)(uintptr_t)(entry & PTE_ADDR);
+	return (u64 *)(uintptr_t)(entry & PTE_ADDR_MASK);
 }
 
 static bool canonical_lower(u64 va)
@@ -25,7 +25,7 @@ static bool canonical_lower(u64 va)
 static bool split_large(u64 *pde)
 {
 	u64 *pt = alloc_page();
-	u64 base = *pde & PTE_ADDR & ~(2 * MiB - 1);
+	u64 base = *pde & PTE_ADDR_MASK & ~(2 * MiB - 1);
 	u64 flags = *pde & (PTE_PRESENT | PTE_WRITE | PTE_USER | PTE_PWT | PTE_PCD | PTE_GLOBAL);
 
 	if (!pt)
@@ -38,7 +38,7 @@ static bool split_large(u64 *pde)
 
 static u64 *walk(u64 va, bool create)
 {
-	u64 *table = (u64 *)(uintptr_t)(read_cr3() & PTE_ADDR);
+	u64 *table = (u64 *)(uintptr_t)(read_cr3() & PTE_ADDR_MASK);
 
 	for (int level = 3; level >= 1; level--) {
 		u64 *e = &table[(va >> (12 + 9 * level)) & 511];
@@ -81,12 +81,12 @@ int map_page(u64 va, u64 pa, u64 flags)
 {
 	u64 *pte;
 
-	if (!IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(pa, PAGE_SIZE) || (pa & ~PTE_ADDR))
+	if (!IS_ALIGNED(va, PAGE_SIZE) || !IS_ALIGNED(pa, PAGE_SIZE) || (pa & ~PTE_ADDR_MASK))
 		return -EINVAL;
 	pte = vm_pte(va, true);
 	if (!pte)
 		return canonical_lower(va) ? -ENOMEM : -EINVAL;
-	WRITE_ONCE(*pte, pa | (flags & ~PTE_ADDR & ~PTE_PS) | PTE_PRESENT);
+	WRITE_ONCE(*pte, pa | (flags & ~PTE_ADDR_MASK & ~PTE_PS) | PTE_PRESENT);
 	invlpg((void *)(uintptr_t)va);
 	return 0;
 }
@@ -104,7 +104,7 @@ int unmap_page(u64 va)
 
 int virt_to_phys(u64 va, u64 *pa)
 {
-	u64 *table = (u64 *)(uintptr_t)(read_cr3() & PTE_ADDR);
+	u64 *table = (u64 *)(uintptr_t)(read_cr3() & PTE_ADDR_MASK);
 
 	if (!canonical_lower(va))
 		return -EINVAL;
@@ -116,7 +116,7 @@ int virt_to_phys(u64 va, u64 *pa)
 		if (level == 0 || (level <= 2 && (e & PTE_PS))) {
 			u64 size = 1ull << (12 + 9 * level);
 
-			*pa = (e & PTE_ADDR & ~(size - 1)) | (va & (size - 1));
+			*pa = (e & PTE_ADDR_MASK & ~(size - 1)) | (va & (size - 1));
 			return 0;
 		}
 		table = table_of(e);

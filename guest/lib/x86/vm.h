@@ -19,26 +19,9 @@
 
 #include "types.h"
 #include "cpumask.h"
-
-#define PTE_PRESENT  (1ull << 0)
-#define PTE_WRITE    (1ull << 1)
-#define PTE_USER     (1ull << 2)
-#define PTE_PWT	     (1ull << 3)
-#define PTE_PCD	     (1ull << 4)
-#define PTE_ACCESSED (1ull << 5)
-#define PTE_DIRTY    (1ull << 6)
-#define PTE_PS	     (1ull << 7)
-#define PTE_GLOBAL   (1ull << 8)
-#define PTE_ADDR     0x000ffffffffff000ull
+#include "x86/pgtable.h" /* PTE_* and PFERR_* */
 
 #define TEST_VA_BASE 0x100000000ull /* 4 GiB: unmapped until a test maps pages there */
-
-/* #PF error code bits. */
-#define PFERR_PRESENT (1u << 0)
-#define PFERR_WRITE   (1u << 1)
-#define PFERR_USER    (1u << 2)
-#define PFERR_RSVD    (1u << 3)
-#define PFERR_FETCH   (1u << 4)
 
 /* The page-table entry that maps @va at 4 KiB granularity, creating tables if @create. */
 u64 *vm_pte(u64 va, bool create);
