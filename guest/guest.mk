@@ -1,4 +1,9 @@
-# Guest runtime and test guests (included by the top-level Makefile).
+# Guest runtime, test-support library and test guests (included by the top-level Makefile).
+#
+# guest/lib is the runtime a guest author links (libguest.a); guest/testlib is what only
+# hvemu's own test guests use (libguesttest.a: the test-device driver, job loops, stress
+# and benchmark code, fault knobs). Runtime code is compiled without guest/testlib on its
+# include path, so it cannot come to depend on it.
 #
 # Every guest/tests/<name>.c becomes $(GUEST_OUT)/<name>.elf: linked at 1 MiB with
 # guest/guest.ld and converted to an ELF32 Multiboot image (objcopy -O elf32-i386), which
@@ -15,6 +20,8 @@ GUEST_CFLAGS := -std=gnu11 -m64 -ffreestanding -fno-builtin -nostdlib -mno-red-z
 	-O2 -g -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wundef -Wwrite-strings \
 	-Wmissing-prototypes -Wstrict-prototypes -Wold-style-definition -Wpointer-arith \
 	-Wnull-dereference -Wimplicit-fallthrough -MMD -MP -Iinclude -Ilib -Iguest/lib
+# Test guests and the test library also reach "testlib/...".
+GUEST_TEST_CFLAGS := $(GUEST_CFLAGS) -Iguest
 GUEST_ASFLAGS := -m64 -g -MMD -MP -Iinclude -Iguest/lib
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,max-page-size=0x1000 \
 	-Wl,-z,noexecstack -Wl,--no-warn-rwx-segments -T guest/guest.ld
@@ -30,6 +37,8 @@ GUEST_LIB_OBJS := $(filter-out $(GUEST_BOOT_OBJ),$(GUEST_LIB_C:guest/lib/%.c=$(G
 # runtime's CPU online/offline (guest/lib/x86/cpu_hotplug.c) is built on it.
 GUEST_CPUHP_C := $(sort $(wildcard lib/cpuhp/*.c))
 GUEST_LIB_OBJS += $(GUEST_CPUHP_C:lib/cpuhp/%.c=$(GUEST_OUT)/obj/cpuhp/%.o)
+GUEST_TESTLIB_C := $(sort $(wildcard guest/testlib/*.c))
+GUEST_TESTLIB_OBJS := $(GUEST_TESTLIB_C:guest/testlib/%.c=$(GUEST_OUT)/obj/testlib/%.o)
 GUEST_TESTS := $(sort $(basename $(notdir $(wildcard guest/tests/*.c))))
 GUEST_ELFS := $(GUEST_TESTS:%=$(GUEST_OUT)/%.elf)
 # Guests kept as ELF64 (hvemu's direct entry); all others become ELF32 Multiboot images.
@@ -50,18 +59,28 @@ $(GUEST_OUT)/obj/lib/%.o: guest/lib/%.S
 	@$(if $(Q),echo "  GAS     $<")
 	$(Q)$(GUEST_CC) $(GUEST_ASFLAGS) -c $< -o $@
 
+$(GUEST_OUT)/obj/testlib/%.o: guest/testlib/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GCC     $<")
+	$(Q)$(GUEST_CC) $(GUEST_TEST_CFLAGS) -c $< -o $@
+
 $(GUEST_OUT)/obj/tests/%.o: guest/tests/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  GCC     $<")
-	$(Q)$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+	$(Q)$(GUEST_CC) $(GUEST_TEST_CFLAGS) -c $< -o $@
 
 $(GUEST_OUT)/obj/libguest.a: $(GUEST_LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(GUEST_OUT)/obj/%.debug.elf: $(GUEST_OUT)/obj/tests/%.o $(GUEST_BOOT_OBJ) $(GUEST_OUT)/obj/libguest.a guest/guest.ld
+$(GUEST_OUT)/obj/libguesttest.a: $(GUEST_TESTLIB_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# The test library comes first: it uses the runtime, never the other way round.
+$(GUEST_OUT)/obj/%.debug.elf: $(GUEST_OUT)/obj/tests/%.o $(GUEST_BOOT_OBJ) $(GUEST_OUT)/obj/libguesttest.a \
+		$(GUEST_OUT)/obj/libguest.a guest/guest.ld
 	@$(if $(Q),echo "  GLD     $@")
 	$(Q)$(GUEST_CC) $(GUEST_LDFLAGS) $(if $(filter $*,$(GUEST_ELF64)),-Wl$(guest_comma)-e$(guest_comma)elf64_entry) \
-		-o $@ $(GUEST_BOOT_OBJ) $< $(GUEST_OUT)/obj/libguest.a
+		-o $@ $(GUEST_BOOT_OBJ) $< $(GUEST_OUT)/obj/libguesttest.a $(GUEST_OUT)/obj/libguest.a
 
 $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.debug.elf
 	@$(if $(Q),echo "  OBJCOPY $@")
@@ -71,4 +90,5 @@ $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/%.debug.elf
 
 guest_comma := ,
 
--include $(GUEST_LIB_OBJS:.o=.d) $(GUEST_BOOT_OBJ:.o=.d) $(GUEST_TESTS:%=$(GUEST_OUT)/obj/tests/%.d)
+-include $(GUEST_LIB_OBJS:.o=.d) $(GUEST_BOOT_OBJ:.o=.d) $(GUEST_TESTLIB_OBJS:.o=.d) \
+	$(GUEST_TESTS:%=$(GUEST_OUT)/obj/tests/%.d)

@@ -27,7 +27,6 @@
 #include "x86/percpu.h"
 #include "x86/processor.h"
 #include "x86/smp.h"
-#include "x86/tdev.h"
 #include "x86/tsc.h"
 #include "x86/usermode.h"
 #include "x86/vm.h"

@@ -13,7 +13,8 @@
  * The timing loops are tight; sorting the samples runs at CPL3 (natively).
  */
 #include "libguest.h"
-#include "x86/samples.h"
+#include "testlib/tdev.h"
+#include "testlib/samples.h"
 
 static void bench_exit(struct samples *s)
 {

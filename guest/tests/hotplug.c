@@ -29,6 +29,7 @@
  *                                p99=.. n=.."
  */
 #include "libguest.h"
+#include "testlib/tdev.h"
 #include "x86/cpu_hotplug.h"
 #include "x86/hv.h"
 

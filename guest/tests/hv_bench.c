@@ -21,8 +21,9 @@
  * "BENCH hypercall_ratio_milli=<1000 * hypercall median / port median>".
  */
 #include "libguest.h"
+#include "testlib/tdev.h"
 #include "x86/hv.h"
-#include "x86/samples.h"
+#include "testlib/samples.h"
 
 #define TIMED_LOOP(name, insn)                                                             \
 	static __noinline void name(u64 *out, u32 n, u64 control, u64 rdx_val, u64 r8_val) \

@@ -17,6 +17,7 @@
  */
 #include "libguest.h"
 #include "x86/hv.h"
+#include "testlib/hv_compat32.h"
 
 #define IPI_VEC_FAST	   0x40
 #define IPI_VEC_XMM	   0x41

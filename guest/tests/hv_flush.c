@@ -26,7 +26,7 @@
  */
 #include "libguest.h"
 #include "x86/hv.h"
-#include "x86/tlbflush.h"
+#include "testlib/tlbtest.h"
 
 #define TEST_VA	       (TEST_VA_BASE + 0x800000)
 #define ACK_TIMEOUT_MS 10000
@@ -492,14 +492,14 @@ static void test_fallback(void)
 	for (u32 i = 0; i < iters; i++) {
 		u64 g = tlb_test_page_next(&tp);
 
-		WRITE_ONCE(tlb_inject_bad_varhead, 1);
+		tlb_inject_bad_varhead(1);
 		if (flush_tlb_others(&both, TEST_VA, TEST_VA + PAGE_SIZE, &res) ==
 			TLB_PATH_NATIVE_FAILED &&
 		    res.status == HV_STATUS_INVALID_HYPERCALL_INPUT)
 			failed++;
 		check_readers(g, &both, &tf);
 	}
-	WRITE_ONCE(tlb_inject_bad_varhead, 0);
+	tlb_inject_bad_varhead(0);
 	report(failed == iters && !tf.stale && !tf.timeouts,
 	       "Ex flush refused (varhead one too long): %u/%u went native after status 3, %u "
 	       "stale, %u timeouts",

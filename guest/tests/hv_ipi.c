@@ -17,7 +17,7 @@
  */
 #include "libguest.h"
 #include "x86/hv.h"
-#include "x86/tlbflush.h"
+#include "testlib/tlbtest.h"
 
 #define IPI_VECTOR     0xe0
 #define VP_A	       2
@@ -343,9 +343,9 @@ static void run_refused(const char *how)
 
 	cpumask_clear(&m);
 	cpumask_set(&m, (u32)cpu_b);
-	WRITE_ONCE(tlb_inject_bad_varhead, 1);
+	tlb_inject_bad_varhead(1);
 	p = send_ipi_mask(&m, IPI_VECTOR, &res);
-	WRITE_ONCE(tlb_inject_bad_varhead, 0);
+	tlb_inject_bad_varhead(0);
 	expect_set(SET_B);
 	bad = settle_and_compare(&first);
 	report(p == TLB_PATH_NATIVE_FAILED && res.status == HV_STATUS_INVALID_HYPERCALL_INPUT &&

@@ -19,6 +19,7 @@
  *                         must complete with success, and no hang.
  */
 #include "libguest.h"
+#include "testlib/tdev.h"
 #include "hvemu/hpctl.h"
 #include "x86/hv.h"
 

@@ -8,6 +8,7 @@
  * line, N. A cross-CPU call to all CPUs must then reach every one of them.
  */
 #include "libguest.h"
+#include "testlib/tdev.h"
 
 static u32 checked_in;
 static u32 checkin_apic[MAX_CPUS];

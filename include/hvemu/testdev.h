@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The hvemu test device (docs/architecture.md §2.2), shared by the VMM (src/dev/testdev.c)
- * and the guest runtime (guest/lib/x86/tdev.c). It lets test guests drive host-side
+ * and the guest test library (guest/testlib/tdev.c). It lets test guests drive host-side
  * behaviour that the control socket also offers (TLB-flush inhibit, vCPU add/remove) and
  * gives benchmarks a port the VMM answers at once.
  *

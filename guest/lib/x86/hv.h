@@ -11,7 +11,8 @@
  *                        (GPAs in RDX/R8), fast (values in RDX/R8), XMM fast (RDX, R8 and
  *                        XMM0-XMM5), the rep loop, and *_safe variants that return the
  *                        exception (#UD, #GP) the call raised instead of dying of it
- *   hv_call32()          the x86 (32-bit) calling convention, from compatibility mode
+ * (The x86 32-bit calling convention, for testing a hypervisor's decoding of it, is
+ * hv_call32() in guest/testlib/hv_compat32.h.)
  *
  * A hypercall returns the whole result value (TLFS "Hypercall Outputs"): HV_STATUS in
  * 15:0 and reps completed in 43:32, see hv_result_status() and hv_result_reps().
@@ -206,16 +207,6 @@ u64 hv_rep_hypercall(u16 code, u16 rep_count, u16 varhead, u64 in_gpa, u64 out_g
  */
 int hv_hypercall_safe(u64 control, u64 rdx, u64 r8, u64 *result);
 int hv_hypercall_xmm_safe(u64 control, u64 rdx, u64 r8, const u64 xmm[12], u64 *result);
-
-/*
- * The x86 (32-bit) convention (TLFS "Hypercall Register Conventions"): control in
- * EDX:EAX, input GPA in EBX:ECX, output GPA in EDI:ESI, result in EDX:EAX. The call is
- * made from compatibility mode at CPL0 (EFER.LMA = 1, CS.L = 0), which a hypervisor must
- * treat as a 32-bit caller; the runtime has no legacy protected mode to return to. Uses a
- * private GDT with interrupts disabled for the duration. Not fault-safe: call it only
- * with the page enabled and a feature the call needs. Returns the result value.
- */
-u64 hv_call32(u64 control, u64 in_gpa, u64 out_gpa);
 
 /* --- partition reference time (TLFS "Partition Reference TSC Mechanism") ---------------- */
 

@@ -19,7 +19,7 @@
 enum tlb_mode tlb_mode = TLB_MODE_PV;
 struct tlb_stats tlb_stats;
 u32 hv_vp_index[MAX_CPUS];
-u32 tlb_inject_bad_varhead;
+u16 (*tlb_ex_varhead_hook)(u16 varhead);
 
 static bool pv_flush_ok, pv_ex_ok;
 
@@ -36,18 +36,6 @@ const char *tlb_path_name(enum tlb_path p)
 	};
 
 	return (unsigned int)p < TLB_PATH_NR ? names[p] : "?";
-}
-
-void tlb_paths_report(const char *what, const u64 counts[TLB_PATH_NR])
-{
-	char line[160];
-	int n = 0;
-
-	for (int p = TLB_PATH_NONE + 1; p < TLB_PATH_NR && n >= 0 && n < (int)sizeof(line); p++)
-		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%s %lu",
-			      p == TLB_PATH_NONE + 1 ? "" : ", ", tlb_path_name((enum tlb_path)p),
-			      (unsigned long)READ_ONCE(counts[p]));
-	report_info("%s paths: %s", what, line);
 }
 
 void tlb_stats_reset(void)
@@ -254,11 +242,7 @@ do_ex:
 	ex->hv_vp_set.format = HV_GENERIC_SET_SPARSE_4K;
 	ex->hv_vp_set.valid_bank_mask = genmask_banks(nr_bank);
 	max_gvas = (PAGE_SIZE - sizeof(*ex) - (u64)nr_bank * sizeof(u64)) / sizeof(u64);
-	varhead = (u16)nr_bank;
-	if (READ_ONCE(tlb_inject_bad_varhead)) {
-		atomic_dec(&tlb_inject_bad_varhead);
-		varhead++;
-	}
+	varhead = tlb_ex_varhead((u16)nr_bank);
 	if (flush_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, HVCALL_FLUSH_VIRTUAL_ADDRESS_LIST_EX,
 		       ex, &ex->data[nr_bank], varhead, max_gvas, start, end,
 		       res) != HV_STATUS_SUCCESS)

@@ -47,8 +47,6 @@ enum tlb_path {
 	TLB_PATH_NR
 };
 const char *tlb_path_name(enum tlb_path p);
-/* report_info("<what> paths: pv N, pv-all N, ...") for every path but none. */
-void tlb_paths_report(const char *what, const u64 counts[TLB_PATH_NR]);
 
 static inline bool tlb_path_is_pv(enum tlb_path p)
 {
@@ -90,13 +88,20 @@ int tlbflush_init(void);
 /* Learns @cpu's VP index (Linux's hv_common_cpu_init() step), after its hv_cpu_init(). */
 void tlbflush_cpu_online(u32 cpu);
 /*
- * Test hook: while non-zero, each Ex hypercall (flush or IPI) is sent with a variable
- * header one bank longer than its VP set, which a hypervisor must refuse with
- * HV_STATUS_INVALID_HYPERCALL_INPUT before acting (TLFS; KVM checks var_cnt against
- * valid_bank_mask), and the counter is decremented: the failed-call fallback to the
- * native path can then be tested.
+ * Called, when set, with the variable-header size (in 8-byte units: the sparse banks) of
+ * each Ex hypercall, flush or IPI, just before it is made; the call is sent with the size
+ * it returns. NULL (the default) sends it unchanged. It lets a test make the hypervisor
+ * refuse a call (guest/testlib/tlbtest.h tlb_inject_bad_varhead()) and so exercise the
+ * fallback to the native path after a failed hypercall.
  */
-extern u32 tlb_inject_bad_varhead;
+extern u16 (*tlb_ex_varhead_hook)(u16 varhead);
+
+static inline u16 tlb_ex_varhead(u16 varhead)
+{
+	u16 (*hook)(u16) = READ_ONCE(tlb_ex_varhead_hook);
+
+	return hook ? hook(varhead) : varhead;
+}
 
 /* Whether the PV flush, the Ex calls and the PV IPI are usable at all. */
 bool tlbflush_pv_available(void);
@@ -172,53 +177,5 @@ static inline u32 tlb_mask_next_word(const u64 *bits, u32 i, u32 nw)
 	     (i) = tlb_mask_next_word((mask)->bits, (i) + 1, nr_cpumask_words))                   \
 		for ((w) = READ_ONCE((mask)->bits[i]); (w) && ((cpu) = (i)*64 + ffs64(w), 1);     \
 		     (w) &= (w)-1)
-
-/* --- test support (tlbflush_job.c): an AP runs jobs the boot CPU hands it ------------- */
-
-/* The wake-up interrupt of idle job loops (its handler does nothing). */
-#define TLB_JOB_VECTOR 0xe8
-
-/* Installs the wake-up handler; the boot CPU calls it before the first cpu_job_start(). */
-void cpu_job_init(void);
-/*
- * An AP's loop, called from ap_main(): halts (interrupts on, so cross-CPU calls are
- * served) until a job is posted, runs it, marks it done. Never returns.
- */
-__noreturn void cpu_job_loop(void);
-/* Posts fn(arg) to @cpu and wakes it. 0, -EBUSY (a job is still pending) or -EINVAL. */
-int cpu_job_start(u32 cpu, void (*fn)(void *arg), void *arg);
-/* Waits until @cpu's job is done: true, or false after @timeout_ms. */
-bool cpu_job_wait(u32 cpu, u64 timeout_ms);
-/* Whether @cpu has a job posted or running. */
-bool cpu_job_busy(u32 cpu);
-/* The first online CPU with that VP index in hv_vp_index[], or -ENOENT. */
-int cpu_of_vp(u32 vp);
-
-/*
- * A test address mapped in turn to one of TLB_TEST_PAGES pages; the page mapped at
- * generation g holds TLB_TEST_VALUE(g) in its first word, so a read through a stale
- * translation returns an older value.
- */
-#define TLB_TEST_PAGES	  4
-#define TLB_TEST_VALUE(g) (0xf1a5000000000000ull | (g))
-
-struct tlb_test_page {
-	u64 va;
-	u64 *pte;
-	u64 *page[TLB_TEST_PAGES];
-	u64 gen;
-};
-
-/* Allocates the pages and maps @va (user, read-only) to the first. False on failure. */
-bool tlb_test_page_init(struct tlb_test_page *t, u64 va);
-/*
- * Maps the next page, holding TLB_TEST_VALUE(new generation), with a PTE store at CPL3
- * (which leaves other CPUs' CPL3 translations stale until a flush). Returns the generation.
- */
-u64 tlb_test_page_next(struct tlb_test_page *t);
-
-/* hv_flush mode=stress (tlbflush_stress.c) and mode=bench (tlbflush_bench.c). */
-void tlb_test_stress(void);
-void tlb_test_bench(u64 va);
 
 #endif

@@ -63,11 +63,7 @@ static enum tlb_path ipi_pv(const struct cpumask *mask, u8 vector, struct tlb_re
 	}
 	in->vector = vector;
 	in->reserved = 0;
-	varhead = (u16)nr_bank;
-	if (READ_ONCE(tlb_inject_bad_varhead)) {
-		atomic_dec(&tlb_inject_bad_varhead);
-		varhead++;
-	}
+	varhead = tlb_ex_varhead((u16)nr_bank);
 	r = hv_hypercall_pcpu(hv_control(HVCALL_SEND_IPI_EX, false, varhead, 0, 0));
 	res->code = HVCALL_SEND_IPI_EX;
 	res->status = hv_result_status(r);

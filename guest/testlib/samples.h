@@ -4,8 +4,8 @@
  * is emulated on some hosts, and 10^4 samples would take seconds there), and reduced to
  * the "BENCH <name> ..." lines the bench scripts read.
  */
-#ifndef GUEST_X86_SAMPLES_H
-#define GUEST_X86_SAMPLES_H
+#ifndef GUEST_TESTLIB_SAMPLES_H
+#define GUEST_TESTLIB_SAMPLES_H
 
 #include "types.h"
 

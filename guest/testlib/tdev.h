@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The hvemu test device (docs/architecture.md section 2.2): ECHO is a bare exit to the
- * VMM, ARG + CMD run a command and CMD reads back its signed result. Other VMMs return
- * all ones (-1) from CMD.
+ * The driver of hvemu's test device (ports and commands: include/hvemu/testdev.h). ECHO is
+ * a bare exit to the VMM; ARG + CMD run a command and CMD reads back its signed result.
+ * Other VMMs return all ones (-1) from CMD.
  */
-#ifndef GUEST_X86_TDEV_H
-#define GUEST_X86_TDEV_H
+#ifndef GUEST_TESTLIB_TDEV_H
+#define GUEST_TESTLIB_TDEV_H
 
-#include "hvemu/testdev.h" /* ports and commands */
+#include "hvemu/testdev.h"
 #include "types.h"
 #include "x86/processor.h"
 

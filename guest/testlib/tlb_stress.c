@@ -8,7 +8,7 @@
  * hung on. Half the targets spin at CPL3 (hvemu must kick them), half halt (hvemu may
  * only flag them).
  */
-#include "x86/tlbflush.h"
+#include "testlib/tlbtest.h"
 #include "x86/apic.h"
 #include "x86/desc.h"
 #include "x86/processor.h"

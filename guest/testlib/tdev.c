@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "x86/tdev.h"
+#include "testlib/tdev.h"
 #include "spinlock.h"
 
 static struct spinlock tdev_lock = SPINLOCK_INIT;

@@ -13,7 +13,7 @@
 #include "x86/desc.h"
 #include "x86/processor.h"
 #include "x86/smp.h"
-#include "x86/tlbflush.h"
+#include "testlib/tlbtest.h"
 #include "x86/tsc.h"
 
 struct cpu_job {

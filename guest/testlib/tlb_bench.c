@@ -8,8 +8,8 @@
  *   flush2  two targets (CPUs 1 and 2): PV and native flush; run with 8 and 1024 vCPUs
  * Times are TSC deltas around the call at CPL0.
  */
-#include "x86/tlbflush.h"
-#include "x86/samples.h"
+#include "testlib/tlbtest.h"
+#include "testlib/samples.h"
 #include "x86/desc.h"
 #include "x86/processor.h"
 #include "x86/smp.h"

@@ -13,6 +13,7 @@
  * loaded around the call with interrupts off (IDT gates name selector 0x08, which this
  * GDT has too; TR stays cached, and GS keeps its base because no selector is reloaded).
  */
+#include "testlib/hv_compat32.h"
 #include "x86/hv.h"
 #include "x86/processor.h"
 #include "x86/segment.h"

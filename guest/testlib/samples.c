@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "x86/samples.h"
+#include "testlib/samples.h"
 #include "x86/fault.h"
 #include "x86/tsc.h"
 #include "x86/usermode.h"
