@@ -38,7 +38,7 @@ echo "  median of $ok runs of 10^4 calls each (blocks of 100, interleaved); per-
 	"$(tr '\n' ' ' <"$tmp/ratios")"
 echo "  hypercall (HvCallFlushVirtualAddressSpaceEx, empty sparse set, slow, direct call to" \
 	"the page): median $(stat hypercall_ns median) ns, p99 $(stat hypercall_ns p99) ns"
-echo "  bare port exit (outl to ECHO 0x510): median $(stat port_exit_ns median) ns," \
+echo "  bare port exit (outl to the test device ECHO port, 0x5A0): median $(stat port_exit_ns median) ns," \
 	"p99 $(stat port_exit_ns p99) ns"
 echo "  diagnostics: timing floor $(stat timing_floor_ns median) ns; call+ret to a guest" \
 	"stub $(stat call_ret_ns median) ns; call to a guest 'out; ret' stub" \

@@ -6,7 +6,7 @@
  *	BENCH <name> median=<ns> p99=<ns> n=<count>
  *
  * rdtsc_pair_ns: two back-to-back rdtsc at CPL0 (the timing overhead in every figure).
- * exit_roundtrip_ns: one `out` to the test device's ECHO port (0x510) at CPL0, timed
+ * exit_roundtrip_ns: one `out` to the test device's ECHO port (0x5A0) at CPL0, timed
  *   with rdtsc around it (the rdtsc overhead is included).
  * cpuid_ns: `cpuid` at CPL0 (KVM answers it in the kernel).
  * ipi_roundtrip_ns: a cross-CPU call to CPU 1 and its acknowledgement (needs 2 CPUs).

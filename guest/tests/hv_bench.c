@@ -4,7 +4,7 @@
  * built on. Needs --hv with tlbflush. Options: n=COUNT samples of each (default 10000),
  * block=COUNT per block (default 100).
  *
- *   port_exit_ns   `outl %eax, %dx` to the test device's ECHO port (0x510): one exit to
+ *   port_exit_ns   `outl %eax, %dx` to the test device's ECHO port (0x5A0): one exit to
  *                  the VMM, which resumes at once
  *   hypercall_ns   `call hv_hypercall_page` with HvCallFlushVirtualAddressSpaceEx (slow) and an
  * empty sparse VP set: the VMM decodes the call, checks it, reads the 32-byte header from the input
