@@ -15,6 +15,8 @@
  * mode). From CPL3 the `out` of the hypercall page takes #GP from the I/O permission
  * check before any VMM sees it; with IOPL 3 the hypervisor's #UD is what arrives.
  */
+#include <linux/kvm_para.h> /* KVM_ENOSYS: the kernel's uapi header, no libc */
+
 #include "libguest.h"
 #include "x86/hv.h"
 #include "testlib/hv_compat32.h"
@@ -25,7 +27,7 @@
 #define CRASH_MAGIC	   0x0c0ffee000000000ull
 #define SELF		   0x5e1f5e1f5e1f5e1full /* replaced by this CPU's VP bit */
 #define EXPECT_UD	   (-X86_TRAP_UD)
-#define GUEST_OS_ID_ENOSYS ((u64)-1000) /* KVM's -KVM_ENOSYS: not a Hyper-V hypercall */
+#define GUEST_OS_ID_ENOSYS ((u64)-KVM_ENOSYS) /* KVM: not a Hyper-V hypercall */
 
 /* --- the expected CPUID, from hv=LIST (hvemu's --hv vocabulary, QEMU's) ---------------- */
 
