@@ -6,11 +6,13 @@
 
 #include "harness.h"
 #include "kvm/pgwalk.h"
+#include "x86/pgtable.h"
 
 #define RAM (16u << 20)
-#define P   1ull /* present */
-#define W   2ull
-#define PS  0x80ull
+/* Short names for the fixtures below. */
+#define P  PTE_PRESENT
+#define W  PTE_WRITE
+#define PS PTE_PS
 
 static uint64_t *pte(struct guest_ram *r, uint64_t gpa)
 {
