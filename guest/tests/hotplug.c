@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * hotplug.elf: guest CPU online/offline on lib/cpuhp and hvemu's CPU hotplug controller
- * (issue 6). Run with --hv all and max > boot, e.g. --cpus boot=4,max=64.
+ * (docs/architecture.md §7). Run with --hv all and max > boot, e.g. --cpus boot=4,max=64.
  *
  * CPU 0 drives everything: it asks hvemu for a vCPU (TDEV_CMD_CPU_ADD), takes the
  * controller's MSI, and brings the CPU online through cpu_hpctl_process(); removal is
@@ -9,7 +9,7 @@
  * (cpu_hotplug_wait_hook): HvCallFlushVirtualAddressSpace (slow; the Ex form for VP
  * indexes >= 64) to every CPU in the flush/IPI target set, HvCallSendSyntheticClusterIpi
  * to every target but itself, and the native path to online CPUs outside the set. Every
- * hypercall must name only known VP indexes (seed 003), every IPI must arrive exactly
+ * hypercall must name only known VP indexes (never VP_INVAL), every IPI must arrive exactly
  * once, every flush must succeed.
  *
  * Options:

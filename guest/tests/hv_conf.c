@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * hv_conf.elf: Hyper-V conformance (hyperv-facts §4.3 items 1-10, 19-21, 25) against
- * KVM's semantics with enforced CPUID (§4.1.1): every result is derived from the CPUID
+ * hv_conf.elf: Hyper-V conformance as KVM's selftests check it with enforced CPUID
+ * (tools/testing/selftests/kvm/x86/hyperv_features.c and hyperv_cpuid.c): the CPUID leaves,
+ * the hypercall control word (CPL, unknown code, reserved bits, rep and varhead rules),
+ * privilege gating (ACCESS_DENIED, #UD for XMM input), read-only MSRs, reset, the
+ * reference TSC page and the hypercall page enable. Every result is derived from the CPUID
  * bits the guest reads, so one image checks any --hv set.
  *
  * Options:

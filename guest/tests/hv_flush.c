@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * hv_flush.elf: remote TLB flushes through HvCallFlushVirtualAddressSpace/List(+Ex),
- * after KVM's hyperv_tlb_flush selftest (hyperv-facts §4.1.2) in spirit.
+ * after KVM's hyperv_tlb_flush selftest (tools/testing/selftests/kvm/x86/hyperv_tlb_flush.c)
+ * in spirit.
  *
  * The readers (the CPUs with VP index 2 and 65) read a test page from CPL3 in a loop (on
  * this KVM only CPL3 code sees a stale TLB entry). Each iteration the boot CPU maps the
@@ -433,8 +434,7 @@ static void test_noflush(void)
 	       t.stale, n, t.timeouts);
 }
 
-/* A target whose VP index is unknown (a CPU coming online, seed 003): native
- * path. */
+/* A target whose VP index is unknown (a CPU coming online): native path. */
 static void test_fallback(void)
 {
 	u32 saved = hv_vp_index[cpu_b];

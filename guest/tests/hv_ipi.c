@@ -2,7 +2,7 @@
 /*
  * hv_ipi.elf: HvCallSendSyntheticClusterIpi (0x000B) and
  * HvCallSendSyntheticClusterIpiEx (0x0015), after KVM's hyperv_ipi selftest
- * (hyperv-facts §4.1.3) in spirit.
+ * (tools/testing/selftests/kvm/x86/hyperv_ipi.c) in spirit.
  *
  * The receivers are the CPUs with VP index 2 and 65. Every step must deliver
  * exactly one interrupt to each addressed receiver and none to any other CPU

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * hv_suspend.elf: the TLB-flush inhibit and the suspended state (issue 5; TLFS "Virtual
- * Processor States", hyperv-facts §1.17 and §2.10), with 5 vCPUs and --hv all.
+ * hv_suspend.elf: the TLB-flush inhibit and the suspended state (TLFS "Virtual Processor
+ * States" and "HvCallFlushVirtualAddressSpace"; docs/suspend.md), with 5 vCPUs and --hv all.
  *
  * CPU 0 drives; CPUs 1-4 (VP indexes 1-4) wait in "sti; hlt" for a command, issue a
  * flush hypercall whose processor mask the command gives, and record the result. The

@@ -62,7 +62,8 @@ void hv_cpuid_cache_build(const struct hv_features *f, struct hv_cpuid_cache *c)
 	 *
 	 * APIC_ACCESS_RECOMMENDED is deliberately NOT set even with vapic: with it Linux
 	 * routes xAPIC EOI/ICR/TPR through HV_X64_MSR_EOI/ICR/TPR, which user space can only
-	 * forward race-free in x2APIC mode (hyperv-facts §2.12 E). Without it Linux uses the
+	 * forward race-free in x2APIC mode (a host write of the x2APIC MSR; in xAPIC mode
+	 * KVM_SET_LAPIC would overwrite IRR bits set meanwhile). Without it Linux uses the
 	 * native APIC and the VP assist page EOI shortcut stays off.
 	 */
 	c->enlight_eax = HV_X64_RELAXED_TIMING_RECOMMENDED;

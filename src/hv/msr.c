@@ -4,7 +4,7 @@
  * "Timers", "Virtual Interrupt Controller", "Guest Crash Enlightenment Interface").
  *
  * Access is gated by the CPUID bits hvemu offers, as KVM's hv_check_msr_access() does
- * with enforced CPUID (hyperv-facts §2.8): an MSR whose bit is not offered takes #GP on
+ * with enforced CPUID (arch/x86/kvm/hyperv.c): an MSR whose bit is not offered takes #GP on
  * read and write. Synthetic MSRs hvemu does not implement (SynIC, timers,
  * reenlightenment, ...) have no bit offered, so they #GP too. Read-only MSRs #GP on write.
  */

@@ -7,8 +7,8 @@
  *
  * Per VP: inhibit (0/1) and waiting_on (the VP index it waits on, or HV_VP_NONE). A VP is
  * suspended exactly when waiting_on != HV_VP_NONE: one field, as the review of the KVM
- * series asked (seed 004). docs/suspend.md has the whole design; the lost-wake-up argument
- * is repeated here next to the code it is about.
+ * series asked (docs/suspend.md §2). docs/suspend.md has the whole design; the lost-wake-up
+ * argument is repeated here next to the code it is about.
  *
  * Memory order: every access to inhibit, online, the VP table, waiting_on and cancelled
  * on these paths is seq_cst, so all of them appear in one total order S.

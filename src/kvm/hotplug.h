@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vCPU slots and their ordered bring-up / teardown (issue 6), on lib/cpuhp.
+ * vCPU slots and their ordered bring-up / teardown (docs/architecture.md §7), on lib/cpuhp.
  *
  * A slot's vCPU comes up through these steps, in this order (docs/architecture.md §7.2):
  *   kvm:vcpu      create the KVM vCPU and map kvm_run (or reuse the slot's parked one)

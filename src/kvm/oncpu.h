@@ -4,7 +4,8 @@
  *
  * The flush engine must not wait on a vCPU that is preempted (that is the point of a
  * paravirtual flush), but it must wait on one that may be executing guest code. KVM's
- * steal-time `preempted` byte would say so, but this KVM never sets it (platform notes).
+ * steal-time `preempted` byte would say so, but the KVM hvemu runs on never sets it
+ * (docs/flush.md).
  * So hvemu asks the scheduler: a perf software event with context_switch=1 on the vCPU
  * thread writes an 8-byte PERF_RECORD_SWITCH into a read-only (overwrite) ring at every
  * switch in and out. The last record tells whether the thread is off its CPU.

@@ -4,8 +4,7 @@
  *
  * vm_create builds the VM in a fixed order and every step can fail (each is a fault point
  * "vm.<step>"); vm_destroy undoes whatever was built, so a failure at any step leaves no
- * fd, thread, mapping or host-context reference behind (seed 001: a failed VM creation
- * must unwind everything).
+ * fd, thread, mapping or host-context reference behind.
  */
 #include "kvm/vm.h"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # asan: yes
-# Issue 2: booting the project's guests — SMP bring-up, serial output, exception reports,
+# Booting the project's guests — SMP bring-up, serial output, exception reports,
 # exit statuses, the ELF64 entry, the demo guest, CPL3 code, and the boot information.
 . "$(dirname "$0")/lib.sh"
 SMP_COUNTS=${SMP_COUNTS:-"1 2 8 64 1024"}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # asan: yes
-# Issue 2: a Multiboot kernel this project did not write. GRUB's i386-coreboot image
+# A Multiboot kernel this project did not write. GRUB's i386-coreboot image
 # (Debian's grub-coreboot-bin, built by scripts/grub-image.sh) is entered through its
 # Multiboot header, prints on COM1, reads the memory map from the coreboot table, and
 # ends through port 0xf4, a triple fault, or a jump to the reset vector.

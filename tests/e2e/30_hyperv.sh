@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # asan: yes
-# Issue 3: Hyper-V conformance (hyperv-facts §4.3 items 1-10, 19-21, 25) with several --hv
-# sets, 1 and 4 vCPUs; the reset and crash MSRs; the --hv dependency check.
+# Hyper-V conformance as KVM's hyperv_features and hyperv_cpuid selftests check it
+# (guest/tests/hv_conf.c) with several --hv sets, 1 and 4 vCPUs; the reset and crash MSRs;
+# the --hv dependency check.
 . "$(dirname "$0")/lib.sh"
 HV_SETS=("none" "vpindex" "vpindex,tlbflush" "vpindex,ipi,xmm-input" "all")
 CPU_COUNTS=${CPU_COUNTS:-"1 4"}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # asan: yes
-# Issue 8, end to end: the control socket of a running VM, driven with `hvemu ctl`.
+# End to end: the control socket of a running VM, driven with `hvemu ctl`.
 . "$(dirname "$0")/lib.sh"
 need_kvm "socket mode 0600" "query-status" "query-cpus" "cpu-add and its event" \
 	"added vCPU visible" "vCPU threads SCHED_BATCH, others SCHED_OTHER" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # asan: yes
-# Issue 4: remote TLB flush and PV IPI hypercalls with 70 vCPUs (VP 2 and VP 65 are the
+# Remote TLB flush and PV IPI hypercalls with 70 vCPUs (VP 2 and VP 65 are the
 # targets, in banks 0 and 1): the 20 stages of KVM's hyperv_tlb_flush selftest with the default
 # flush method, the no-flush control (the test must be able to fail here), the VP_INVAL
 # fallback to native, the SendSyntheticClusterIpi(+Ex) checks, and a short stress run.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # asan: yes
-# Issue 5: TLB-flush inhibit and the suspended state, end to end.
+# TLB-flush inhibit and the suspended state (docs/suspend.md), end to end.
 . "$(dirname "$0")/lib.sh"
 STRESS_SECONDS=${STRESS_SECONDS:-20}
 need_kvm "suspend and resume cases" "inhibit through the control socket shows the waiter" \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # asan: yes
-# Issue 6: guest CPU hotplug end to end (guest/tests/hotplug.c): hot-add and removal under
+# Guest CPU hotplug end to end (guest/tests/hotplug.c): hot-add and removal under
 # flush and IPI traffic, every VMM bring-up fault point, and no fd or thread leak across
 # add/remove churn (only KVM's parked vCPUs may keep fds: KVM cannot destroy a vCPU).
 . "$(dirname "$0")/lib.sh"
@@ -117,7 +117,7 @@ leak_check() {
 }
 leak_check "${NAMES[$i]}" 12 1
 leak_check "${NAMES[$((i + 1))]}" 12 0
-# Issue 6's whole scenario in one run: 4 vCPUs grow to 64 and back under flush and IPI
+# The whole hotplug scenario in one run: 4 vCPUs grow to 64 and back under flush and IPI
 # traffic while every bring-up step fails once (each failed add is retried).
 FAULTS="vcpu.kvm_vcpu@10,vcpu.cpuid@16,vcpu.state@22,vcpu.hv@28,vcpu.thread@34,vcpu.oncpu@40"
 FAULTS="$FAULTS,vcpu.place@46,vcpu.apic@52,vcpu.online@58"

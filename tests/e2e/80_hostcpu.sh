@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 7, end to end: host CPUs that fail their check never run vCPUs, and host CPU
+# End to end: host CPUs that fail their check never run vCPUs, and host CPU
 # hotplug while a guest runs a flush and IPI storm (root only; CPU 1 is always brought back).
 . "$(dirname "$0")/lib.sh"
 need_kvm "rejected host CPU reported" "no vCPU thread on the rejected CPU" \

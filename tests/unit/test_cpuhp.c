@@ -724,7 +724,10 @@ static void test_dyn_lowest_free(void)
 	CHECK_STR(trace, "0:+55");
 }
 
-/* The bug of seed 000: Hyper-V's per-CPU setup must run before KVM's, on every hotplug. */
+/*
+ * Hyper-V's per-CPU setup must run before KVM's, on every hotplug: Linux's
+ * include/linux/cpuhotplug.h puts CPUHP_AP_HYPERV_ONLINE before CPUHP_AP_KVM_ONLINE.
+ */
 static void test_fixed_position_checked_against_constraint(void)
 {
 	struct cpuhp_step_desc hv = desc_for(1, "hyperv/online");

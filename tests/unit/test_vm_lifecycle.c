@@ -326,7 +326,7 @@ static void *churn_uevents(void *arg)
 	return NULL;
 }
 
-/* Seed 001: VMs created and destroyed from many threads while hotplug events arrive. */
+/* VMs created and destroyed from many threads while host CPU hotplug events arrive. */
 static void test_parallel_create_destroy(void)
 {
 	pthread_t th[3], ev;

@@ -13,11 +13,12 @@
  *                                          teardowns from cpu_hotplug_ap_idle()
  * Built-in AP steps, ordered by declared constraints (not by their numbers):
  *   "hv:online"    hv_cpu_init() (VP index into per-CPU data, hypercall input page, kept
- *                  across offline: seed 000) and the VP assist page; teardown writes 0 to
- *                  HV_X64_MSR_VP_ASSIST_PAGE and sets the VP index back to VP_INVAL
+ *                  across offline as Linux keeps it) and the VP assist page; teardown
+ *                  writes 0 to HV_X64_MSR_VP_ASSIST_PAGE and sets the VP index back to
+ *                  VP_INVAL
  *   "cpu:targets"  the CPU joins (leaves) cpu_hp_targets, the CPUs that flushes and IPIs
  *                  may name; declared after "hv:online", so a CPU in the set always has
- *                  its VP index (seed 003: no hypercall may carry an unknown one)
+ *                  its VP index (no hypercall may name a CPU whose VP index is unknown)
  *
  * Serialisation: one operation at a time (cpu_online/cpu_offline/cpu_hpctl_process refuse
  * re-entry with -EBUSY); the controlling CPU and the CPU being plugged hand the machine to

@@ -30,8 +30,9 @@ void cpu_hp_targets_unlock(u64 flags)
 
 /*
  * "hv:online" (on the CPU): what Linux's hv_cpu_init() does at CPUHP_AP_HYPERV_ONLINE.
- * The hypercall input/output pages stay allocated across offline (seed 000: a page freed
- * on offline and used by a hypercall later is a use-after-free).
+ * The hypercall input/output pages stay allocated across offline, as in Linux
+ * (drivers/hv/hv_common.c hv_common_cpu_die() keeps them): a page freed on offline and used
+ * by a hypercall later would be a use-after-free.
  */
 int cpu_hp_hv_startup(unsigned int cpu, void *ctx)
 {

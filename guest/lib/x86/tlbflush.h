@@ -7,8 +7,8 @@
  *     (HV_FLUSH_ALL_PROCESSORS): the cheap non-Ex hypercall;
  *   - some VP index >= 64: the Ex hypercall with a sparse VP set whose valid_bank_mask is
  *     contiguous from bank 0 (Linux's __cpumask_to_vpset());
- *   - a target whose VP index is not known yet (VP_INVAL: a CPU still coming online,
- *     seed 003), a feature the hypervisor does not recommend, or a hypercall that fails:
+ *   - a target whose VP index is not known yet (VP_INVAL: a CPU still coming online),
+ *     a feature the hypervisor does not recommend, or a hypercall that fails:
  *     the native path (IPIs, and for flushes the cross-CPU call whose handler runs invlpg
  *     or reloads CR3, with acknowledgements).
  *
