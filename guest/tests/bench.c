@@ -92,7 +92,8 @@ int main(void)
 		bench_cpuid(&s);
 	if (all || !strcmp(test, "ipi"))
 		bench_ipi(&s);
-	if (!all && strcmp(test, "exit") && strcmp(test, "cpuid") && strcmp(test, "ipi")) {
+	if (!all && strcmp(test, "exit") != 0 && strcmp(test, "cpuid") != 0 &&
+	    strcmp(test, "ipi") != 0) {
 		printf("bench: unknown test=%s (exit, cpuid, ipi, all)\n", test);
 		return 1;
 	}

@@ -9,7 +9,7 @@
  */
 #include "libguest.h"
 
-#define WORK_N 2000
+#define WORK_N 2000u
 
 struct demo_section {
 	const char *name;

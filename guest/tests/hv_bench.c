@@ -25,6 +25,7 @@
 #include "x86/hv.h"
 #include "testlib/samples.h"
 
+/* NOLINTBEGIN(bugprone-macro-parentheses): insn is an asm template string */
 #define TIMED_LOOP(name, insn)                                                             \
 	static __noinline void name(u64 *out, u32 n, u64 control, u64 rdx_val, u64 r8_val) \
 	{                                                                                  \
@@ -41,6 +42,7 @@
 			(void)rax;                                                         \
 		}                                                                          \
 	}
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /*
  * Diagnostics that split the difference: the timing floor (a nop, and two), a direct CALL to a

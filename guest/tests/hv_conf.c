@@ -115,7 +115,7 @@ static void test_cpuid(void)
 	const struct hv_info *h = &hv_info;
 
 	if (!want.present) {
-		report(!h->present && strcmp(h->vendor, "Microsoft Hv"),
+		report(!h->present && strcmp(h->vendor, "Microsoft Hv") != 0,
 		       "no Hyper-V: 0x40000000 has no \"Microsoft Hv\" (vendor \"%s\")", h->vendor);
 		return;
 	}

@@ -31,8 +31,8 @@ static void check_reply(const char *reply)
 	if (e) {
 		cls = json_string_value(json_object_get(e, "class"));
 		if (!cls || !json_is_string(json_object_get(e, "desc")) ||
-		    (strcmp(cls, "GenericError") && strcmp(cls, "CommandNotFound") &&
-		     strcmp(cls, "DeviceNotFound")))
+		    (strcmp(cls, "GenericError") != 0 && strcmp(cls, "CommandNotFound") != 0 &&
+		     strcmp(cls, "DeviceNotFound") != 0))
 			abort();
 	}
 	json_decref(r);

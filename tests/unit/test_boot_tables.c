@@ -57,9 +57,11 @@ static void clear_ram(void)
 		ram_buf = malloc(RAM_SIZE);
 	/* Junk, including decoy signatures, that the writer must clear. */
 	memset(ram_buf, 0xA5, RAM_SIZE);
+	/* NOLINTBEGIN(bugprone-not-null-terminated-result): signatures are bytes, not strings */
 	memcpy(ram_buf + 0xE0000, "RSD PTR ", 8);
 	memcpy(ram_buf + 0xFFF00, "_MP_", 4);
 	memcpy(ram_buf + 0xF8000, "LBIO", 4);
+	/* NOLINTEND(bugprone-not-null-terminated-result) */
 	ram = (struct guest_ram){ .low = ram_buf, .low_size = RAM_SIZE };
 }
 

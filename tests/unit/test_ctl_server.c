@@ -354,7 +354,7 @@ static void test_events_in_order(void)
 
 			if (!ev ||
 			    strcmp(json_string_value(json_object_get(ev, "event")),
-				   "VCPU_RESUMED") ||
+				   "VCPU_RESUMED") != 0 ||
 			    t < 0 || t > 1 ||
 			    json_integer_value(json_object_get(d, "seq")) != next[t] ||
 			    us < last_ts) {

@@ -25,23 +25,29 @@ static const char *skip_reason;
 static pid_t guardian = -1;
 static int guardian_fd = -1;
 
-/* Async-signal-safe: used from the signal handler and the guardian too. */
-static int cpu1_write(const char *v)
+/* Async-signal-safe (errno is not touched): the signal handler and the guardian use it. */
+static bool cpu1_write_raw(const char *v)
 {
 	int fd = open(CPU1_ONLINE, O_WRONLY | O_CLOEXEC);
-	int r = 0;
+	bool ok = fd >= 0 && write(fd, v, 1) == 1;
 
-	if (fd < 0)
-		return -errno;
-	if (write(fd, v, 1) != 1)
-		r = -errno;
-	close(fd);
-	return r;
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* For the test itself: 0 or -errno. */
+static int cpu1_write(const char *v)
+{
+	errno = 0;
+	if (cpu1_write_raw(v))
+		return 0;
+	return errno ? -errno : -EIO;
 }
 
 static void restore_cpu1(void)
 {
-	cpu1_write("1");
+	cpu1_write_raw("1");
 }
 
 static void fatal_signal(int sig)

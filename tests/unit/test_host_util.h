@@ -456,6 +456,7 @@ static TH_UNUSED int th_online_cpus(cpu_set_t *s)
 	ssize_t n;
 	int fd = open("/sys/devices/system/cpu/online", O_RDONLY);
 
+	CPU_ZERO(s); /* defined on every path, failures included */
 	if (fd < 0)
 		return -errno;
 	n = read(fd, buf, sizeof(buf) - 1);

@@ -281,7 +281,7 @@ static void test_vpset_helpers(void)
 	struct hv_vpset s;
 	int64_t vp;
 	unsigned n = 0;
-	int64_t seen[8];
+	int64_t seen[8] = { 0 };
 
 	memset(&s, 0, sizeof(s));
 	s.bank[0] = (1ull << 2) | (1ull << 63);

@@ -68,7 +68,7 @@ static const struct acpi_rsdp *scan(u64 start, u64 end)
 	for (u64 a = start; a + ACPI_RSDP_V1_SIZE <= end; a += 16) {
 		const struct acpi_rsdp *r = (const struct acpi_rsdp *)(uintptr_t)a;
 
-		if (memcmp(r->signature, ACPI_RSDP_SIGNATURE, 8))
+		if (memcmp(r->signature, ACPI_RSDP_SIGNATURE, 8) != 0)
 			continue;
 		if (acpi_checksum(r, ACPI_RSDP_V1_SIZE))
 			continue;

@@ -14,7 +14,7 @@
 #include "x86/apicdef.h" /* register offsets, ICR fields, x2APIC MSRs */
 
 /* The highest APIC ID xAPIC mode can address with a physical destination. */
-#define XAPIC_MAX_ID 0xfe
+#define XAPIC_MAX_ID 0xfeu
 
 struct apic_ops {
 	const char *name;

@@ -108,7 +108,9 @@ handler_fn handle_irq(u8 vector, handler_fn fn)
 
 	if (vector < 32)
 		return NULL;
+	/* cppcheck-suppress arrayIndexOutOfBoundsCond ; a u8 indexes all 256 entries */
 	old = irq_handlers[vector];
+	/* cppcheck-suppress arrayIndexOutOfBoundsCond */
 	WRITE_ONCE(irq_handlers[vector], fn);
 	return old;
 }

@@ -15,6 +15,7 @@ bool fixup_exception(struct ex_regs *r)
 {
 	struct percpu *pc = this_cpu();
 
+	/* cppcheck-suppress comparePointers ; the linker script's bounds of one section */
 	for (const struct ex_entry *e = __ex_table_start; e < __ex_table_end; e++) {
 		bool hit = is_trap(r->vector) ? (r->rip > e->start && r->rip <= e->end)
 					      : (r->rip >= e->start && r->rip < e->end);

@@ -159,7 +159,7 @@ void smp_init(void)
 	if (r < 0)
 		printf("WARN: no ACPI MADT: running on the boot CPU only\n");
 	if (dropped)
-		printf("WARN: %u MADT processors beyond %u CPUs ignored\n", dropped, MAX_CPUS);
+		printf("WARN: %u MADT processors beyond %d CPUs ignored\n", dropped, MAX_CPUS);
 	n_ap = nr_cpus - 1;
 	nr_cpumask_words = ALIGN_UP(nr_cpus, 64u) / 64;
 	if (!n_ap)
@@ -192,6 +192,7 @@ static void setup_trampoline(void)
 {
 	struct tramp_data *d;
 	struct desc_ptr gdt;
+	/* cppcheck-suppress comparePointers ; labels in one assembly section (trampoline.S) */
 	size_t size = (size_t)(tramp_end - tramp_start);
 
 	if (!trampoline_ready) {
@@ -199,6 +200,7 @@ static void setup_trampoline(void)
 		trampoline_ready = true;
 	}
 	asm volatile("sgdt %0" : "=m"(gdt));
+	/* cppcheck-suppress comparePointers ; labels in one assembly section (trampoline.S) */
 	d = (struct tramp_data *)(uintptr_t)(TRAMPOLINE_BASE + (u64)(tramp_data - tramp_start));
 	d->gdt_limit = gdt.limit;
 	d->gdt_base = (u32)gdt.base;
