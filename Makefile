@@ -5,7 +5,9 @@
 #   make check      install missing build dependencies, build everything (plain, ASan+UBSan,
 #                   TSan, fuzzers) and run every test; last line "N passed, N failed, N skipped"
 #   make bench      print the benchmark figures ("bench <name>: <value> <unit>")
-#   make lint       cppcheck and clang-tidy;  make format / format-check: clang-format
+#   make lint       cppcheck, clang-tidy (VMM, tests, guest) and clang-format on every C file
+#   make deps       install missing packages (a no-op, without network, when all are there)
+#   make format / format-check: clang-format
 #   make SAN=asan|tsan ...   sanitizer build in build/asan or build/tsan
 #   V=1             show the commands
 #

@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build needs when they are missing (called by make).
-# CI starts from a clean Debian 12 machine as root; elsewhere it only reports what is missing.
+# Installs the Debian packages the build needs when they are missing (make deps; make check,
+# lint, run, bench and stress call it first). CI starts from a clean Debian 12 machine as
+# root; elsewhere it only reports what is missing.
+#
+# When everything is present it runs no package tool at all (each probe is `command -v` or a
+# file test, dpkg-query only for a package without one): no apt-get, no network, so
+# `make check` works offline once the packages are installed. Only a missing package makes
+# it run `apt-get install`, and `apt-get update` only if that install fails.
 set -u
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
