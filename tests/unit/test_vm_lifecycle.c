@@ -8,6 +8,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -290,6 +291,78 @@ static void test_hotadd_fault_at_every_step(void)
 	CHECK_EQ(host_usage_count(), 0);
 }
 
+/* Bytes the process has allocated and not freed (the sanitizers keep their own heap). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#include <sanitizer/allocator_interface.h>
+static size_t heap_in_use(void)
+{
+	return __sanitizer_get_current_allocated_bytes();
+}
+#else
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return mi.uordblks + mi.hblkhd;
+}
+#endif
+
+static long rss_kib(void)
+{
+	char line[256];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * A slot removed and re-added CHURN_CYCLES times: nothing may be kept per cycle (the
+ * Hyper-V VP state of a removed vCPU is freed once no reader can hold it). The heap in
+ * use is exact; RSS is checked with room for allocator noise.
+ */
+#define CHURN_CYCLES 10000
+#define CHURN_WARM   200
+static void test_churn_flat_memory(void)
+{
+	struct vm_config c = cfg(1, 2);
+	size_t heap_warm = 0, heap_end;
+	long rss_warm = 0, rss_end;
+	struct vm *vm;
+	char err[512];
+	int bad = 0;
+
+	if (!have_kvm())
+		return;
+	CHECK_EQ(vm_create(&c, &vm, err, sizeof(err)), 0);
+	CHECK_EQ(start_idle(vm), 0);
+	for (int i = 0; i < CHURN_CYCLES; i++) {
+		if (vm_cpu_add(vm, 1) || vm_cpu_eject(vm, 1))
+			bad++;
+		if (i == CHURN_WARM) {
+			heap_warm = heap_in_use();
+			rss_warm = rss_kib();
+		}
+	}
+	heap_end = heap_in_use();
+	rss_end = rss_kib();
+	CHECK_EQ(bad, 0);
+	CHECK_MSG(heap_end <= heap_warm + 16384,
+		  "heap grew by %zd bytes over %d add/remove cycles", (ssize_t)(heap_end - heap_warm),
+		  CHURN_CYCLES - CHURN_WARM);
+	CHECK_MSG(rss_end <= rss_warm + 512, "RSS grew from %ld to %ld KiB over %d cycles",
+		  rss_warm, rss_end, CHURN_CYCLES - CHURN_WARM);
+	vm_stop(vm, 0, "test done");
+	vm_wait(vm);
+	vm_destroy(vm);
+}
+
 static _Atomic bool churn_stop;
 
 static void *churn_vms(void *arg)
@@ -375,6 +448,7 @@ int main(void)
 	RUN(test_create_fault_at_every_step);
 	RUN(test_hotadd_fault_at_every_step);
 	RUN(test_parallel_create_destroy);
+	RUN(test_churn_flat_memory);
 	r = t_done();
 	if (idle_kernel())
 		unlink(idle_kernel());
