@@ -17,6 +17,11 @@
  *   mode=flood ejects=N slot=S (default 100000, 2)
  *       N EJECT writes to slot S, which has no vCPU; prints "flood: done" and keeps the
  *       VM up for hold_ms (default 3000) so that a test can read hvemu's counters.
+ *   mode=churn cycles=N (default 10000)
+ *       Slot 1 hot-added (TDEV_CMD_CPU_ADD) and ejected N times, never started: hvemu's
+ *       whole bring-up and teardown, each cycle in a millisecond or so. Prints
+ *       "churn: warm" after 100 cycles and "churn: done" at the end, each followed by a
+ *       pause of hold_ms (default 1000) in which a test samples hvemu's memory.
  */
 #include "libguest.h"
 #include "x86/cpu_hotplug.h"
@@ -218,6 +223,38 @@ static void flood_mode(void)
 	mdelay(cmdline_u64("hold_ms", 3000));
 }
 
+static void churn_mode(void)
+{
+	u32 n = (u32)cmdline_u64("cycles", 10000), hold = (u32)cmdline_u64("hold_ms", 1000);
+	u32 ok = 0, first_bad = 0;
+	int err = 0;
+
+	for (u32 i = 1; i <= n; i++) {
+		int r = tdev_cmd(TDEV_CMD_CPU_ADD, SLOT_A);
+
+		if (!r) {
+			outl(HPCTL_PORT_SELECT, SLOT_A);
+			outl(HPCTL_PORT_STATUS, HPCTL_ST_INSERT | HPCTL_ST_EJECT);
+			if (present(SLOT_A))
+				r = -EIO;
+		}
+		if (!r)
+			ok++;
+		else if (!first_bad) {
+			first_bad = i;
+			err = r;
+		}
+		if (i == 100) {
+			printf("churn: warm\n");
+			mdelay(hold);
+		}
+	}
+	printf("churn: done\n");
+	mdelay(hold);
+	report(ok == n, "%u of %u add/eject cycles (first failure: cycle %u, %d)", ok, n,
+	       first_bad, err);
+}
+
 int main(void)
 {
 	char mode[16] = "cross";
@@ -230,6 +267,8 @@ int main(void)
 	}
 	if (!strcmp(mode, "flood"))
 		flood_mode();
+	else if (!strcmp(mode, "churn"))
+		churn_mode();
 	else
 		cross_mode();
 	return report_summary();

@@ -117,14 +117,14 @@ int hv_flush(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req)
 	 * is re-executed when the inhibit is cleared. The read section lets
 	 * hv_tlb_flush_inhibit_sync() wait for flushes that got past this check.
 	 */
-	gen = hv_flush_read_lock(part);
+	gen = hv_read_lock(part);
 	blocker = hv_suspend_on_inhibited(vp, &req->targets);
 	if (blocker != HV_VP_NONE) {
-		hv_flush_read_unlock(part, gen);
+		hv_read_unlock(part, gen);
 		return HV_HC_SUSPEND;
 	}
 	r = part->ops->flush_tlb(part->opaque, vp, &req->targets);
-	hv_flush_read_unlock(part, gen);
+	hv_read_unlock(part, gen);
 	if (r) {
 		/*
 		 * Some target did not acknowledge in time. Not every target may have flushed,

@@ -211,9 +211,10 @@ const struct hv_features *hv_partition_features(const struct hv_partition *part)
  */
 int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque, struct hv_vp **out);
 /*
- * Undo hv_vp_create (rollback of a failed bring-up). Wakes anyone waiting on the VP. The
- * memory is kept until hv_partition_destroy, so lock-free lookups stay safe; the index
- * may be created again.
+ * Undo hv_vp_create (removal, or rollback of a failed bring-up). Wakes anyone waiting on
+ * the VP. The VP is unpublished at once and freed once no read section that could have
+ * found it is left (never waits for one); the index may be created again. The caller
+ * must first clear any pointer to the VP that it publishes itself.
  */
 void hv_vp_destroy(struct hv_vp *vp);
 /*
@@ -223,8 +224,20 @@ void hv_vp_destroy(struct hv_vp *vp);
 void hv_vp_set_online(struct hv_vp *vp, bool online);
 uint32_t hv_vp_index(const struct hv_vp *vp);
 void *hv_vp_opaque(const struct hv_vp *vp);
-/* The VP with that index, or NULL. Lock-free (safe from any thread). */
+/*
+ * The VP with that index, or NULL. Lock-free. From any thread but the VP's own, call it
+ * inside a read section and use the VP only until the section ends.
+ */
 struct hv_vp *hv_vp_lookup(struct hv_partition *part, uint32_t vp_index);
+/*
+ * Read sections: a VP of another thread, found by hv_vp_lookup() or through a pointer the
+ * backend published, stays allocated until the end of the section it was found in.
+ * Sections nest and are cheap (two atomic operations on a partition-wide counter); the
+ * destruction of a VP never waits for them. hv_tlb_flush_inhibit_sync() waits for the
+ * sections that began before it.
+ */
+uint32_t hv_read_lock(struct hv_partition *part);
+void hv_read_unlock(struct hv_partition *part, uint32_t gen);
 
 /* --- synthetic MSRs (TLFS "Virtual Processor Properties", "Timers", ...) ------------- */
 

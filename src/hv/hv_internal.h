@@ -115,6 +115,9 @@ struct hv_partition_stats {
 	_Atomic uint64_t suspended_vps; /* instant: VPs suspended now */
 	_Atomic uint64_t inhibit_sets, inhibit_clears;
 	_Atomic uint64_t unsuspends; /* VPs woken by an inhibit clear, removal or cancel */
+
+	_Atomic uint64_t vps_retired; /* instant: destroyed VPs a reader may still hold */
+	_Atomic uint64_t vps_freed;   /* destroyed VPs freed once no reader could hold them */
 };
 
 struct hv_vp_stats {
@@ -124,11 +127,14 @@ struct hv_vp_stats {
 	_Atomic uint64_t suspended_ns;
 };
 
-/* A two-slot reader count: hv_tlb_flush_inhibit_sync waits for the flushes in flight. */
-struct hv_flush_sync {
+/*
+ * The read sections (readers.c): a two-slot reader count. hv_tlb_flush_inhibit_sync waits
+ * for the sections in flight; a destroyed VP is freed once they cannot hold it.
+ */
+struct hv_readers {
 	_Atomic uint32_t gen;
-	_Atomic uint32_t readers[2];
-	pthread_mutex_t writer; /* one synchroniser at a time */
+	_Atomic uint32_t count[2];
+	pthread_mutex_t writer; /* whoever flips gen: one at a time */
 };
 
 struct hv_partition {
@@ -149,10 +155,16 @@ struct hv_partition {
 	_Atomic uint32_t ref_ready;
 	pthread_mutex_t ref_lock; /* leaf: only the first use takes it */
 
-	/* VP index -> VP, read without a lock. */
+	/* VP index -> VP, read without a lock (inside a read section). */
 	_Atomic(struct hv_vp *) *vps;
 	pthread_mutex_t vp_lock;
-	struct hv_vp *dead; /* destroyed VPs, freed with the partition */
+	/*
+	 * Destroyed VPs not freed yet, under vp_lock (readers.c): `retired` since the last
+	 * flip of readers.gen, `draining` before the flip to draining_gen.
+	 */
+	struct hv_vp *retired;
+	struct hv_vp *draining;
+	uint32_t draining_gen;
 
 	pthread_mutex_t lock; /* partition-wide MSRs */
 	_Atomic uint64_t guest_os_id;
@@ -162,7 +174,7 @@ struct hv_partition {
 
 	_Atomic uint32_t cancelled;
 	_Atomic uint32_t inhibited_vps; /* VPs with inhibit set: 0 skips the flush scan */
-	struct hv_flush_sync flush_sync;
+	struct hv_readers readers;
 
 	struct hv_partition_stats stats;
 };
@@ -182,7 +194,7 @@ struct hv_vp {
 	uint64_t suspend_start_ns; /* vCPU thread only: accounting of the last suspension */
 	bool suspend_open;	   /* vCPU thread only: suspend_start_ns not yet accounted */
 
-	struct hv_vp *next_dead;
+	struct hv_vp *next_retired;
 	struct hv_vp_stats stats;
 };
 
@@ -197,13 +209,21 @@ enum hv_msr_result hv_msr_reference_tsc_write(struct hv_partition *part, uint64_
 
 /* suspend.c */
 /* Returns the online, inhibited VP in targets that blocks a flush by vp (suspending vp on
- * it), or HV_VP_NONE when the flush may proceed. */
+ * it), or HV_VP_NONE when the flush may proceed. Inside a read section. */
 uint32_t hv_suspend_on_inhibited(struct hv_vp *vp, const struct hv_vpset *targets);
 /* Accounts the end of vp's last suspension if it is over (vCPU thread only). */
 void hv_suspend_account(struct hv_vp *vp);
-uint32_t hv_flush_read_lock(struct hv_partition *part);
-void hv_flush_read_unlock(struct hv_partition *part, uint32_t gen);
 
+/* readers.c */
+void hv_readers_init(struct hv_partition *part);
+/* vp_lock held: vp is unpublished; it is freed once no read section can hold it. */
+void hv_vp_retire_locked(struct hv_partition *part, struct hv_vp *vp);
+/* vp_lock held: frees the retired VPs no read section can hold any more (never waits). */
+void hv_vp_reclaim_locked(struct hv_partition *part);
+/* hv_partition_destroy: frees every retired VP (no reader is left). */
+void hv_readers_destroy(struct hv_partition *part);
+
+/* Inside a read section: the VP with that index, valid until the section ends. */
 static inline struct hv_vp *hv_vp_get(struct hv_partition *part, uint32_t index)
 {
 	if (index >= part->max_vps)

@@ -4,10 +4,10 @@
  * table and the online state.
  *
  * The table is an array of _Atomic pointers indexed by VP index, so hv_vp_lookup() and the
- * flush/IPI paths read it without a lock. A destroyed VP is unpublished but its memory is
- * kept until the partition goes away: a reader that loaded the pointer just before the
- * removal still reads valid memory. The backend never reuses a VP index (hv.h), so the
- * kept memory is bounded by the number of failed bring-ups.
+ * flush/IPI paths read it without a lock, inside a read section (readers.c). A destroyed
+ * VP is unpublished at once and freed once no read section can still hold it, so a
+ * reader that loaded the pointer just before the removal still reads valid memory, and
+ * hotplug churn keeps no memory.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -68,7 +68,7 @@ int hv_partition_create(const struct hv_partition_params *p, struct hv_partition
 	hv_cpuid_cache_build(&part->features, &part->cpuid);
 	pthread_mutex_init(&part->vp_lock, NULL);
 	pthread_mutex_init(&part->lock, NULL);
-	pthread_mutex_init(&part->flush_sync.writer, NULL);
+	hv_readers_init(part);
 	pthread_mutex_init(&part->ref_lock, NULL);
 	for (uint32_t i = 0; i < p->max_vps; i++)
 		atomic_init(&part->vps[i], NULL);
@@ -84,14 +84,8 @@ void hv_partition_destroy(struct hv_partition *part)
 		return;
 	for (uint32_t i = 0; i < part->max_vps; i++)
 		free(atomic_load(&part->vps[i]));
-	while (part->dead) {
-		struct hv_vp *next = part->dead->next_dead;
-
-		free(part->dead);
-		part->dead = next;
-	}
+	hv_readers_destroy(part);
 	pthread_mutex_destroy(&part->ref_lock);
-	pthread_mutex_destroy(&part->flush_sync.writer);
 	pthread_mutex_destroy(&part->lock);
 	pthread_mutex_destroy(&part->vp_lock);
 	free(part->vps);
@@ -123,6 +117,7 @@ int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque, 
 	atomic_init(&vp->waiting_on, HV_VP_NONE);
 
 	pthread_mutex_lock(&part->vp_lock);
+	hv_vp_reclaim_locked(part); /* VPs destroyed while a reader held them */
 	if (atomic_load(&part->vps[vp_index])) {
 		pthread_mutex_unlock(&part->vp_lock);
 		free(vp);
@@ -148,16 +143,17 @@ void hv_vp_destroy(struct hv_vp *vp)
 		atomic_fetch_sub(&part->inhibited_vps, 1);
 	pthread_mutex_lock(&part->vp_lock);
 	expected = vp;
-	if (atomic_compare_exchange_strong(&part->vps[vp->index], &expected, NULL)) {
-		vp->next_dead = part->dead;
-		part->dead = vp;
-	}
+	atomic_compare_exchange_strong(&part->vps[vp->index], &expected, NULL);
 	pthread_mutex_unlock(&part->vp_lock);
 	/*
 	 * The table store above comes before this scan (both seq_cst), which is what a
 	 * suspending caller's re-check relies on (suspend.c).
 	 */
 	hv_unsuspend_waiters_of(part, vp->index);
+	/* Unpublished (and the backend's own pointer to it cleared): free it when safe. */
+	pthread_mutex_lock(&part->vp_lock);
+	hv_vp_retire_locked(part, vp);
+	pthread_mutex_unlock(&part->vp_lock);
 }
 
 void hv_vp_set_online(struct hv_vp *vp, bool online)

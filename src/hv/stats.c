@@ -68,6 +68,8 @@ static const struct stat_desc partition_tail_descs[] = {
 	PC(inhibit_sets),
 	PC(inhibit_clears),
 	PC(unsuspends),
+	P("vps_retired", vps_retired, STAT_INSTANT, STAT_UNIT_NONE),
+	PC(vps_freed),
 };
 
 static const struct stat_desc vp_descs[] = {

@@ -133,8 +133,11 @@ void hv_suspend_account(struct hv_vp *vp)
 
 void hv_unsuspend_waiters_of(struct hv_partition *part, uint32_t vp_index)
 {
+	uint32_t gen;
+
 	if (!part)
 		return;
+	gen = hv_read_lock(part);
 	/* U2: the caller's U1 (inhibit, online or table store) came before this scan. */
 	for (uint32_t i = 0; i < part->max_vps; i++) {
 		struct hv_vp *w = atomic_load(&part->vps[i]);
@@ -142,12 +145,11 @@ void hv_unsuspend_waiters_of(struct hv_partition *part, uint32_t vp_index)
 		if (w && atomic_load(&w->waiting_on) == vp_index)
 			unsuspend(w, vp_index);
 	}
+	hv_read_unlock(part, gen);
 }
 
-int hv_set_tlb_flush_inhibit(struct hv_partition *part, uint32_t vp_index, bool on)
+static int set_inhibit(struct hv_partition *part, struct hv_vp *vp, uint32_t vp_index, bool on)
 {
-	struct hv_vp *vp = part ? hv_vp_get(part, vp_index) : NULL;
-
 	if (!vp)
 		return -ENOENT;
 	if (on) {
@@ -167,6 +169,19 @@ int hv_set_tlb_flush_inhibit(struct hv_partition *part, uint32_t vp_index, bool 
 	/* Also when the bit was already clear: a concurrent clearer may still be scanning. */
 	hv_unsuspend_waiters_of(part, vp_index);
 	return 0;
+}
+
+int hv_set_tlb_flush_inhibit(struct hv_partition *part, uint32_t vp_index, bool on)
+{
+	uint32_t gen;
+	int r;
+
+	if (!part)
+		return -ENOENT;
+	gen = hv_read_lock(part);
+	r = set_inhibit(part, hv_vp_get(part, vp_index), vp_index, on);
+	hv_read_unlock(part, gen);
+	return r;
 }
 
 int hv_vp_wait_unsuspended(struct hv_vp *vp, uint64_t timeout_ns)
@@ -204,8 +219,11 @@ int hv_vp_wait_unsuspended(struct hv_vp *vp, uint64_t timeout_ns)
 
 void hv_partition_cancel_waits(struct hv_partition *part)
 {
+	uint32_t gen;
+
 	if (!part)
 		return;
+	gen = hv_read_lock(part);
 	atomic_store(&part->cancelled, 1);
 	for (uint32_t i = 0; i < part->max_vps; i++) {
 		struct hv_vp *w = atomic_load(&part->vps[i]);
@@ -219,12 +237,14 @@ void hv_partition_cancel_waits(struct hv_partition *part)
 		/* Also wakes a waiter that is between its checks and its sleep. */
 		futex_wake(&w->waiting_on, INT32_MAX);
 	}
+	hv_read_unlock(part, gen);
 }
 
 void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out)
 {
 	struct hv_partition *part = vp->part;
 	uint32_t w = atomic_load(&vp->waiting_on);
+	uint32_t gen;
 
 	out->inhibited = atomic_load(&vp->inhibit) != 0;
 	out->waiting_on = w == HV_VP_NONE ? -1 : (int64_t)w;
@@ -232,6 +252,7 @@ void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out)
 	    w == HV_VP_NONE ? 0
 			    : atomic_load_explicit(&vp->suspended_since_ns, memory_order_relaxed);
 	out->in_cycle = false;
+	gen = hv_read_lock(part);
 	/* Follow the chain; it is a snapshot, so bound the walk by the number of VPs. */
 	for (uint32_t steps = 0; w != HV_VP_NONE && steps <= part->max_vps; steps++) {
 		struct hv_vp *t;
@@ -245,75 +266,5 @@ void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out)
 			break;
 		w = atomic_load(&t->waiting_on);
 	}
-}
-
-/*
- * Flushes in flight, for hv_tlb_flush_inhibit_sync: a two-slot reader count in the style
- * of SRCU. A flush enters before its inhibit check and leaves after ops->flush_tlb.
- * The synchroniser flips gen and waits for the slot of the old generation to drain; new
- * flushes count in the other slot, so they cannot starve it. It does that twice: a flush
- * left over from an earlier synchroniser that timed out sits in the other slot, and the
- * second flip-and-wait covers it (while new flushes go to the slot already drained).
- *
- * A flush that saw inhibit == 0 entered before the synchroniser's flip: its increment
- * precedes its inhibit load, which precedes the inhibit store, which precedes the flip and
- * the synchroniser's load of the slot (seq_cst), so the synchroniser sees it. A flush that
- * read gen before the flip but incremented after it re-reads gen, sees the flip, and backs
- * out to the new slot.
- */
-uint32_t hv_flush_read_lock(struct hv_partition *part)
-{
-	struct hv_flush_sync *s = &part->flush_sync;
-
-	for (;;) {
-		uint32_t g = atomic_load(&s->gen);
-
-		atomic_fetch_add(&s->readers[g & 1], 1);
-		if (atomic_load(&s->gen) == g)
-			return g;
-		hv_flush_read_unlock(part, g);
-	}
-}
-
-void hv_flush_read_unlock(struct hv_partition *part, uint32_t gen)
-{
-	struct hv_flush_sync *s = &part->flush_sync;
-
-	if (atomic_fetch_sub(&s->readers[gen & 1], 1) == 1)
-		futex_wake(&s->readers[gen & 1], INT32_MAX);
-}
-
-int hv_tlb_flush_inhibit_sync(struct hv_partition *part, uint64_t timeout_ns)
-{
-	struct hv_flush_sync *s;
-	uint64_t deadline = timeout_ns ? now_ns() + timeout_ns : 0;
-	uint32_t slot;
-	int r = 0;
-
-	if (!part)
-		return -EINVAL;
-	s = &part->flush_sync;
-	pthread_mutex_lock(&s->writer);
-	for (int flip = 0; flip < 2 && !r; flip++) {
-		slot = atomic_fetch_add(&s->gen, 1) & 1;
-		for (;;) {
-			uint32_t v = atomic_load(&s->readers[slot]);
-			uint64_t rem = 0;
-
-			if (v == 0)
-				break;
-			if (deadline) {
-				uint64_t now = now_ns();
-
-				if (now >= deadline) {
-					r = -ETIMEDOUT;
-					break;
-				}
-				rem = deadline - now;
-			}
-			futex_wait(&s->readers[slot], v, rem);
-		}
-	}
-	pthread_mutex_unlock(&s->writer);
-	return r;
+	hv_read_unlock(part, gen);
 }

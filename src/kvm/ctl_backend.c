@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: MIT
 /* The control socket's view of a VM: struct ctl_backend_ops over the VM API. */
-#include "kvm/ctl_backend.h"
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "host/host.h"
-#include "kvm/hotplug.h"
 #include "kvm/kvm_stats.h"
 #include "kvm/vm_internal.h"
 #include "util/time.h"
@@ -33,33 +30,36 @@ static int be_query_status(void *opaque, struct ctl_status *out, char *err)
 	(void)err;
 	out->state = run_state(vm);
 	out->boot_cpus = vm->cfg.boot_vcpus;
-	out->present_cpus = vm_cpus_online(vm);
+	out->present_cpus = vm_vcpu_count_online(vm);
 	out->max_cpus = vm->cfg.max_vcpus;
 	hv_features_format(&vm->cfg.hv, out->hv_features, sizeof(out->hv_features));
 	out->uptime_ns = now_ns() - vm->start_ns;
 	return 0;
 }
 
-static enum ctl_vcpu_state vcpu_ctl_state(struct vm *vm, struct vcpu *v,
+/*
+ * The one mapping from a slot's state (enum vcpu_state) to the control socket's: the
+ * socket also tells a parked KVM vCPU from an empty slot, a suspended vCPU, and a removal
+ * that the guest has been asked for but has not done yet.
+ */
+static enum ctl_vcpu_state vcpu_ctl_state(struct vm *vm, unsigned slot, struct vcpu *v,
 					  const struct hv_vp_suspend_info *si)
 {
-	if (!v)
-		return CTL_VCPU_ABSENT;
-	switch ((enum vcpu_state)atomic_load(&v->state)) {
-	case VCPU_STARTING:
+	switch (vm_slot_state(vm, slot)) {
+	case VCPU_ABSENT:
+		return v ? CTL_VCPU_PARKED : CTL_VCPU_ABSENT;
+	case VCPU_ADDING:
 		return CTL_VCPU_ADDING;
 	case VCPU_REMOVING:
 		return CTL_VCPU_REMOVING;
 	case VCPU_ONLINE:
-		if (si && si->waiting_on >= 0)
-			return CTL_VCPU_SUSPENDED;
-		if (hpctl_status(&vm->hpctl, v->slot) & HPCTL_ST_REMOVE)
-			return CTL_VCPU_REMOVING;
-		return CTL_VCPU_ONLINE;
-	case VCPU_ABSENT:
 		break;
 	}
-	return CTL_VCPU_PARKED; /* a KVM vCPU exists (removed or rolled back): parked */
+	if (si && si->waiting_on >= 0)
+		return CTL_VCPU_SUSPENDED;
+	if (hpctl_status(&vm->hpctl, slot) & HPCTL_ST_REMOVE)
+		return CTL_VCPU_REMOVING;
+	return CTL_VCPU_ONLINE;
 }
 
 static int be_query_cpus(void *opaque, ctl_vcpu_fn fn, void *ctx, char *err)
@@ -68,31 +68,40 @@ static int be_query_cpus(void *opaque, ctl_vcpu_fn fn, void *ctx, char *err)
 
 	(void)err;
 	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
-		struct vcpu *v = atomic_load(&vm->slots[s]);
+		struct vcpu *v = vm_slot_vcpu(vm, s);
+		uint32_t vp = vm_slot_vp_index(vm, s);
 		struct hv_vp_suspend_info si = { .waiting_on = -1 };
 		struct ctl_vcpu_info info = {
 			.slot = s,
-			.vp_index =
-			    vm->slot_vp_index[s] == UINT32_MAX ? -1 : (int64_t)vm->slot_vp_index[s],
+			.vp_index = vp == UINT32_MAX ? -1 : (int64_t)vp,
 			.apic_id = s,
 			.waiting_on = -1,
 			.host_cpu = -1,
 			.thread_id = -1,
 		};
+		bool has_hv = false;
+		pid_t tid;
 
-		struct hv_vp *hv = v ? vcpu_hv(v) : NULL;
+		if (v && vm->hv) {
+			/* The VP may be removed meanwhile: read it inside a read section. */
+			uint32_t gen = hv_read_lock(vm->hv);
+			struct hv_vp *hv = vcpu_hv(v);
 
-		if (hv)
-			hv_vp_suspend_info(hv, &si);
-		info.state = vcpu_ctl_state(vm, v, hv ? &si : NULL);
+			if (hv) {
+				hv_vp_suspend_info(hv, &si);
+				has_hv = true;
+			}
+			hv_read_unlock(vm->hv, gen);
+		}
+		info.state = vcpu_ctl_state(vm, s, v, has_hv ? &si : NULL);
 		info.tlb_flush_inhibit = si.inhibited;
 		info.waiting_on = si.waiting_on;
 		info.suspended_since_ns = si.suspended_since_ns;
-		if (v && v->thread_alive) {
-			pid_t tid = (pid_t)atomic_load(&v->tid);
-			int cpu = tid > 0 ? host_vcpu_current_cpu(tid) : -1;
+		tid = v ? (pid_t)atomic_load(&v->tid) : 0;
+		if (tid > 0) {
+			int cpu = host_vcpu_current_cpu(tid);
 
-			info.thread_id = tid > 0 ? tid : -1;
+			info.thread_id = tid;
 			info.host_cpu = cpu >= 0 ? cpu : -1;
 		}
 		fn(ctx, &info);
@@ -106,14 +115,14 @@ static void errmsg(char *err, int r)
 	case -EEXIST:
 		snprintf(err, CTL_ERRMSG_MAX, "that slot already has a vCPU");
 		break;
+	case -EBUSY:
+		snprintf(err, CTL_ERRMSG_MAX, "that slot's vCPU is still being removed");
+		break;
 	case -ENOSPC:
 		snprintf(err, CTL_ERRMSG_MAX, "every vCPU slot is in use (raise --cpus max=)");
 		break;
 	case -EINVAL:
 		snprintf(err, CTL_ERRMSG_MAX, "no such vCPU slot");
-		break;
-	case -EBUSY:
-		snprintf(err, CTL_ERRMSG_MAX, "the boot vCPU (slot 0) cannot be removed");
 		break;
 	case -ESHUTDOWN:
 		snprintf(err, CTL_ERRMSG_MAX, "the VM is shutting down");
@@ -129,13 +138,13 @@ static int be_cpu_add(void *opaque, int32_t slot, uint32_t *slot_out, char *err)
 	int r;
 
 	if (slot < 0) {
-		slot = vm_cpu_free_slot(vm);
+		slot = vm_vcpu_free_slot(vm);
 		if (slot < 0) {
 			errmsg(err, slot);
 			return slot;
 		}
 	}
-	r = vm_cpu_add(vm, (unsigned)slot);
+	r = vm_vcpu_add(vm, (unsigned)slot);
 	if (r) {
 		errmsg(err, r);
 		return r == -EINVAL ? -ENOENT : r; /* an unknown slot: DeviceNotFound */
@@ -146,28 +155,31 @@ static int be_cpu_add(void *opaque, int32_t slot, uint32_t *slot_out, char *err)
 
 static int be_cpu_del(void *opaque, uint32_t slot, char *err)
 {
-	int r = vm_cpu_request_remove(opaque, slot);
+	int r = vm_vcpu_request_remove(opaque, slot);
 
 	if (r == -EINVAL || r == -ENOENT) {
 		snprintf(err, CTL_ERRMSG_MAX, "slot %u has no online vCPU", slot);
 		return -ENOENT;
 	}
-	errmsg(err, r);
+	if (r == -EBUSY)
+		snprintf(err, CTL_ERRMSG_MAX, "the boot vCPU (slot 0) cannot be removed");
+	else
+		errmsg(err, r);
 	return r;
 }
 
 static int be_resize_cpus(void *opaque, uint32_t desired, char *err)
 {
 	struct vm *vm = opaque;
-	unsigned online = vm_cpus_online(vm);
+	unsigned online = vm_vcpu_count_online(vm);
 
 	if (desired == 0 || desired > vm->cfg.max_vcpus) {
 		snprintf(err, CTL_ERRMSG_MAX, "desired vCPUs must be 1..%u", vm->cfg.max_vcpus);
 		return -EINVAL;
 	}
 	while (online < desired) {
-		int slot = vm_cpu_free_slot(vm);
-		int r = slot < 0 ? slot : vm_cpu_add(vm, (unsigned)slot);
+		int slot = vm_vcpu_free_slot(vm);
+		int r = slot < 0 ? slot : vm_vcpu_add(vm, (unsigned)slot);
 
 		if (r) {
 			errmsg(err, r);
@@ -177,8 +189,8 @@ static int be_resize_cpus(void *opaque, uint32_t desired, char *err)
 	}
 	/* Removal is a request to the guest: the highest online slots are asked to go. */
 	for (unsigned s = vm->cfg.max_vcpus; online > desired && s-- > 1;) {
-		if (vm_vcpu_online(vm, s) && !(hpctl_status(&vm->hpctl, s) & HPCTL_ST_REMOVE) &&
-		    vm_cpu_request_remove(vm, s) == 0)
+		if (vm_online_vcpu(vm, s) && !(hpctl_status(&vm->hpctl, s) & HPCTL_ST_REMOVE) &&
+		    vm_vcpu_request_remove(vm, s) == 0)
 			online--;
 	}
 	return 0;
@@ -270,8 +282,8 @@ static int be_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
 	(void)err;
 	vm_stats_visit(vm, emit_stat, &sc);
 	host_stats_visit(emit_stat, &sc);
-	if (vm_ctl(vm))
-		ctl_server_stats_visit(vm_ctl(vm), emit_stat, &sc);
+	ctl_server_stats_visit(vm_ctl_get(vm), emit_stat, &sc);
+	vm_ctl_put(vm);
 	sc.provider = "kvm";
 	kvm_stats_visit(vm->stats_fd, emit_stat, &sc);
 	sc.target = CTL_STATS_VCPU;

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kvm/hotplug.h"
 #include "kvm/vm_internal.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -43,23 +42,29 @@ static int tdev_set_inhibit(void *opaque, uint32_t vp, bool on)
 
 static int tdev_cpu_add(void *opaque, uint32_t slot)
 {
-	return vm_cpu_add(opaque, slot);
+	return vm_vcpu_add(opaque, slot);
 }
 
 static int tdev_cpu_remove(void *opaque, uint32_t slot)
 {
-	return vm_cpu_request_remove(opaque, slot);
+	return vm_vcpu_request_remove(opaque, slot);
 }
 
 static int64_t tdev_query_suspended(void *opaque, uint32_t vp_index)
 {
 	struct vm *vm = opaque;
-	struct hv_vp_suspend_info info;
-	struct hv_vp *vp = vm->hv ? hv_vp_lookup(vm->hv, vp_index) : NULL;
+	struct hv_vp_suspend_info info = { .waiting_on = -ENOENT };
+	struct hv_vp *vp;
+	uint32_t gen;
 
-	if (!vp)
+	if (!vm->hv)
 		return -ENOENT;
-	hv_vp_suspend_info(vp, &info);
+	/* The VP may be removed meanwhile: read it inside a read section. */
+	gen = hv_read_lock(vm->hv);
+	vp = hv_vp_lookup(vm->hv, vp_index);
+	if (vp)
+		hv_vp_suspend_info(vp, &info);
+	hv_read_unlock(vm->hv, gen);
 	return info.waiting_on;
 }
 
@@ -88,12 +93,10 @@ static const struct testdev_ops tdev_ops = {
 	.mark = tdev_mark,
 };
 
+/* vm_vcpu_eject logs (rate-limited) and counts every refusal itself. */
 static void hpctl_eject(void *opaque, uint32_t slot)
 {
-	int r = vm_cpu_eject(opaque, slot);
-
-	if (r && r != -ENOENT)
-		pr_warn_ratelimited("guest eject of slot %u failed: %s", slot, strerror(-r));
+	(void)vm_vcpu_eject(opaque, slot);
 }
 
 static void hpctl_notify(void *opaque, uint32_t apic_id, uint8_t vector)

@@ -25,14 +25,19 @@ static uint64_t op_guest_tsc(void *opaque)
 	return vm_guest_tsc(opaque);
 }
 
+/* The CPU-time clock of a thread of this process, by TID (Linux's MAKE_THREAD_CPUCLOCK). */
+static clockid_t thread_cpu_clock(pid_t tid)
+{
+	return (clockid_t)((~(unsigned)tid << 3) | 6u); /* CPUCLOCK_SCHED | CPUCLOCK_PERTHREAD */
+}
+
 static uint64_t op_vp_runtime_ns(void *opaque, struct hv_vp *vp)
 {
-	struct vcpu *v = vp_vcpu(vp);
+	pid_t tid = atomic_load(&vp_vcpu(vp)->tid);
 	struct timespec ts;
-	clockid_t cid;
 
 	(void)opaque;
-	if (!v->thread_alive || pthread_getcpuclockid(v->thread, &cid) || clock_gettime(cid, &ts))
+	if (tid <= 0 || clock_gettime(thread_cpu_clock(tid), &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
@@ -100,7 +105,7 @@ static void op_system_event(void *opaque, struct hv_vp *vp, enum hv_system_event
 			slot);
 		return;
 	}
-	ctl_event(vm_ctl(vm), CTL_EVENT_GUEST_CRASHED, CTL_EV_INT("slot", slot),
+	vm_event(vm, CTL_EVENT_GUEST_CRASHED, CTL_EV_INT("slot", slot),
 		  CTL_EV_HEX("p0", params[0]), CTL_EV_HEX("p1", params[1]),
 		  CTL_EV_HEX("p2", params[2]), CTL_EV_HEX("p3", params[3]),
 		  CTL_EV_HEX("p4", params[4]));
@@ -167,6 +172,14 @@ int vm_hv_create(struct vm *vm, char *err, size_t errlen)
 			 "did not report");
 		return -ENOTSUP;
 	}
+	/* The reference TSC page's scale (10^7 << 64) / tsc_hz must fit in 64 bits. */
+	if (hv_has(&vm->cfg.hv, HV_FEAT_TIME) && p.tsc_hz <= HV_CLOCK_HZ) {
+		snprintf(err, errlen,
+			 "the host TSC runs at %llu kHz: too slow for the Hyper-V reference "
+			 "time (it needs more than %u kHz)",
+			 (unsigned long long)vm->tsc_khz, (unsigned)(HV_CLOCK_HZ / 1000));
+		return -ENOTSUP;
+	}
 	r = hv_partition_create(&p, &vm->hv);
 	if (r)
 		snprintf(err, errlen, "creating the Hyper-V partition: %s", strerror(-r));
@@ -178,21 +191,4 @@ void vm_hv_destroy(struct vm *vm)
 	if (vm->hv)
 		hv_partition_destroy(vm->hv);
 	vm->hv = NULL;
-}
-
-struct vcpu *vm_vcpu_by_vp(struct vm *vm, uint32_t vp_index)
-{
-	struct hv_vp *vp = vm->hv ? hv_vp_lookup(vm->hv, vp_index) : NULL;
-
-	return vp ? hv_vp_opaque(vp) : NULL;
-}
-
-struct vcpu *vm_vcpu_online(struct vm *vm, unsigned slot)
-{
-	struct vcpu *v;
-
-	if (!vm->slots || slot >= vm->cfg.max_vcpus)
-		return NULL;
-	v = atomic_load(&vm->slots[slot]);
-	return v && atomic_load(&v->state) == VCPU_ONLINE ? v : NULL;
 }

@@ -81,12 +81,29 @@ bool vcpu_kick(struct vcpu *v)
 	return true;
 }
 
+void vcpu_kick_unbind_thread(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	kick_run = NULL;
+}
+
+void vcpu_wake_gate(struct vcpu *v)
+{
+	/* The gate loads wake_seq before it looks at state and requests (run.c). */
+	atomic_fetch_add(&v->wake_seq, 1);
+	futex_wake(&v->wake_seq, INT_MAX);
+}
+
 void vcpu_request(struct vcpu *v, uint32_t reqs)
 {
 	atomic_fetch_or(&v->requests, reqs);
 	vcpu_kick(v);
-	/* A parked or starting thread sleeps on its state word, not in KVM_RUN. */
-	futex_wake(&v->state, INT_MAX);
+	/* A thread at its gate sleeps on wake_seq, not in KVM_RUN. */
+	vcpu_wake_gate(v);
 }
 
 int vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *arg, uint64_t timeout_ns)

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The vCPU thread: waits at its gate until the vCPU is online, then runs the KVM_RUN
- * loop (docs/architecture.md §4) until asked to stop.
+ * The vCPU thread: started by the "vcpu:thread" bring-up step, it waits at its gate until
+ * the vCPU is online, runs the KVM_RUN loop (docs/architecture.md §4) until asked to
+ * stop, and, when it stops because its vCPU is being removed, finishes that removal
+ * itself (hotplug.c) before it leaves.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,6 +18,11 @@
 #include "kvm/vm_internal.h"
 #include "util/futex.h"
 #include "util/log.h"
+#include "util/time.h"
+
+#define VCPU_THREAD_STACK (256u << 10)
+
+static __thread struct vcpu *current_vcpu;
 
 /* Handles the requests pending before an entry. Returns true when the thread must exit. */
 static bool vcpu_handle_requests(struct vcpu *v)
@@ -33,19 +40,24 @@ static bool vcpu_handle_requests(struct vcpu *v)
 	return false;
 }
 
-/* The gate: a vCPU thread exists before its vCPU is online (bring-up step "vcpu:thread"). */
+/*
+ * The gate: a vCPU thread exists before its vCPU is online (bring-up step "vcpu:thread").
+ * It sleeps on wake_seq, which every request and the step "vcpu:online" bump after they
+ * change what it looks at: loading wake_seq first means no change is slept through.
+ */
 static bool vcpu_wait_online(struct vcpu *v)
 {
 	for (;;) {
-		uint32_t st = atomic_load(&v->state);
+		uint32_t seq = atomic_load(&v->wake_seq);
+		uint32_t req = atomic_load(&v->requests);
 
-		if (atomic_load(&v->requests) & VCPU_REQ_STOP)
+		if (req & VCPU_REQ_STOP)
 			return false;
-		if (st == VCPU_ONLINE)
+		if (atomic_load(&v->state) == VCPU_ONLINE)
 			return true;
-		if (atomic_load(&v->requests) & VCPU_REQ_WORK)
+		if (req & VCPU_REQ_WORK)
 			vcpu_handle_requests(v);
-		futex_wait(&v->state, st, 0);
+		futex_wait(&v->wake_seq, seq, 0);
 	}
 }
 
@@ -109,7 +121,7 @@ static void vcpu_set_sched(struct vcpu *v)
 			strerror(errno));
 }
 
-void *vcpu_thread_main(void *arg)
+static void *vcpu_thread_main(void *arg)
 {
 	struct vcpu *v = arg;
 	char name[16];
@@ -117,6 +129,7 @@ void *vcpu_thread_main(void *arg)
 	snprintf(name, sizeof(name), "vcpu%u", v->slot);
 	prctl(PR_SET_NAME, name);
 	log_set_thread_name(name);
+	current_vcpu = v;
 	vcpu_set_sched(v);
 	vcpu_kick_bind_thread(v);
 	atomic_store(&v->tid, gettid());
@@ -124,9 +137,74 @@ void *vcpu_thread_main(void *arg)
 	futex_wake(&v->started, INT_MAX);
 	if (vcpu_wait_online(v))
 		vcpu_run_loop(v);
+	vcpu_kick_unbind_thread();
 	/* Leave with run_gen even: nobody waits for this thread to leave KVM_RUN any more. */
 	if (atomic_load(&v->run_gen) & 1)
 		atomic_fetch_add(&v->run_gen, 1);
 	futex_wake(&v->run_gen, INT_MAX);
+	/* Ejected (not a failed bring-up, not the VM's end): the rest of the teardown. */
+	if (atomic_load(&v->state) == VCPU_REMOVING)
+		vm_vcpu_finish_removal(v);
+	atomic_store(&v->tid, 0);
+	current_vcpu = NULL;
+	/* The last access to v: from here on the vCPU may be reused or freed. */
+	atomic_store(&v->exited, 1);
+	futex_wake(&v->exited, INT_MAX);
 	return NULL;
+}
+
+struct vcpu *vcpu_current(void)
+{
+	return current_vcpu;
+}
+
+int vcpu_thread_wait_exit(struct vcpu *v, uint64_t timeout_ns)
+{
+	if (futex_wait_change(&v->exited, 0, now_ns() + timeout_ns) == 0)
+		return 0;
+	stat_inc(&v->vm->stats.vcpu_stop_timeouts);
+	pr_err_ratelimited("vcpu%u: thread did not stop within %llu ms", v->slot,
+			   (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
+	return -ETIMEDOUT;
+}
+
+int vcpu_thread_stop(struct vcpu *v, uint64_t timeout_ns)
+{
+	if (!v->thread_joinable || current_vcpu == v)
+		return 0; /* none, or its own removal: the handle is joined later */
+	vcpu_request(v, VCPU_REQ_STOP);
+	if (vcpu_thread_wait_exit(v, timeout_ns))
+		return -ETIMEDOUT; /* still joinable: joined when it has left */
+	pthread_join(v->thread, NULL); /* it has left: returns at once */
+	v->thread_joinable = false;
+	return 0;
+}
+
+int vcpu_thread_start(struct vcpu *v, uint64_t timeout_ns)
+{
+	pthread_attr_t attr;
+	int r;
+
+	/* The slot's previous thread finished its own removal: it has left, or is leaving. */
+	r = vcpu_thread_stop(v, VCPU_THREAD_STOP_TIMEOUT_NS);
+	if (r)
+		return r;
+	atomic_store(&v->requests, 0);
+	atomic_store(&v->started, 0);
+	atomic_store(&v->exited, 0);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, VCPU_THREAD_STACK);
+	r = -pthread_create(&v->thread, &attr, vcpu_thread_main, v);
+	pthread_attr_destroy(&attr);
+	if (r)
+		return r;
+	v->thread_joinable = true;
+	/* The next steps need the thread id; the thread waits at its gate after reporting it. */
+	if (futex_wait_change(&v->started, 0, now_ns() + timeout_ns)) {
+		pr_err_ratelimited("vcpu%u: thread did not start within %llu ms", v->slot,
+				   (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
+		vcpu_thread_stop(v, VCPU_THREAD_STOP_TIMEOUT_NS);
+		return -ETIMEDOUT;
+	}
+	return 0;
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* Per-VM and per-vCPU statistics (self-describing, see util/stats.h). */
-#include "kvm/hotplug.h"
 #include "kvm/vm_internal.h"
 #include "util/compiler.h"
 
@@ -17,6 +16,8 @@ static const struct stat_desc vm_stat_descs[] = {
 	STAT_DESC(struct vm_stats, vcpus_added, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, vcpus_removed, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, vcpu_add_failures, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vm_stats, vcpu_remove_failures, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vm_stats, vcpu_stop_timeouts, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vm_stats, guest_marks, STAT_CUMULATIVE, STAT_UNIT_NONE),
 };
 
@@ -48,7 +49,7 @@ void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 	}
 	/* KVM cannot destroy a vCPU: removed and rolled-back ones stay parked for reuse. */
 	fn(ctx, "kvm_vcpus_parked", STAT_INSTANT, STAT_UNIT_NONE, retained);
-	fn(ctx, "vcpus_online", STAT_INSTANT, STAT_UNIT_NONE, vm_cpus_online(vm));
+	fn(ctx, "vcpus_online", STAT_INSTANT, STAT_UNIT_NONE, vm_vcpu_count_online(vm));
 	fn(ctx, "flush_latency_count", STAT_CUMULATIVE, STAT_UNIT_NONE,
 	   hist_count(&vm->flush_latency_ns));
 	fn(ctx, "flush_latency_p50", STAT_INSTANT, STAT_UNIT_NSEC,
@@ -71,9 +72,16 @@ void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 
 void vcpu_stats_visit(struct vcpu *v, stat_visit_fn fn, void *ctx)
 {
-	struct hv_vp *hv = vcpu_hv(v);
+	struct hv_partition *part = v->vm->hv;
 
 	stats_visit(vcpu_stat_descs, ARRAY_SIZE(vcpu_stat_descs), &v->stats, fn, ctx);
-	if (hv)
-		hv_vp_stats_visit(hv, fn, ctx);
+	if (part) {
+		/* The VP may be removed meanwhile: read it inside a read section. */
+		uint32_t gen = hv_read_lock(part);
+		struct hv_vp *hv = vcpu_hv(v);
+
+		if (hv)
+			hv_vp_stats_visit(hv, fn, ctx);
+		hv_read_unlock(part, gen);
+	}
 }

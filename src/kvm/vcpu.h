@@ -29,18 +29,27 @@ struct vm;
 struct hv_vp;
 
 enum vcpu_req {
-	VCPU_REQ_STOP = 1u << 0, /* leave the run loop; the thread exits */
-	VCPU_REQ_WORK = 1u << 1, /* run the pending vcpu_call work item */
-	VCPU_REQ_FLUSH =
-	    1u << 2, /* flush the guest TLB before the next entry (KVM_SET_SREGS toggle) */
-	VCPU_REQ_KICK = 1u << 3, /* just leave KVM_RUN once (e.g. to re-check state) */
+	VCPU_REQ_STOP = 1u << 0,  /* leave the run loop; the thread exits */
+	VCPU_REQ_WORK = 1u << 1,  /* run the pending vcpu_call work item */
+	VCPU_REQ_FLUSH = 1u << 2, /* flush the guest TLB before the next entry (SREGS method) */
 };
 
+/*
+ * The life of a vCPU slot: the one vocabulary for it (docs/architecture.md §7.2). The
+ * control socket's states are derived from it in one place (ctl_backend.c).
+ *
+ *   ABSENT ──add──> ADDING ──every step up──> ONLINE ──eject──> REMOVING ──thread gone──> ABSENT
+ *                     └──a step failed: rolled back──> ABSENT
+ *
+ * ADDING and REMOVING are the bring-up steps (lib/cpuhp) running up or down. A removed or
+ * rolled-back slot is ABSENT again even though its KVM vCPU stays parked in the slot
+ * (KVM cannot destroy a vCPU; the next add reuses it).
+ */
 enum vcpu_state {
-	VCPU_ABSENT,   /* no KVM vCPU, or one that is parked (hot-removed / rolled back) */
-	VCPU_STARTING, /* bring-up steps running: not visible to the guest yet */
+	VCPU_ABSENT,   /* no vCPU: never added, removed, or rolled back */
+	VCPU_ADDING,   /* bring-up steps running: not visible to the guest yet */
 	VCPU_ONLINE,   /* its thread runs it; visible to the guest and a flush/IPI target */
-	VCPU_REMOVING, /* teardown steps running */
+	VCPU_REMOVING, /* hidden from the guest; its thread is leaving and tears the rest down */
 };
 
 struct vcpu_stats {
@@ -67,11 +76,23 @@ struct vcpu {
 	bool has_run;	/* KVM_RUN was called */
 	bool cpuid_set; /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
 
-	_Atomic uint32_t state; /* enum vcpu_state (a futex word: the thread waits to go) */
+	/*
+	 * enum vcpu_state; written under vm->lock (hotplug.c and the steps). A futex word:
+	 * a remover waits on it for ABSENT.
+	 */
+	_Atomic uint32_t state;
+	/*
+	 * The thread (run.c). `thread` is valid while thread_joinable (both under vm->lock):
+	 * a thread that has finished its own removal is joined by the next bring-up of its
+	 * slot or by vm_destroy.
+	 */
 	pthread_t thread;
-	bool thread_alive;
-	_Atomic pid_t tid;
-	_Atomic uint32_t started; /* set by the thread once tid is valid (futex word) */
+	bool thread_joinable;
+	_Atomic pid_t tid;	  /* its Linux TID while it runs, 0 before and after */
+	_Atomic uint32_t started; /* futex: set once tid is valid */
+	_Atomic uint32_t exited;  /* futex: set as its last access to the vCPU */
+	/* futex: the gate sleeps on it; bumped by every request and by going online. */
+	_Atomic uint32_t wake_seq;
 
 	_Atomic uint32_t run_gen;
 	_Atomic uint32_t gen_waiters;
@@ -116,8 +137,12 @@ static inline enum vcpu_state vcpu_state(const struct vcpu *v)
 int vcpu_kick_init(void);
 /* The calling thread becomes v's vCPU thread (kick target). */
 void vcpu_kick_bind_thread(struct vcpu *v);
-/* Sets request bits and kicks the thread out of KVM_RUN if it is inside. */
+/* The calling thread stops being a kick target (it is leaving). */
+void vcpu_kick_unbind_thread(void);
+/* Sets request bits and kicks the thread out of KVM_RUN (or out of its gate). */
 void vcpu_request(struct vcpu *v, uint32_t reqs);
+/* Wakes the thread if it waits at its gate (after a change of state). */
+void vcpu_wake_gate(struct vcpu *v);
 /* Kicks the thread out of KVM_RUN if it is inside (no request). Returns true if it signalled. */
 bool vcpu_kick(struct vcpu *v);
 /*
@@ -135,8 +160,23 @@ void vcpu_do_work(struct vcpu *v);
 int vcpu_wait_gen_change(struct vcpu *v, uint32_t gen, uint64_t deadline_ns,
 			 bool (*stop_early)(struct vcpu *v));
 
-/* --- run.c ------------------------------------------------------------------------------ */
+/* --- run.c: the vCPU thread ---------------------------------------------------------------- */
 
-void *vcpu_thread_main(void *arg);
+/*
+ * Starts v's thread, which waits at its gate until the vCPU goes online, and waits (at
+ * most timeout_ns) until it has reported its TID. 0 or -errno (no thread is left).
+ */
+int vcpu_thread_start(struct vcpu *v, uint64_t timeout_ns);
+/*
+ * Asks v's thread to stop and joins it, waiting at most timeout_ns for it to leave:
+ * 0, or -ETIMEDOUT (it keeps running and stays joinable). Called on the thread itself
+ * (its own removal) it only returns 0: the handle is joined later. Under vm->lock only
+ * where the thread cannot need that lock (it is at its gate, or it has exited).
+ */
+int vcpu_thread_stop(struct vcpu *v, uint64_t timeout_ns);
+/* Waits at most timeout_ns until v's thread has left (it was asked to stop). 0 or -ETIMEDOUT. */
+int vcpu_thread_wait_exit(struct vcpu *v, uint64_t timeout_ns);
+/* The vCPU whose thread this is, or NULL on any other thread. */
+struct vcpu *vcpu_current(void);
 
 #endif

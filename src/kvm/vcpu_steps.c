@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * The vCPU bring-up steps on lib/cpuhp (docs/architecture.md §7.2): each startup and
- * teardown, their order constraints, and the machine's registration per VM.
+ * teardown, their order constraints, and their registration on the VM's machine. The
+ * flows that run them (add, remove) are in hotplug.c; the slot's state follows them:
+ * "kvm:vcpu" makes it ADDING (up) and ABSENT (down), "vcpu:online" ONLINE and REMOVING.
+ *
+ * Each startup is a fault point "vcpu.<name>" (HVEMU_FAULT): a failure rolls the completed
+ * steps back in reverse, the VM keeps running, and the vCPU is never visible to the guest.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,10 +26,6 @@
 #include "util/time.h"
 #include "x86/msr-index.h"
 
-#define THREAD_START_TIMEOUT_NS (2 * NSEC_PER_SEC)
-#define THREAD_STOP_TIMEOUT_NS	(5 * NSEC_PER_SEC)
-#define VCPU_THREAD_STACK	(256u << 10)
-
 /* --- the steps --------------------------------------------------------------------------- */
 
 static int step_kvm_vcpu_up(unsigned slot, void *ctx)
@@ -37,8 +38,10 @@ static int step_kvm_vcpu_up(unsigned slot, void *ctx)
 	r = fault_hit("vcpu.kvm_vcpu");
 	if (r)
 		return r;
-	if (v)
-		return 0; /* a parked KVM vCPU: reuse it */
+	if (v) {
+		atomic_store(&v->state, VCPU_ADDING); /* a parked KVM vCPU: reuse it */
+		return 0;
+	}
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -54,7 +57,8 @@ static int step_kvm_vcpu_up(unsigned slot, void *ctx)
 		 * useless, and the slot can never be used again (KVM refuses the id). Say so.
 		 */
 		r = -errno;
-		pr_err("vcpu%u: mapping kvm_run failed: %s; the slot is lost", slot, strerror(-r));
+		pr_err_ratelimited("vcpu%u: mapping kvm_run failed: %s; the slot is lost", slot,
+				   strerror(-r));
 		close(fd);
 		free(v);
 		return r;
@@ -68,8 +72,17 @@ static int step_kvm_vcpu_up(unsigned slot, void *ctx)
 	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	oncpu_init_none(&v->oncpu);
 	pthread_mutex_init(&v->work_lock, NULL);
-	atomic_store(&v->state, VCPU_ABSENT);
+	atomic_store(&v->state, VCPU_ADDING);
 	atomic_store(&vm->slots[slot], v);
+	return 0;
+}
+
+/* KVM cannot destroy a vCPU: it stays parked in the slot for the next bring-up. */
+static int step_kvm_vcpu_down(unsigned slot, void *ctx)
+{
+	struct vm *vm = ctx;
+
+	atomic_store(&vm_slot_vcpu(vm, slot)->state, VCPU_ABSENT);
 	return 0;
 }
 
@@ -168,15 +181,16 @@ static int step_hv_up(unsigned slot, void *ctx)
 	struct hv_vp *hv;
 	int r;
 
+	uint32_t vp;
+
 	r = fault_hit("vcpu.hv");
 	if (r)
 		return r;
 	/* Assigned once per slot, in creation order, before the vCPU is in any VP set. */
-	if (vm->slot_vp_index[slot] == UINT32_MAX)
-		vm->slot_vp_index[slot] = vm->next_vp_index++;
+	vp = vm_slot_assign_vp_index(vm, slot);
 	if (!vm->hv)
 		return 0;
-	r = hv_vp_create(vm->hv, vm->slot_vp_index[slot], v, &hv);
+	r = hv_vp_create(vm->hv, vp, v, &hv);
 	if (!r)
 		__atomic_store_n(&v->hv, hv, __ATOMIC_RELEASE); /* read by other threads */
 	return r;
@@ -194,73 +208,27 @@ static int step_hv_down(unsigned slot, void *ctx)
 	return 0;
 }
 
-int vcpu_join_thread(struct vcpu *v, uint64_t timeout_ns)
-{
-	struct timespec ts;
-	int r;
-
-	if (!v->thread_alive)
-		return 0;
-	vcpu_request(v, VCPU_REQ_STOP);
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)(timeout_ns / NSEC_PER_SEC);
-	ts.tv_nsec += (long)(timeout_ns % NSEC_PER_SEC);
-	if (ts.tv_nsec >= (long)NSEC_PER_SEC) {
-		ts.tv_sec++;
-		ts.tv_nsec -= (long)NSEC_PER_SEC;
-	}
-	r = pthread_timedjoin_np(v->thread, NULL, &ts);
-	if (r) {
-		pr_err("vcpu%u: thread did not stop within %llu ms", v->slot,
-		       (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
-		return -r;
-	}
-	v->thread_alive = false;
-	atomic_store(&v->tid, 0);
-	return 0;
-}
-
 static int step_thread_up(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
-	struct vcpu *v = vm_slot_vcpu(vm, slot);
-	pthread_attr_t attr;
 	int r;
 
 	r = fault_hit("vcpu.thread");
 	if (r)
 		return r;
-	atomic_store(&v->requests, 0);
-	atomic_store(&v->started, 0);
-	atomic_store(&v->state, VCPU_STARTING);
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, VCPU_THREAD_STACK);
-	r = -pthread_create(&v->thread, &attr, vcpu_thread_main, v);
-	pthread_attr_destroy(&attr);
-	if (r) {
-		atomic_store(&v->state, VCPU_ABSENT);
-		return r;
-	}
-	v->thread_alive = true;
-	/* The next steps need the thread id; the thread waits at its gate after reporting it. */
-	if (futex_wait_change(&v->started, 0, now_ns() + THREAD_START_TIMEOUT_NS)) {
-		pr_err("vcpu%u: thread did not start", slot);
-		vcpu_join_thread(v, THREAD_STOP_TIMEOUT_NS);
-		atomic_store(&v->state, VCPU_ABSENT);
-		return -ETIMEDOUT;
-	}
-	return 0;
+	return vcpu_thread_start(vm_slot_vcpu(vm, slot), VCPU_THREAD_START_TIMEOUT_NS);
 }
 
+/*
+ * Under vm->lock. On a removal the thread runs this itself (vm_vcpu_finish_removal) and
+ * nothing is waited for; on a failed bring-up the thread is at its gate, where it needs
+ * no lock, so waiting for it here is safe (docs/architecture.md §8).
+ */
 static int step_thread_down(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
-	struct vcpu *v = vm_slot_vcpu(vm, slot);
-	int r = vcpu_join_thread(v, THREAD_STOP_TIMEOUT_NS);
 
-	if (!r)
-		atomic_store(&v->state, VCPU_ABSENT);
-	return r;
+	return vcpu_thread_stop(vm_slot_vcpu(vm, slot), VCPU_THREAD_STOP_TIMEOUT_NS);
 }
 
 static int step_oncpu_up(unsigned slot, void *ctx)
@@ -336,7 +304,7 @@ static int step_online_up(unsigned slot, void *ctx)
 		hv_vp_set_online(v->hv, true);
 	hpctl_set_present(&vm->hpctl, slot, true);
 	atomic_store(&v->state, VCPU_ONLINE);
-	futex_wake(&v->state, 1);
+	vcpu_wake_gate(v); /* the thread starts running the guest */
 	return 0;
 }
 
@@ -364,7 +332,8 @@ static const struct {
 	unsigned pos;
 	struct cpuhp_step_desc d;
 } vcpu_steps[] = {
-	{ VCPU_STEP_KVM_VCPU, { .name = "kvm:vcpu", .startup = step_kvm_vcpu_up } },
+	{ VCPU_STEP_KVM_VCPU,
+	  { .name = "kvm:vcpu", .startup = step_kvm_vcpu_up, .teardown = step_kvm_vcpu_down } },
 	{ VCPU_STEP_CPUID,
 	  { .name = "kvm:cpuid", .startup = step_cpuid_up, .after = after_kvm_vcpu } },
 	{ VCPU_STEP_STATE,
@@ -402,56 +371,29 @@ static const struct {
 static void hp_report(void *ctx, const struct cpuhp_violation *viol)
 {
 	(void)ctx;
-	pr_err("vcpu%u: step %s %s failed (%d) where it may not fail", viol->cpu, viol->name,
-	       viol->startup ? "startup" : "teardown", viol->err);
+	pr_err_ratelimited("vcpu%u: step %s %s failed (%d) where it may not fail", viol->cpu,
+			   viol->name, viol->startup ? "startup" : "teardown", viol->err);
 }
 
-/* --- slots ------------------------------------------------------------------------------- */
+/* --- registration --------------------------------------------------------------------- */
 
-int vm_slots_init(struct vm *vm, char *err, size_t errlen)
+int vm_vcpu_steps_register(struct vm *vm, char *err, size_t errlen)
 {
 	static const struct cpuhp_section section = { .first = 1, .last = CPUHP_MAX_STEPS };
-	unsigned n = vm->cfg.max_vcpus;
-	struct cpuhp_config cfg;
-	int r;
+	struct cpuhp_config cfg = { .cpus = vm->hp_cpus,
+				    .nr_cpus = vm->cfg.max_vcpus,
+				    .sections = &section,
+				    .nr_sections = 1,
+				    .report = hp_report };
+	int r = cpuhp_init(vm->hp, &cfg);
 
-	vm->slots = calloc(n, sizeof(*vm->slots));
-	vm->slot_vp_index = malloc(n * sizeof(*vm->slot_vp_index));
-	vm->hp = calloc(1, sizeof(*vm->hp));
-	vm->hp_cpus = calloc(n, sizeof(*vm->hp_cpus));
-	if (!vm->slots || !vm->slot_vp_index || !vm->hp || !vm->hp_cpus) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (unsigned i = 0; i < n; i++)
-		vm->slot_vp_index[i] = UINT32_MAX;
-	cfg = (struct cpuhp_config){ .cpus = vm->hp_cpus,
-				     .nr_cpus = n,
-				     .sections = &section,
-				     .nr_sections = 1,
-				     .report = hp_report };
-	r = cpuhp_init(vm->hp, &cfg);
 	for (size_t i = 0; !r && i < sizeof(vcpu_steps) / sizeof(vcpu_steps[0]); i++) {
 		struct cpuhp_step_desc d = vcpu_steps[i].d;
 
 		d.ctx = vm;
 		r = cpuhp_setup_step(vm->hp, vcpu_steps[i].pos, &d, CPUHP_NOCALLS, NULL);
 	}
-	if (r) {
+	if (r)
 		snprintf(err, errlen, "registering the vCPU bring-up steps: error %d", r);
-		return r;
-	}
-	return 0;
-}
-
-void vm_slots_destroy(struct vm *vm)
-{
-	free(vm->hp);
-	free(vm->hp_cpus);
-	free(vm->slot_vp_index);
-	free((void *)vm->slots);
-	vm->hp = NULL;
-	vm->hp_cpus = NULL;
-	vm->slot_vp_index = NULL;
-	vm->slots = NULL;
+	return r;
 }

@@ -1,31 +1,34 @@
 // SPDX-License-Identifier: MIT
 /*
- * VM creation, stop and teardown.
+ * The VM's lifecycle (kvm/vm.h): creation, start, wait, stop and teardown.
  *
  * vm_create builds the VM in a fixed order and every step can fail (each is a fault point
  * "vm.<step>"); vm_destroy undoes whatever was built, so a failure at any step leaves no
  * fd, thread, mapping or host-context reference behind.
  */
-#include "kvm/vm.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "boot/tables.h"
 #include "kvm/cpuid.h"
-#include "kvm/hotplug.h"
 #include "kvm/kvm_stats.h"
 #include "kvm/memory.h"
 #include "kvm/vm_internal.h"
+#include "util/cpulist.h"
 #include "util/fault.h"
 #include "util/fd.h"
+#include "util/futex.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -56,6 +59,9 @@ static int vm_create_kvm(struct vm *vm, char *err, size_t errlen)
 	vm->stats_fd = kvm_stats_open(vm->fd);
 	r = kvm_ioctl(vm->fd, KVM_GET_TSC_KHZ, NULL);
 	vm->tsc_khz = r > 0 ? (uint64_t)r : 0; /* else measured on the first vCPU */
+	/* A host whose TSC is too slow for Hyper-V's reference time (a host problem). */
+	if (fault_hit("vm.tsc_slow"))
+		vm->tsc_khz = 1000;
 	/* Needed for real mode on VMX without unrestricted guest; harmless elsewhere. */
 	kvm_ioctl(vm->fd, KVM_SET_TSS_ADDR, (void *)(uintptr_t)0xfffbd000ul);
 	r = fault_hit("vm.irqchip");
@@ -82,17 +88,55 @@ static int vm_create_kvm(struct vm *vm, char *err, size_t errlen)
 	return 0;
 }
 
-int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen)
+int vm_config_check(const struct vm_config *cfg, char *err, size_t errlen)
 {
-	struct vm *vm;
-	int r;
-
-	*out = NULL;
 	if (cfg->boot_vcpus == 0 || cfg->boot_vcpus > cfg->max_vcpus ||
 	    cfg->max_vcpus > BOOT_MAX_SLOTS) {
 		snprintf(err, errlen, "bad vCPU counts boot=%u max=%u (1 <= boot <= max <= %u)",
 			 cfg->boot_vcpus, cfg->max_vcpus, BOOT_MAX_SLOTS);
 		return -EINVAL;
+	}
+	if (cfg->mem_size == 0) {
+		snprintf(err, errlen, "the memory size is 0");
+		return -EINVAL;
+	}
+	if (cfg->host_cpus) {
+		cpu_set_t mask;
+		size_t off = 0;
+		int r = cpulist_parse(cfg->host_cpus, &mask, &off);
+
+		if (r || CPU_COUNT(&mask) == 0) {
+			snprintf(err, errlen, "--host-cpus '%s': %s", cfg->host_cpus,
+				 r ? "bad CPU list" : "empty CPU list");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int kick_init_result;
+
+static void kick_init_once(void)
+{
+	kick_init_result = vcpu_kick_init();
+}
+
+int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen)
+{
+	static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+	struct vm *vm;
+	int r;
+
+	*out = NULL;
+	r = vm_config_check(cfg, err, errlen);
+	if (r)
+		return r;
+	/* The vCPU kick signal's handler is process-wide: installed by the first VM. */
+	pthread_once(&kick_once, kick_init_once);
+	if (kick_init_result) {
+		snprintf(err, errlen, "installing the vCPU kick signal handler: %s",
+			 strerror(-kick_init_result));
+		return kick_init_result;
 	}
 	vm = calloc(1, sizeof(*vm));
 	if (!vm) {
@@ -145,7 +189,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	r = vm_write_tables(vm, err, errlen);
 	if (r)
 		goto fail;
-	r = vm_vcpus_create_boot(vm, err, errlen);
+	r = vm_vcpus_add_boot(vm, err, errlen);
 	if (r)
 		goto fail;
 	*out = vm;
@@ -196,6 +240,11 @@ bool vm_stopping(const struct vm *vm)
 	return atomic_load(&vm->stopping) != 0;
 }
 
+const char *vm_exit_message(const struct vm *vm)
+{
+	return vm_stopping(vm) ? vm->exit_msg : "";
+}
+
 int vm_start(struct vm *vm)
 {
 	int r = vm_vcpus_start_boot(vm);
@@ -212,41 +261,82 @@ enum vm_run_state vm_run_state(const struct vm *vm)
 	return atomic_load(&vm->started) ? VM_STATE_RUNNING : VM_STATE_STARTING;
 }
 
-int vm_stop_fd(const struct vm *vm)
+/* --- the control socket ---------------------------------------------------------------- */
+
+/*
+ * Event senders (vCPU threads, the hostcpu thread's callback) announce themselves in
+ * ctl_readers before they load ctl; a detach stores NULL before it loads the count
+ * (Dekker, seq_cst), so once the count is seen at 0 nobody holds the old server.
+ */
+struct ctl_server *vm_ctl_get(struct vm *vm)
 {
-	return vm->stop_efd;
+	atomic_fetch_add(&vm->ctl_readers, 1);
+	return atomic_load(&vm->ctl);
 }
 
-int vm_finish(struct vm *vm)
+void vm_ctl_put(struct vm *vm)
 {
-	int r;
+	if (atomic_fetch_sub(&vm->ctl_readers, 1) == 1 && !atomic_load(&vm->ctl))
+		futex_wake(&vm->ctl_readers, INT_MAX);
+}
 
-	if (!vm_stopping(vm))
-		vm_stop(vm, VM_EXIT_POWEROFF, "stopped");
-	r = vm_vcpus_join_all(vm, VM_JOIN_TIMEOUT_NS);
-	uart_flush(&vm->uart);
-	if (r) {
-		pr_err("%s", "vCPU threads did not stop in time");
-		return VM_EXIT_HOST_ERROR;
+void vm_attach_ctl(struct vm *vm, struct ctl_server *ctl)
+{
+	uint32_t n;
+
+	atomic_store(&vm->ctl, ctl);
+	if (ctl)
+		return;
+	/* A reader only queues an event (it never blocks): this wait is short. */
+	while ((n = atomic_load(&vm->ctl_readers)) != 0)
+		futex_wait(&vm->ctl_readers, n, NSEC_PER_MSEC);
+}
+
+/* --- the end ------------------------------------------------------------------------------ */
+
+static bool exit_is_error(int status)
+{
+	return status == VM_EXIT_TRIPLE_FAULT || status == VM_EXIT_INTERNAL_ERROR ||
+	       status == VM_EXIT_GUEST_CRASH || status == VM_EXIT_HOST_ERROR;
+}
+
+int vm_wait(struct vm *vm, int sigfd)
+{
+	/* poll() ignores a negative fd: without sigfd only the stop eventfd counts. */
+	struct pollfd p[2] = {
+		{ .fd = vm->stop_efd, .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+	int status;
+
+	while (!vm_stopping(vm)) {
+		if (poll(p, 2, -1) < 0 && errno != EINTR) {
+			vm_stop(vm, VM_EXIT_HOST_ERROR, "waiting for the VM: %s", strerror(errno));
+			break;
+		}
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				vm_stop(vm, VM_EXIT_POWEROFF, "stopped by signal %s",
+					strsignal((int)si.ssi_signo));
+		}
 	}
+	status = vm->exit_status;
+	if (vm_vcpus_join_all(vm, VM_JOIN_TIMEOUT_NS)) {
+		pr_err("%s", "vCPU threads did not stop in time");
+		status = VM_EXIT_HOST_ERROR;
+	}
+	uart_flush(&vm->uart);
 	if (vm->exit_msg[0]) {
-		if (vm->exit_status == VM_EXIT_TRIPLE_FAULT ||
-		    vm->exit_status == VM_EXIT_INTERNAL_ERROR ||
-		    vm->exit_status == VM_EXIT_GUEST_CRASH || vm->exit_status == VM_EXIT_HOST_ERROR)
+		if (exit_is_error(vm->exit_status))
 			pr_err("%s", vm->exit_msg);
 		else
 			pr_info("%s", vm->exit_msg);
 	}
-	return vm->exit_status;
-}
-
-int vm_wait(struct vm *vm)
-{
-	struct pollfd p = { .fd = vm->stop_efd, .events = POLLIN };
-
-	while (!vm_stopping(vm))
-		poll(&p, 1, -1);
-	return vm_finish(vm);
+	vm_event(vm, CTL_EVENT_SHUTDOWN, CTL_EV_INT("status", status),
+		 CTL_EV_STR("reason", vm->exit_msg));
+	return status;
 }
 
 void vm_destroy(struct vm *vm)
@@ -256,7 +346,10 @@ void vm_destroy(struct vm *vm)
 	if (!vm_stopping(vm))
 		vm_stop(vm, VM_EXIT_POWEROFF, "destroyed");
 	vm_vcpus_join_all(vm, VM_JOIN_TIMEOUT_NS);
-	vm_vcpus_destroy_all(vm);
+	/* No host CPU event may reach a control socket that the caller stops after this. */
+	vm_host_unregister(vm);
+	vm_attach_ctl(vm, NULL);
+	vm_vcpus_remove_all(vm);
 	vm_slots_destroy(vm);
 	vm_hv_destroy(vm);
 	vm_devices_destroy(vm);
@@ -264,7 +357,6 @@ void vm_destroy(struct vm *vm)
 	guest_mem_destroy(&vm->ram);
 	fd_close(&vm->stats_fd);
 	fd_close(&vm->fd);
-	vm_host_unregister(vm);
 	kvm_sys_close(&vm->sys);
 	fd_close(&vm->stop_efd);
 	pthread_mutex_destroy(&vm->lock);

@@ -1,36 +1,37 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A virtual machine: the KVM VM, guest memory, the platform devices, the Hyper-V partition,
- * and the vCPU slots.
+ * A virtual machine: the public interface of the KVM layer (src/kvm), which is all that
+ * src/main uses. Everything else in src/kvm is private to it (docs/architecture.md §1).
  *
- * Lifecycle: vm_create() (builds everything; any failure unwinds completely) →
- * vm_load_kernel() → vm_start() (the boot vCPUs start running) → vm_wait() (returns the
- * exit status once the guest or a user stops the VM) → vm_destroy().
+ * Lifecycle:
+ *   vm_config_check()  is the configuration valid? (no host resource is touched)
+ *   vm_create()        builds the VM: KVM VM, memory, devices, Hyper-V partition, the boot
+ *                      vCPUs (not running yet); any failure unwinds completely
+ *   vm_load_kernel()   the kernel image (and initrd) and the boot vCPU's entry state
+ *   vm_attach_ctl()    the control socket that receives the VM's events (optional)
+ *   vm_start()         the boot vCPUs start running the guest
+ *   vm_wait()          returns the exit status once the guest or a user stopped the VM;
+ *                      vm_exit_message() then says why
+ *   vm_destroy()       frees everything
+ * vm_stop() ends the VM from any thread, at any point after vm_create().
  *
- * Locks (see docs/architecture.md §8): vm->lock protects the slot table and hotplug; it is
- * taken after the host-context lock and before any vCPU's work_lock. Exit handling on the
- * vCPU threads takes no VM lock on its hot paths.
+ * Errors (docs/architecture.md §1, "How a failure travels"): every function returns 0
+ * or -errno and, where it takes err/errlen, a one-line message. vm_config_check() is the
+ * only one that judges what the user asked for; a vm_create() that fails after it passed
+ * is a host problem.
  */
 #ifndef HVEMU_KVM_VM_H
 #define HVEMU_KVM_VM_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-#include "boot/layout.h"
-#include "dev/hpctl.h"
-#include "dev/pio.h"
-#include "dev/sysctl.h"
-#include "dev/testdev.h"
-#include "dev/uart.h"
 #include "ctl/ctl.h"
+#include "dev/uart.h"
 #include "hv/hv.h"
-#include "kvm/kvm_sys.h"
-#include "kvm/vcpu.h"
-#include "util/hist.h"
-#include "util/stats.h"
+
+struct vm;
 
 /* Exit statuses of `hvemu run` (docs/architecture.md §2.4). */
 enum vm_exit_status {
@@ -43,10 +44,14 @@ enum vm_exit_status {
 	VM_EXIT_HOST_ERROR = 12,
 };
 
+/*
+ * How a remote TLB flush reaches a target vCPU (src/kvm/flush.c). `--flush-method auto`
+ * selects VM_FLUSH_SREGS, the method that works on every KVM measured; it is not a method
+ * of its own.
+ */
 enum vm_flush_method {
-	VM_FLUSH_AUTO,	/* the SREGS toggle (the method that works on every KVM measured) */
-	VM_FLUSH_STEAL, /* KVM_VCPU_FLUSH_TLB in the steal-time area (stale on shadow paging) */
 	VM_FLUSH_SREGS, /* targets toggle CR4.PGE with KVM_SET_SREGS before re-entry */
+	VM_FLUSH_STEAL, /* KVM_VCPU_FLUSH_TLB in the steal-time area (stale on shadow paging) */
 };
 
 /*
@@ -85,101 +90,47 @@ struct vm_config {
 	const char *name;      /* for logs */
 };
 
-struct vm_stats {
-	_Atomic uint64_t flush_calls;
-	_Atomic uint64_t flush_targets;
-	_Atomic uint64_t flush_kicks;		/* targets on a CPU: kicked and waited for */
-	_Atomic uint64_t flush_flagged_outside; /* targets outside KVM_RUN: flagged, not kicked */
-	_Atomic uint64_t
-	    flush_kicked_offcpu; /* targets preempted in KVM_RUN: kicked, not waited for */
-	_Atomic uint64_t flush_timeouts;
-	_Atomic uint64_t ipis_sent;
-	_Atomic uint64_t ipi_failures;
-	_Atomic uint64_t mmio_unclaimed;
-	_Atomic uint64_t vcpus_added;
-	_Atomic uint64_t vcpus_removed;
-	_Atomic uint64_t vcpu_add_failures;
-	_Atomic uint64_t kvm_vcpus_retained; /* KVM vCPU fds kept after a rollback or removal */
-	_Atomic uint64_t guest_marks;
-};
-
-struct vm {
-	struct vm_config cfg;
-	struct kvm_sys sys;
-	int fd;
-	int stats_fd; /* KVM binary stats of the VM, or -1 */
-	struct guest_ram ram;
-	struct kvm_cpuid2 *cpuid; /* template for every vCPU (APIC ID fields set per vCPU) */
-	uint64_t tsc_khz;
-	int64_t tsc_offset;    /* guest TSC = host TSC + tsc_offset */
-	bool tsc_offset_valid; /* measured on the first vCPU */
-	uint64_t start_ns;
-
-	struct pio_bus pio;
-	struct uart uart;
-	bool uart_ready;
-	struct sysctl_dev sysctl;
-	struct testdev tdev;
-	struct hpctl hpctl;
-	struct hv_partition *hv; /* NULL without --hv */
-
-	pthread_mutex_t lock; /* slots and hotplug */
-	/*
-	 * [max_vcpus]; NULL until the slot's KVM vCPU exists, then fixed until vm_destroy
-	 * (a removed vCPU is parked, never freed), so it is read without the lock.
-	 */
-	_Atomic(struct vcpu *) *slots;
-	/* [max_vcpus]; UINT32_MAX until assigned, then fixed: VP indexes are never reused. */
-	uint32_t *slot_vp_index;
-	uint32_t next_vp_index;
-	struct cpuhp_machine *hp; /* vCPU bring-up steps (hotplug.c), under lock */
-	struct cpuhp_cpu *hp_cpus;
-	struct host_vm *host; /* registration with the host CPU manager */
-	/* Control socket for events, or NULL; set and cleared while other threads run. */
-	struct ctl_server *_Atomic ctl;
-
-	_Atomic int stopping;
-	_Atomic bool started; /* vm_start() succeeded */
-	int exit_status;
-	char exit_msg[512];
-	int stop_efd; /* eventfd: wakes vm_wait */
-
-	struct vm_stats stats;
-	struct hist flush_latency_ns;
-};
-
+/* 0, or -EINVAL with a message naming the bad value (vCPU counts, --host-cpus, memory). */
+int vm_config_check(const struct vm_config *cfg, char *err, size_t errlen);
+/*
+ * Builds a VM; the boot vCPUs exist but do not run. -EINVAL when vm_config_check() fails;
+ * otherwise a failure is the host's (no /dev/kvm, a missing capability, memory, a host
+ * TSC Hyper-V cannot use...). Nothing is left behind on failure.
+ */
 int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t errlen);
-void vm_destroy(struct vm *vm);
-/* Loads the kernel (and initrd) and sets the boot vCPU's entry state. */
+/*
+ * Loads the kernel (and initrd) and sets the boot vCPU's entry state. -ENOEXEC, -EINVAL,
+ * -EFBIG, -ENOSPC: the image cannot be loaded; -ENOENT, -EACCES, -EISDIR: the file
+ * cannot be read; others (-ENOMEM, -EIO) are the host's.
+ */
 int vm_load_kernel(struct vm *vm, const char *kernel, const char *initrd, const char *cmdline,
 		   char *err, size_t errlen);
-/* Starts the boot vCPUs. */
+/*
+ * The control socket that receives the VM's events (NULL: none). Detaching (NULL) returns
+ * once no VM thread can still be using the old server, so it may then be stopped.
+ */
+void vm_attach_ctl(struct vm *vm, struct ctl_server *ctl);
+/* The control socket backend of a VM (opaque = struct vm *). */
+extern const struct ctl_backend_ops vm_ctl_ops;
+/* Starts the boot vCPUs. 0, or -errno after stopping the VM with VM_EXIT_HOST_ERROR. */
 int vm_start(struct vm *vm);
-/* Waits for the VM to stop; returns its exit status. Prints the reason when there is one. */
-int vm_wait(struct vm *vm);
+/*
+ * Waits until the VM stops and its vCPU threads are gone, and returns the exit status
+ * (enum vm_exit_status, or the debug-exit status). sigfd (a signalfd, or -1): a signal
+ * read from it stops the VM with VM_EXIT_POWEROFF. Logs the reason, sends the control
+ * socket's SHUTDOWN event.
+ */
+int vm_wait(struct vm *vm, int sigfd);
 /*
  * Ends the VM with exit status `status` (the first caller wins) and makes every vCPU
  * leave. Callable from any thread, including vCPU threads and signal-driven paths.
  */
 void vm_stop(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 bool vm_stopping(const struct vm *vm);
+/* Where the VM is in its lifecycle (query-status). */
 enum vm_run_state vm_run_state(const struct vm *vm);
-
-/* The vCPU in a slot if it is online, else NULL. */
-struct vcpu *vm_vcpu_online(struct vm *vm, unsigned slot);
-/* The vCPU with that VP index if it is online, else NULL (lock-free). */
-struct vcpu *vm_vcpu_by_vp(struct vm *vm, uint32_t vp_index);
-
-/* Host pointer to guest physical memory, or NULL (see guest_ram_ptr). */
-void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
-uint64_t vm_guest_tsc(const struct vm *vm);
-
-static inline struct ctl_server *vm_ctl(const struct vm *vm)
-{
-	return atomic_load(&vm->ctl);
-}
-
-void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx);
-void vcpu_stats_visit(struct vcpu *v, stat_visit_fn fn, void *ctx);
+/* Why the VM stopped ("" while it runs); valid until vm_destroy. */
+const char *vm_exit_message(const struct vm *vm);
+void vm_destroy(struct vm *vm);
 
 #endif

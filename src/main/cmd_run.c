@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* `hvemu run`: build the VM, run it, and turn how it ended into the exit status. */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,9 +10,7 @@
 
 #include "cli/options.h"
 #include "ctl/ctl.h"
-#include "kvm/ctl_backend.h"
 #include "kvm/vm.h"
-#include "kvm/vm_internal.h"
 #include "main/commands.h"
 #include "util/fault.h"
 #include "util/log.h"
@@ -34,8 +31,12 @@ static void raise_fd_limit(void)
 	}
 }
 
-/* Errors that come from what the user gave us (exit 2) rather than from the host (12). */
-static int usage_or_host(int r)
+/*
+ * Which exit status a failure gets is decided here, by which step failed
+ * (docs/architecture.md §1 "How a failure travels"): the configuration check and the
+ * image judge what the user gave; building the VM is the host's business.
+ */
+static int load_status(int r)
 {
 	switch (r) {
 	case -EINVAL:
@@ -49,27 +50,6 @@ static int usage_or_host(int r)
 	default:
 		return VM_EXIT_HOST_ERROR;
 	}
-}
-
-static int run_vm(struct vm *vm, int sigfd)
-{
-	struct pollfd p[2] = {
-		{ .fd = vm_stop_fd(vm), .events = POLLIN },
-		{ .fd = sigfd, .events = POLLIN },
-	};
-
-	while (!vm_stopping(vm)) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			if (read(sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				vm_stop(vm, VM_EXIT_POWEROFF, "stopped by signal %s",
-					strsignal((int)si.ssi_signo));
-		}
-	}
-	return vm_finish(vm);
 }
 
 int cmd_run(int argc, char **argv)
@@ -98,6 +78,11 @@ int cmd_run(int argc, char **argv)
 	log_set_level(o.log_level);
 	if (fault_init_from_env())
 		return VM_EXIT_USAGE;
+	o.vm.name = "vm0";
+	if (vm_config_check(&o.vm, err, sizeof(err))) {
+		fprintf(stderr, "hvemu run: %s\nTry 'hvemu run --help'.\n", err);
+		return VM_EXIT_USAGE;
+	}
 	raise_fd_limit();
 	/* Blocked before any thread exists, so every thread inherits it: only signalfd sees them.
 	 */
@@ -107,21 +92,21 @@ int cmd_run(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	if (sigfd < 0 || vcpu_kick_init()) {
+	if (sigfd < 0) {
 		fprintf(stderr, "hvemu: setting up signals: %s\n", strerror(errno));
 		return VM_EXIT_HOST_ERROR;
 	}
-	o.vm.name = "vm0";
 	r = vm_create(&o.vm, &vm, err, sizeof(err));
 	if (r) {
+		/* The configuration passed its check: whatever failed now is the host's. */
 		fprintf(stderr, "hvemu: %s\n", err);
-		status = r == -EINVAL ? VM_EXIT_USAGE : VM_EXIT_HOST_ERROR;
+		status = VM_EXIT_HOST_ERROR;
 		goto out;
 	}
 	r = vm_load_kernel(vm, o.kernel, o.initrd, o.cmdline, err, sizeof(err));
 	if (r) {
 		fprintf(stderr, "hvemu: %s\n", err);
-		status = usage_or_host(r);
+		status = load_status(r);
 		goto out;
 	}
 	if (o.api_socket) {
@@ -135,21 +120,14 @@ int cmd_run(int argc, char **argv)
 				     : VM_EXIT_HOST_ERROR;
 			goto out;
 		}
-		atomic_store(&vm->ctl, ctl);
+		vm_attach_ctl(vm, ctl);
 	}
-	if (vm_start(vm)) {
-		status = vm_finish(vm);
-		goto out;
-	}
-	status = run_vm(vm, sigfd);
-	ctl_event(ctl, CTL_EVENT_SHUTDOWN, CTL_EV_INT("status", status),
-		  CTL_EV_STR("reason", vm->exit_msg));
+	/* A failed start stops the VM (host error): vm_wait then returns at once. */
+	vm_start(vm);
+	status = vm_wait(vm, sigfd);
 out:
-	if (vm) {
-		/* No host CPU event may reach the control socket once it is gone. */
-		vm_host_unregister(vm);
-		atomic_store(&vm->ctl, NULL);
-	}
+	if (vm)
+		vm_attach_ctl(vm, NULL); /* no VM thread uses the server after this */
 	ctl_server_stop(ctl);
 	vm_destroy(vm);
 	close(sigfd);

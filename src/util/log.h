@@ -68,6 +68,12 @@ bool ratelimit_allow(struct ratelimit *rl);
 	} while (0)
 
 /* Declares its own static limiter at the call site. */
+#define pr_err_ratelimited(...)                              \
+	do {                                                 \
+		static struct ratelimit rl__;                \
+		pr_ratelimited(&rl__, LOG_ERR, __VA_ARGS__); \
+	} while (0)
+
 #define pr_warn_ratelimited(...)                              \
 	do {                                                  \
 		static struct ratelimit rl__;                 \

@@ -228,6 +228,30 @@ static void test_cpuid(void)
 	CHECK_EQ(hv_cpuid_build(&f, 4, l, 16), -EINVAL);
 }
 
+struct stat_find {
+	const char *name;
+	uint64_t value;
+};
+
+static void find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
+		      uint64_t value)
+{
+	struct stat_find *f = ctx;
+
+	(void)type;
+	(void)unit;
+	if (!strcmp(name, f->name))
+		f->value = value;
+}
+
+static uint64_t part_stat(struct hv_partition *part, const char *name)
+{
+	struct stat_find f = { .name = name, .value = UINT64_MAX };
+
+	hv_partition_stats_visit(part, find_stat, &f);
+	return f.value;
+}
+
 static void test_partition_and_vps(void)
 {
 	struct hvmock *m = hvmock_new(4096);
@@ -237,6 +261,7 @@ static void test_partition_and_vps(void)
 	};
 	struct hv_partition *part;
 	struct hv_vp *vp, *vp2;
+	uint32_t gen;
 
 	CHECK_EQ(hv_features_parse("all", &p.features, NULL, 0), 0);
 	ops.get_xmm = NULL;
@@ -263,14 +288,31 @@ static void test_partition_and_vps(void)
 	CHECK(hv_vp_lookup(part, 0) == NULL);
 	CHECK(hv_vp_lookup(part, 99) == NULL);
 	CHECK_EQ(hv_vp_create(part, 1, NULL, &vp2), -EEXIST);
+	/* A reader that found the VP before its destruction may use it to the end. */
+	gen = hv_read_lock(part);
+	CHECK(hv_vp_lookup(part, 1) == vp);
 	hv_vp_destroy(vp);
 	CHECK(hv_vp_lookup(part, 1) == NULL);
-	/* The old memory stays valid until the partition goes (lock-free readers). */
-	CHECK_EQ(hv_vp_index(vp), 1);
+	CHECK_EQ(hv_vp_index(vp), 1); /* ASan: still allocated */
+	CHECK_EQ(part_stat(part, "vps_retired"), 1);
+	CHECK_EQ(part_stat(part, "vps_freed"), 0);
+	hv_read_unlock(part, gen);
+	/* Once no reader can hold it, the next create (or destroy) frees it. */
 	CHECK_EQ(hv_vp_create(part, 1, NULL, &vp2), 0);
 	CHECK(vp2 != vp);
-	hv_vp_destroy(vp); /* a second destroy of the old one changes nothing */
+	CHECK_EQ(part_stat(part, "vps_retired"), 0);
+	CHECK_EQ(part_stat(part, "vps_freed"), 1);
 	CHECK(hv_vp_lookup(part, 1) == vp2);
+	/* Without readers a destroyed VP is freed at once. */
+	hv_vp_destroy(vp2);
+	CHECK_EQ(part_stat(part, "vps_retired"), 0);
+	CHECK_EQ(part_stat(part, "vps_freed"), 2);
+	/* A destroyed VP held by a reader at the end is freed with the partition (ASan). */
+	CHECK_EQ(hv_vp_create(part, 2, NULL, &vp), 0);
+	gen = hv_read_lock(part);
+	hv_vp_destroy(vp);
+	CHECK_EQ(part_stat(part, "vps_retired"), 1);
+	hv_read_unlock(part, gen);
 	hv_partition_destroy(part);
 	hv_partition_destroy(NULL);
 	hvmock_free(m);

@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+/* The test hooks of kvm/vm_test.h, over the layer's internal functions. */
+#include "kvm/vm_test.h"
+
+#include <errno.h>
+
+#include "cpuhp/cpuhp.h"
+#include "kvm/vm_internal.h"
+
+int vm_test_add(struct vm *vm, unsigned slot)
+{
+	return vm_vcpu_add(vm, slot);
+}
+
+int vm_test_request_remove(struct vm *vm, unsigned slot)
+{
+	return vm_vcpu_request_remove(vm, slot);
+}
+
+int vm_test_eject(struct vm *vm, unsigned slot)
+{
+	return vm_vcpu_eject(vm, slot);
+}
+
+int vm_test_slot(struct vm *vm, unsigned slot, struct vm_test_slot *out)
+{
+	static const char *const names[] = {
+		[VCPU_ABSENT] = "absent",
+		[VCPU_ADDING] = "adding",
+		[VCPU_ONLINE] = "online",
+		[VCPU_REMOVING] = "removing",
+	};
+	struct vcpu *v;
+	uint32_t vp;
+
+	if (slot >= vm->cfg.max_vcpus)
+		return -EINVAL;
+	v = vm_slot_vcpu(vm, slot);
+	vp = vm_slot_vp_index(vm, slot);
+	pthread_mutex_lock(&vm->lock);
+	out->step = cpuhp_cpu_state(vm->hp, slot);
+	pthread_mutex_unlock(&vm->lock);
+	out->state = names[vm_slot_state(vm, slot)];
+	out->present = hpctl_status(&vm->hpctl, slot) & HPCTL_ST_PRESENT;
+	out->parked = v != NULL;
+	out->vp_index = vp;
+	out->found_by_vp = v && vp != UINT32_MAX && vm_vcpu_by_vp(vm, vp) == v;
+	out->tid = v ? atomic_load(&v->tid) : 0;
+	return 0;
+}
