@@ -8,7 +8,7 @@
  * Values are typed by the command's argument table when the command is known (so
  * slot=2 is an integer and inhibit=on a boolean); otherwise by their look.
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -4,7 +4,7 @@
  * the handlers, which unpack their already validated arguments with json_unpack_ex
  * (JSON_STRICT), check ranges, call the backend and build the return value.
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <errno.h>
 #include <string.h>

@@ -7,7 +7,7 @@
  * turns records into JSON and broadcasts them. A full ring drops the new event and
  * counts it: losing an event is better than stalling a vCPU.
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * statistics, one line per event. Anything without a dedicated layout is printed as
  * indented JSON, so a new command is still usable before it gets one.
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * the command runs. Nothing here touches a socket, so the whole path is unit-tested and
  * fuzzed without one.
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>

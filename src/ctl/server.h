@@ -9,7 +9,7 @@
 
 #include <sys/un.h>
 
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 #include "util/time.h"
 
 #define CTL_ACCEPT_RETRY_NS (100ull * NSEC_PER_MSEC)

@@ -4,7 +4,7 @@
  * kvmtool does (bind fails with EADDRINUSE -> try to connect -> ECONNREFUSED means
  * nobody listens: unlink and bind again), refusing a live one, and connecting to it.
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <errno.h>
 #include <string.h>

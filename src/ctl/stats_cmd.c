@@ -5,7 +5,7 @@
  * each with its list of statistics. Every statistic carries its type and unit inline,
  * so the output describes itself (QEMU keeps those in query-stats-schemas).
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "host/priv.h"
+#include "host/host_internal.h"
 #include "util/compiler.h"
 #include "util/fault.h"
 #include "util/futex.h"

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "host/cpucheck.h"
-#include "host/priv.h"
+#include "host/host_internal.h"
 #include "host/uevent.h"
 #include "util/cpulist.h"
 #include "util/fd.h"

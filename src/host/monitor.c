@@ -23,7 +23,7 @@
 
 #include "host/cpucheck.h"
 #include "host/place.h"
-#include "host/priv.h"
+#include "host/host_internal.h"
 #include "host/uevent.h"
 #include "util/cpulist.h"
 #include "util/fault.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "host/priv.h"
+#include "host/host_internal.h"
 #include "util/cpulist.h"
 #include "util/log.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "host/place.h"
-#include "host/priv.h"
+#include "host/host_internal.h"
 #include "util/cpulist.h"
 #include "util/fault.h"
 #include "util/futex.h"

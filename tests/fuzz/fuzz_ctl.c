@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 #include "util/log.h"
 #include "../unit/test_ctl_mock.h"
 

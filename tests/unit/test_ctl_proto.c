@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 #include "harness.h"
 #include "test_ctl_mock.h"
 

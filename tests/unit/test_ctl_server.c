@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 #include "harness.h"
 #include "test_ctl_mock.h"
 #include "util/log.h"

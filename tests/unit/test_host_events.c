@@ -8,7 +8,7 @@
  */
 #include "test_host_util.h"
 
-#include "host/priv.h"
+#include "host/host_internal.h"
 #include "util/fault.h"
 
 static bool two_cpus;

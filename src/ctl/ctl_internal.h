@@ -3,8 +3,8 @@
  * Internal interfaces of src/ctl (not for the VMM core): the request dispatcher, the
  * command table, the event queue and the counters. Unlike ctl.h this uses jansson.
  */
-#ifndef HVEMU_CTL_PRIV_H
-#define HVEMU_CTL_PRIV_H
+#ifndef HVEMU_CTL_CTL_INTERNAL_H
+#define HVEMU_CTL_CTL_INTERNAL_H
 
 #include <jansson.h>
 #include <pthread.h>

@@ -2,10 +2,10 @@
 /*
  * Internals of the host CPU manager shared by ctx.c (the context, usage count, requests),
  * vm.c (VMs: placement, vCPU threads, events, queries) and monitor.c (the "hostcpu"
- * thread). Not for use outside src/host.
+ * thread). Not for use outside src/host (and its unit tests).
  */
-#ifndef HVEMU_HOST_PRIV_H
-#define HVEMU_HOST_PRIV_H
+#ifndef HVEMU_HOST_HOST_INTERNAL_H
+#define HVEMU_HOST_HOST_INTERNAL_H
 
 #include <pthread.h>
 #include <sched.h>
