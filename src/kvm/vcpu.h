@@ -112,8 +112,9 @@ struct vcpu {
 };
 
 /*
- * v->hv from a thread other than the one running the vCPU's bring-up or teardown: read it
- * once. A destroyed VP's memory stays valid until the partition is destroyed.
+ * v->hv from a thread other than the vCPU's own or the one running its bring-up or
+ * teardown: read it once, inside hv_read_lock(), and use it only until hv_read_unlock()
+ * (a removed VP is freed once no read section can hold it).
  */
 static inline struct hv_vp *vcpu_hv(const struct vcpu *v)
 {
