@@ -26,17 +26,17 @@
 #include "libguest.h"
 #include "x86/cpu_hotplug.h"
 
-#define ROUND_MS   4000 /* below hvemu's 5 s vCPU stop limit: a stall fails the round */
-#define SETTLE_MS  10000
-#define SLOT_A	   1
-#define SLOT_B	   2
-#define NO_ROUND   0
-#define TIMER_VEC  0x50
+#define ROUND_MS  4000 /* below hvemu's 5 s vCPU stop limit: a stall fails the round */
+#define SETTLE_MS 10000
+#define SLOT_A	  1
+#define SLOT_B	  2
+#define NO_ROUND  0
+#define TIMER_VEC 0x50
 
-static u32 go;		 /* the round the CPUs may eject in */
-static u32 selected;	 /* CPUs that have selected their partner this round */
-static u32 arrived;	 /* CPUs at the rendezvous before the EJECT */
-static u32 survived[3];	 /* by slot: the round in which the CPU ran past its EJECT */
+static u32 go;		/* the round the CPUs may eject in */
+static u32 selected;	/* CPUs that have selected their partner this round */
+static u32 arrived;	/* CPUs at the rendezvous before the EJECT */
+static u32 survived[3]; /* by slot: the round in which the CPU ran past its EJECT */
 static u32 timer_fired;
 
 static u32 this_slot(void)
@@ -251,8 +251,8 @@ static void churn_mode(void)
 	}
 	printf("churn: done\n");
 	mdelay(hold);
-	report(ok == n, "%u of %u add/eject cycles (first failure: cycle %u, %d)", ok, n,
-	       first_bad, err);
+	report(ok == n, "%u of %u add/eject cycles (first failure: cycle %u, %d)", ok, n, first_bad,
+	       err);
 }
 
 int main(void)

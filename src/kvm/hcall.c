@@ -74,16 +74,15 @@ static bool wait_unsuspended(struct vcpu *v)
 	stat_inc(&v->stats.suspended_waits);
 	hv_vp_suspend_info(v->hv, &si);
 	vm_event(v->vm, CTL_EVENT_VCPU_SUSPENDED, CTL_EV_INT("slot", v->slot),
-		  CTL_EV_INT("vp-index", hv_vp_index(v->hv)),
-		  CTL_EV_INT("waiting-on", si.waiting_on), CTL_EV_BOOL("cycle", si.in_cycle));
+		 CTL_EV_INT("vp-index", hv_vp_index(v->hv)),
+		 CTL_EV_INT("waiting-on", si.waiting_on), CTL_EV_BOOL("cycle", si.in_cycle));
 	for (;;) {
 		int r = hv_vp_wait_unsuspended(v->hv, SUSPEND_POLL_NS);
 
 		if (r == 0) {
-			vm_event(v->vm, CTL_EVENT_VCPU_RESUMED,
-				  CTL_EV_INT("slot", v->slot),
-				  CTL_EV_INT("vp-index", hv_vp_index(v->hv)),
-				  CTL_EV_INT("suspended-ns", now_ns() - t0));
+			vm_event(v->vm, CTL_EVENT_VCPU_RESUMED, CTL_EV_INT("slot", v->slot),
+				 CTL_EV_INT("vp-index", hv_vp_index(v->hv)),
+				 CTL_EV_INT("suspended-ns", now_ns() - t0));
 			return true;
 		}
 		if (r == -ECANCELED || (atomic_load(&v->requests) & VCPU_REQ_STOP))

@@ -27,17 +27,17 @@ static void host_event(void *opaque, const struct host_cpu_event *ev)
 	case HOST_CPU_EV_ONLINE:
 		pr_info("host CPU %d came online; checking it", ev->cpu);
 		vm_event(vm, CTL_EVENT_HOST_CPU_ONLINE, CTL_EV_INT("cpu", ev->cpu),
-			  CTL_EV_BOOL("admitted", false));
+			 CTL_EV_BOOL("admitted", false));
 		break;
 	case HOST_CPU_EV_ADMITTED:
 		pr_info("host CPU %d admitted: vCPU threads may run there", ev->cpu);
 		vm_event(vm, CTL_EVENT_HOST_CPU_ONLINE, CTL_EV_INT("cpu", ev->cpu),
-			  CTL_EV_BOOL("admitted", true));
+			 CTL_EV_BOOL("admitted", true));
 		break;
 	case HOST_CPU_EV_REJECTED:
 		pr_warn("host CPU %d rejected: %s; no vCPU runs there", ev->cpu, ev->reason);
 		vm_event(vm, CTL_EVENT_HOST_CPU_REJECTED, CTL_EV_INT("cpu", ev->cpu),
-			  CTL_EV_STR("reason", ev->reason));
+			 CTL_EV_STR("reason", ev->reason));
 		break;
 	case HOST_CPU_EV_EXCLUDED:
 		pr_info("host CPU %d is online but outside --host-cpus", ev->cpu);

@@ -72,11 +72,11 @@ static int wait_removed(struct vm *vm, struct vcpu *v)
 		now = now_ns();
 		if (now >= deadline) {
 			stat_inc(&vm->stats.vcpu_stop_timeouts);
-			pr_err_ratelimited("vcpu%u: its thread did not leave within %llu ms; the "
-					   "removal completes when it does",
-					   v->slot,
-					   (unsigned long long)(VCPU_THREAD_STOP_TIMEOUT_NS /
-								NSEC_PER_MSEC));
+			pr_err_ratelimited(
+			    "vcpu%u: its thread did not leave within %llu ms; the "
+			    "removal completes when it does",
+			    v->slot,
+			    (unsigned long long)(VCPU_THREAD_STOP_TIMEOUT_NS / NSEC_PER_MSEC));
 			return -EINPROGRESS;
 		}
 		/* Short slices on a vCPU: its own stop request does not change v->state. */

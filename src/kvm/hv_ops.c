@@ -105,10 +105,9 @@ static void op_system_event(void *opaque, struct hv_vp *vp, enum hv_system_event
 			slot);
 		return;
 	}
-	vm_event(vm, CTL_EVENT_GUEST_CRASHED, CTL_EV_INT("slot", slot),
-		  CTL_EV_HEX("p0", params[0]), CTL_EV_HEX("p1", params[1]),
-		  CTL_EV_HEX("p2", params[2]), CTL_EV_HEX("p3", params[3]),
-		  CTL_EV_HEX("p4", params[4]));
+	vm_event(vm, CTL_EVENT_GUEST_CRASHED, CTL_EV_INT("slot", slot), CTL_EV_HEX("p0", params[0]),
+		 CTL_EV_HEX("p1", params[1]), CTL_EV_HEX("p2", params[2]),
+		 CTL_EV_HEX("p3", params[3]), CTL_EV_HEX("p4", params[4]));
 	vm_stop(vm, VM_EXIT_GUEST_CRASH,
 		"vcpu%u: guest crash reported (HV_X64_MSR_CRASH_CTL): P0=0x%llx P1=0x%llx "
 		"P2=0x%llx P3=0x%llx P4=0x%llx",

@@ -174,7 +174,7 @@ int vcpu_thread_stop(struct vcpu *v, uint64_t timeout_ns)
 		return 0; /* none, or its own removal: the handle is joined later */
 	vcpu_request(v, VCPU_REQ_STOP);
 	if (vcpu_thread_wait_exit(v, timeout_ns))
-		return -ETIMEDOUT; /* still joinable: joined when it has left */
+		return -ETIMEDOUT;     /* still joinable: joined when it has left */
 	pthread_join(v->thread, NULL); /* it has left: returns at once */
 	v->thread_joinable = false;
 	return 0;

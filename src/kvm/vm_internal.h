@@ -104,11 +104,11 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 uint64_t vm_guest_tsc(const struct vm *vm);
 
 /* events.c: ctl_event() to the attached control socket, if any. */
-#define vm_event(vm, type, ...)                                                     \
-	do {                                                                        \
-		struct ctl_server *ctl__ = vm_ctl_get(vm);                          \
-		ctl_event(ctl__, type, __VA_ARGS__);                                \
-		vm_ctl_put(vm);                                                     \
+#define vm_event(vm, type, ...)                            \
+	do {                                               \
+		struct ctl_server *ctl__ = vm_ctl_get(vm); \
+		ctl_event(ctl__, type, __VA_ARGS__);       \
+		vm_ctl_put(vm);                            \
 	} while (0)
 struct ctl_server *vm_ctl_get(struct vm *vm);
 void vm_ctl_put(struct vm *vm);
@@ -167,7 +167,7 @@ enum vcpu_step_pos {
 	VCPU_STEP_ONLINE,
 };
 /* Boot vCPUs are built up to here by vm_create and started by vm_start. */
-#define VCPU_STEP_READY VCPU_STEP_APIC
+#define VCPU_STEP_READY		     VCPU_STEP_APIC
 #define VCPU_THREAD_START_TIMEOUT_NS (2 * NSEC_PER_SEC)
 #define VCPU_THREAD_STOP_TIMEOUT_NS  (5 * NSEC_PER_SEC)
 /* Registers the steps on vm->hp. */

@@ -21,13 +21,13 @@ int vm_test_request_remove(struct vm *vm, unsigned slot);
 int vm_test_eject(struct vm *vm, unsigned slot);
 
 struct vm_test_slot {
-	const char *state;     /* "absent", "adding", "online" or "removing" */
-	int step;	       /* the last bring-up step passed (0: none) */
-	bool present;	       /* the hotplug controller shows it to the guest */
-	bool parked;	       /* a KVM vCPU exists for the slot */
-	uint32_t vp_index;     /* UINT32_MAX before the first bring-up */
-	bool found_by_vp;      /* the VP-index lookup finds this slot's vCPU */
-	pid_t tid;	       /* its vCPU thread, 0 if none runs */
+	const char *state; /* "absent", "adding", "online" or "removing" */
+	int step;	   /* the last bring-up step passed (0: none) */
+	bool present;	   /* the hotplug controller shows it to the guest */
+	bool parked;	   /* a KVM vCPU exists for the slot */
+	uint32_t vp_index; /* UINT32_MAX before the first bring-up */
+	bool found_by_vp;  /* the VP-index lookup finds this slot's vCPU */
+	pid_t tid;	   /* its vCPU thread, 0 if none runs */
 };
 /* A snapshot of one slot. 0 or -EINVAL. */
 int vm_test_slot(struct vm *vm, unsigned slot, struct vm_test_slot *out);

@@ -371,9 +371,8 @@ static void test_churn_flat_memory(void)
 	heap_end = heap_in_use();
 	rss_end = rss_kib();
 	CHECK_EQ(bad, 0);
-	CHECK_MSG(heap_end <= heap_warm + 16384,
-		  "heap grew by %zd bytes over %d add/remove cycles", (ssize_t)(heap_end - heap_warm),
-		  CHURN_CYCLES - CHURN_WARM);
+	CHECK_MSG(heap_end <= heap_warm + 16384, "heap grew by %zd bytes over %d add/remove cycles",
+		  (ssize_t)(heap_end - heap_warm), CHURN_CYCLES - CHURN_WARM);
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 	/* (The sanitizers keep freed memory in quarantine: their RSS grows by design.) */
 	CHECK_MSG(rss_end <= rss_warm + 512, "RSS grew from %ld to %ld KiB over %d cycles",
