@@ -53,25 +53,10 @@ done
 
 # --- leak check ----------------------------------------------------------------------------
 SOCK="$E2E_TMP/vm.sock"
-ctl() { timeout 20 "$HVEMU" ctl --api-socket "$SOCK" "$@"; }
-parked() {
-	ctl --json query-stats 2>/dev/null | python3 -c 'import json,sys
-for t in json.load(sys.stdin)["return"]:
-    for s in t["stats"]:
-        if s["name"] == "kvm_vcpus_parked": print(s["value"]); sys.exit(0)
-print(-1)'
-}
+parked() { vm_stat "$SOCK" kvm_vcpus_parked; }
 fds() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 # KVM's own kernel workers (kvm-nx-lpage-recovery, ...) are listed as tasks too: not ours.
 tasks() { cat /proc/"$1"/task/*/comm 2>/dev/null | grep -vc '^kvm-'; }
-# wait_line FILE TEXT: waits (up to 120 s) until the guest printed TEXT
-wait_line() {
-	for _ in $(seq 1200); do
-		grep -q "$2" "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # leak_check NAME CYCLES FRESH: samples at "churn: start" (no vCPU added yet), "churn: warm"
 # (one add/remove done) and "churn: done".

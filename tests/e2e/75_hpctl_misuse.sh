@@ -25,23 +25,7 @@ guest_ran() {
 	[ "$RC" -eq 1 ] && grep -q "^SUMMARY: $1 tests, 0 failures, 0 skipped" "$OUT"
 }
 SOCK="$E2E_TMP/vm.sock"
-ctl() { timeout 20 "$HVEMU" ctl --api-socket "$SOCK" "$@"; }
-# stat NAME: a VM-wide statistic from query-stats, or -1
-stat() {
-	ctl --json query-stats 2>/dev/null | python3 -c 'import json,sys
-for t in json.load(sys.stdin)["return"]:
-    for s in t["stats"]:
-        if s["name"] == sys.argv[1]: print(s["value"]); sys.exit(0)
-print(-1)' "$1"
-}
-# wait_line FILE TEXT: waits (up to 120 s) until the guest printed TEXT
-wait_line() {
-	for _ in $(seq 1200); do
-		grep -q "$2" "$1" && return 0
-		sleep 0.1
-	done
-	return 1
-}
+stat() { vm_stat "$SOCK" "$1"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 
 # --- the cross-eject race --------------------------------------------------------------

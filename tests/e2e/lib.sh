@@ -126,3 +126,23 @@ expect_out() {
 		tap_fail "$1 (no match for /$2/)" "$(tail -20 "$f")"
 	fi
 }
+
+# wait_line FILE TEXT: waits (up to 120 s) until FILE contains TEXT (a background guest's
+# progress line); returns 1 if it never does
+wait_line() {
+	for _ in $(seq 1200); do
+		grep -q "$2" "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# vm_stat SOCKET NAME: a VM-wide statistic of a running hvemu from query-stats, or -1
+vm_stat() {
+	timeout 20 "$HVEMU" ctl --api-socket "$1" --json query-stats 2>/dev/null | python3 -c '
+import json, sys
+for t in json.load(sys.stdin)["return"]:
+    for s in t["stats"]:
+        if s["name"] == sys.argv[1]: print(s["value"]); sys.exit(0)
+print(-1)' "$2"
+}

@@ -228,30 +228,6 @@ static void test_cpuid(void)
 	CHECK_EQ(hv_cpuid_build(&f, 4, l, 16), -EINVAL);
 }
 
-struct stat_find {
-	const char *name;
-	uint64_t value;
-};
-
-static void find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
-		      uint64_t value)
-{
-	struct stat_find *f = ctx;
-
-	(void)type;
-	(void)unit;
-	if (!strcmp(name, f->name))
-		f->value = value;
-}
-
-static uint64_t part_stat(struct hv_partition *part, const char *name)
-{
-	struct stat_find f = { .name = name, .value = UINT64_MAX };
-
-	hv_partition_stats_visit(part, find_stat, &f);
-	return f.value;
-}
-
 static void test_partition_and_vps(void)
 {
 	struct hvmock *m = hvmock_new(4096);
@@ -294,24 +270,24 @@ static void test_partition_and_vps(void)
 	hv_vp_destroy(vp);
 	CHECK(hv_vp_lookup(part, 1) == NULL);
 	CHECK_EQ(hv_vp_index(vp), 1); /* ASan: still allocated */
-	CHECK_EQ(part_stat(part, "vps_retired"), 1);
-	CHECK_EQ(part_stat(part, "vps_freed"), 0);
+	CHECK_EQ(hvmock_pstat(part, "vps_retired"), 1);
+	CHECK_EQ(hvmock_pstat(part, "vps_freed"), 0);
 	hv_read_unlock(part, gen);
 	/* Once no reader can hold it, the next create (or destroy) frees it. */
 	CHECK_EQ(hv_vp_create(part, 1, NULL, &vp2), 0);
 	CHECK(vp2 != vp);
-	CHECK_EQ(part_stat(part, "vps_retired"), 0);
-	CHECK_EQ(part_stat(part, "vps_freed"), 1);
+	CHECK_EQ(hvmock_pstat(part, "vps_retired"), 0);
+	CHECK_EQ(hvmock_pstat(part, "vps_freed"), 1);
 	CHECK(hv_vp_lookup(part, 1) == vp2);
 	/* Without readers a destroyed VP is freed at once. */
 	hv_vp_destroy(vp2);
-	CHECK_EQ(part_stat(part, "vps_retired"), 0);
-	CHECK_EQ(part_stat(part, "vps_freed"), 2);
+	CHECK_EQ(hvmock_pstat(part, "vps_retired"), 0);
+	CHECK_EQ(hvmock_pstat(part, "vps_freed"), 2);
 	/* A destroyed VP held by a reader at the end is freed with the partition (ASan). */
 	CHECK_EQ(hv_vp_create(part, 2, NULL, &vp), 0);
 	gen = hv_read_lock(part);
 	hv_vp_destroy(vp);
-	CHECK_EQ(part_stat(part, "vps_retired"), 1);
+	CHECK_EQ(hvmock_pstat(part, "vps_retired"), 1);
 	hv_read_unlock(part, gen);
 	hv_partition_destroy(part);
 	hv_partition_destroy(NULL);

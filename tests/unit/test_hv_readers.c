@@ -20,30 +20,6 @@
 #define CYCLES	20000
 #define READERS 2
 
-struct stat_find {
-	const char *name;
-	uint64_t value;
-};
-
-static void find_stat(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
-		      uint64_t value)
-{
-	struct stat_find *f = ctx;
-
-	(void)type;
-	(void)unit;
-	if (!strcmp(name, f->name))
-		f->value = value;
-}
-
-static uint64_t part_stat(struct hv_partition *part, const char *name)
-{
-	struct stat_find f = { .name = name, .value = UINT64_MAX };
-
-	hv_partition_stats_visit(part, find_stat, &f);
-	return f.value;
-}
-
 struct churn {
 	struct hv_partition *part;
 	_Atomic bool stop;
@@ -119,11 +95,11 @@ static void churn_under_readers(bool synchronise)
 				;
 		}
 		hv_vp_destroy(vp);
-		retired = part_stat(c.part, "vps_retired");
+		retired = hvmock_pstat(c.part, "vps_retired");
 		if (retired > max_retired)
 			max_retired = retired;
 	}
-	freed_running = part_stat(c.part, "vps_freed");
+	freed_running = hvmock_pstat(c.part, "vps_freed");
 	atomic_store(&c.stop, true);
 	for (int i = 0; i < READERS; i++)
 		pthread_join(rd[i], NULL);
@@ -142,8 +118,8 @@ static void churn_under_readers(bool synchronise)
 		CHECK_MSG(atomic_load(&c.syncs) > 0, "the synchroniser never completed");
 	/* No reader left: one more destroy frees everything. */
 	hv_vp_destroy(hvmock_vp(c.part, 1));
-	CHECK_EQ(part_stat(c.part, "vps_retired"), 0);
-	CHECK_EQ(part_stat(c.part, "vps_freed"), CYCLES + 1);
+	CHECK_EQ(hvmock_pstat(c.part, "vps_retired"), 0);
+	CHECK_EQ(hvmock_pstat(c.part, "vps_freed"), CYCLES + 1);
 	printf("# %llu lookups found the VP, %llu synchronisations; %llu of %d VPs freed while "
 	       "readers ran, at most %llu waiting\n",
 	       (unsigned long long)atomic_load(&c.found), (unsigned long long)atomic_load(&c.syncs),
@@ -180,12 +156,12 @@ static void test_section_keeps_vp(void)
 	/* Another VP's churn frees nothing while the outer section lasts. */
 	hv_vp_destroy(hvmock_vp(part, 3));
 	CHECK_EQ(hv_vp_index(vp), 2);
-	CHECK_EQ(part_stat(part, "vps_retired"), 2);
-	CHECK_EQ(part_stat(part, "vps_freed"), 0);
+	CHECK_EQ(hvmock_pstat(part, "vps_retired"), 2);
+	CHECK_EQ(hvmock_pstat(part, "vps_freed"), 0);
 	hv_read_unlock(part, outer);
 	hv_vp_destroy(hvmock_vp(part, 3));
-	CHECK_EQ(part_stat(part, "vps_retired"), 0);
-	CHECK_EQ(part_stat(part, "vps_freed"), 3);
+	CHECK_EQ(hvmock_pstat(part, "vps_retired"), 0);
+	CHECK_EQ(hvmock_pstat(part, "vps_freed"), 3);
 	hv_partition_destroy(part);
 	hvmock_free(m);
 }
