@@ -20,10 +20,8 @@ if ! need_guest hpctl_misuse; then
 	exit 0
 fi
 
-# guest_ran N: the guest exited with success after reporting exactly N checks, none failed.
-guest_ran() {
-	[ "$RC" -eq 1 ] && grep -q "^SUMMARY: $1 tests, 0 failures, 0 skipped" "$OUT"
-}
+# guest_ran N: the guest made exactly N reports, none failed, and exited with success.
+guest_ran() { guest_verdict "$OUT" "$RC" "$1"; }
 SOCK="$E2E_TMP/vm.sock"
 stat() { vm_stat "$SOCK" "$1"; }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
@@ -34,7 +32,8 @@ run_hvemu 300 run --kernel "$GUESTS/hpctl_misuse.elf" --cpus boot=1,max=3 \
 if guest_ran 2 && ! grep -qE "did not (stop|leave)" "$ERR"; then
 	tap_ok "${NAMES[0]} ($(grep -o '[0-9]* with both vCPUs ejecting each other' "$OUT"))"
 else
-	tap_fail "${NAMES[0]} (status $RC)" "$(grep -E 'FAIL|SUMMARY|INFO' "$OUT"; tail -5 "$ERR")"
+	tap_fail "${NAMES[0]} (${WHY:-a vCPU stop timed out})" \
+		"$(grep -E 'FAIL|SUMMARY|INFO' "$OUT"; tail -5 "$ERR")"
 fi
 
 # --- background runs: counters and memory sampled through the control socket ------------
@@ -67,7 +66,7 @@ if guest_ran 2 && [ "$refused" -eq 100000 ] && [ "$ejects" -eq 100000 ] &&
 	tap_ok "${NAMES[1]} ($lines log lines, vcpu_remove_failures $refused)"
 else
 	tap_fail "${NAMES[1]} (status $RC)" "refused $refused, ejects $ejects, $logged refusal \
-lines, $lines lines in all; $(grep -E 'FAIL|SUMMARY' "$OUT")"
+lines, $lines lines in all; $WHY; $(grep -E 'FAIL|SUMMARY' "$OUT")"
 fi
 
 bg_run "mode=churn cycles=10000 hold_ms=1500"
@@ -86,7 +85,8 @@ if guest_ran 1 && [ -n "$r1" ] && [ "$r1" -le $((r0 + 256)) ] &&
 	[ "$added" -eq 10000 ] && [ "$removed" -eq 10000 ] && [ "$lines" -le 200 ]; then
 	tap_ok "${NAMES[2]} ($detail)"
 else
-	tap_fail "${NAMES[2]} (status $RC)" "$detail; $(grep -E 'FAIL|SUMMARY' "$OUT"; tail -3 "$BERR")"
+	tap_fail "${NAMES[2]} (status $RC)" \
+		"$detail; $WHY; $(grep -E 'FAIL|SUMMARY' "$OUT"; tail -3 "$BERR")"
 fi
 
 # --- exit statuses ---------------------------------------------------------------------------
