@@ -137,7 +137,9 @@ static void *vcpu_thread_main(void *arg)
 	futex_wake(&v->started, INT_MAX);
 	if (vcpu_wait_online(v))
 		vcpu_run_loop(v);
+	/* No more kicks: this thread does not enter the guest again. */
 	vcpu_kick_unbind_thread();
+	atomic_store(&v->tid, 0);
 	/* Leave with run_gen even: nobody waits for this thread to leave KVM_RUN any more. */
 	if (atomic_load(&v->run_gen) & 1)
 		atomic_fetch_add(&v->run_gen, 1);
@@ -145,7 +147,6 @@ static void *vcpu_thread_main(void *arg)
 	/* Ejected (not a failed bring-up, not the VM's end): the rest of the teardown. */
 	if (atomic_load(&v->state) == VCPU_REMOVING)
 		vm_vcpu_finish_removal(v);
-	atomic_store(&v->tid, 0);
 	current_vcpu = NULL;
 	/* The last access to v: from here on the vCPU may be reused or freed. */
 	atomic_store(&v->exited, 1);
