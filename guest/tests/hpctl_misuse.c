@@ -5,15 +5,16 @@
  * loses a vCPU nor floods its log. Run with --cpus boot=1,max=3.
  *
  * Options:
- *   mode=cross rounds=N (default 200)
- *       Two vCPUs eject each other at the same moment, N times. Each round hot-adds slots
+ *   mode=cross rounds=N crosses=K max_rounds=M (default 200, 5, 3000)
+ *       Two vCPUs eject each other at the same moment, N times (more, up to M, until K
+ *       rounds have raced: how often they do depends on the host). Each round hot-adds slots
  *       1 and 2 (TDEV_CMD_CPU_ADD), starts both CPUs, lets each select the other in the
  *       controller, then releases both at once to write EJECT. Whatever the interleaving,
  *       within ROUND_MS every slot must be either absent or running guest code (a slot
  *       that is present but whose CPU no longer runs is a lost vCPU); the boot CPU then
  *       ejects the survivors, both slots must go absent, and the next round re-adds both.
  *       The rounds where both vCPUs ejected each other (the race itself) are counted and
- *       at least one is required: a run that never raced has tested nothing.
+ *       K are required: a run that never raced has tested nothing.
  *   mode=flood ejects=N slot=S (default 100000, 2)
  *       N EJECT writes to slot S, which has no vCPU; prints "flood: done" and keeps the
  *       VM up for hold_ms (default 3000) so that a test can read hvemu's counters.
@@ -149,11 +150,12 @@ static bool both_absent(u32 unused)
 
 static void cross_mode(void)
 {
-	u32 rounds = (u32)cmdline_u64("rounds", 200), crossed = 0, one_sided = 0, r;
+	u32 rounds = (u32)cmdline_u64("rounds", 200), want = (u32)cmdline_u64("crosses", 5);
+	u32 max_rounds = (u32)cmdline_u64("max_rounds", 3000), crossed = 0, one_sided = 0, r;
 	u64 worst_us = 0, us;
 	bool ok = true;
 
-	for (r = 1; r <= rounds && ok; r++) {
+	for (r = 1; (r <= rounds || (crossed < want && r <= max_rounds)) && ok; r++) {
 		struct cpumask boot;
 		int ea, eb;
 
@@ -206,8 +208,9 @@ static void cross_mode(void)
 		    "one-sided; slowest settle %lu us",
 		    r - 1, crossed, one_sided, (unsigned long)worst_us);
 	if (ok)
-		report(true, "%u rounds: no stall, no lost vCPU, every slot re-added", rounds);
-	report(crossed > 0, "the race happened (%u of %u rounds)", crossed, r - 1);
+		report(true, "%u rounds: no stall, no lost vCPU, every slot re-added", r - 1);
+	report(crossed >= want, "the race happened in %u of %u rounds (%u wanted)", crossed, r - 1,
+	       want);
 }
 
 static void flood_mode(void)

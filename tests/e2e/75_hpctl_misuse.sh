@@ -5,7 +5,8 @@
 #   - two vCPUs that eject each other at the same moment neither stall the VM nor lose a
 #     vCPU, and the slots can be re-added (200 rounds; the race must have happened);
 #   - 100,000 EJECT writes to an absent slot give a bounded log and a counter of 100,000;
-#   - 10,000 add/eject cycles keep hvemu's RSS flat and its log bounded;
+#   - 10,000 add/eject cycles keep hvemu's RSS flat (the Hyper-V VP of each removed vCPU
+#     is freed) and its log bounded;
 #   - a host problem found while building the VM is exit 12, a bad option value exit 2.
 . "$(dirname "$0")/lib.sh"
 NAMES=("two vCPUs ejecting each other: no stall, no lost vCPU, slots re-added"
@@ -69,20 +70,27 @@ else
 lines, $lines lines in all; $WHY; $(grep -E 'FAIL|SUMMARY' "$OUT")"
 fi
 
+# ASan keeps freed memory in quarantine and its RSS grows by design: there the freed-VP
+# counters stand for the RSS check.
+asan=0
+ldd "$HVEMU" 2>/dev/null | grep -q libasan && asan=1
 bg_run "mode=churn cycles=10000 hold_ms=1500"
-r0="" r1=""
+r0="" r1="" added=-1 removed=-1 freed=-1 retired=-1
 wait_line "$BOUT" "churn: warm" && r0=$(rss_kib "$PID")
 if wait_line "$BOUT" "churn: done"; then
 	r1=$(rss_kib "$PID")
 	added=$(stat vcpus_added) removed=$(stat vcpus_removed)
+	freed=$(stat vps_freed) retired=$(stat vps_retired)
 fi
 bg_wait
 lines=$(wc -l <"$BERR")
-detail="RSS ${r0:-?} -> ${r1:-?} KiB over 9,900 cycles, ${added:-?} added, ${removed:-?} \
-removed, $lines log lines"
+detail="RSS ${r0:-?} -> ${r1:-?} KiB over 9,900 cycles, $added added, $removed removed, \
+$freed VPs freed, $retired waiting, $lines log lines"
 # A leak of one 128-byte object per cycle is 1.2 MiB here.
-if guest_ran 1 && [ -n "$r1" ] && [ "$r1" -le $((r0 + 256)) ] &&
-	[ "$added" -eq 10000 ] && [ "$removed" -eq 10000 ] && [ "$lines" -le 200 ]; then
+rss_ok=0
+[ -n "$r1" ] && { [ "$asan" -eq 1 ] || [ "$r1" -le $((r0 + 256)) ]; } && rss_ok=1
+if guest_ran 1 && [ "$rss_ok" -eq 1 ] && [ "$added" -eq 10000 ] && [ "$removed" -eq 10000 ] &&
+	[ "$freed" -ge 9990 ] && [ "$retired" -le 10 ] && [ "$lines" -le 200 ]; then
 	tap_ok "${NAMES[2]} ($detail)"
 else
 	tap_fail "${NAMES[2]} (status $RC)" \

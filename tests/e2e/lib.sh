@@ -137,12 +137,17 @@ wait_line() {
 	return 1
 }
 
-# vm_stat SOCKET NAME: a VM-wide statistic of a running hvemu from query-stats, or -1
+# vm_stat SOCKET NAME: a VM-wide statistic of a running hvemu from query-stats, or -1 (no
+# such statistic, or no answer: the reason goes to stderr)
 vm_stat() {
-	timeout 20 "$HVEMU" ctl --api-socket "$1" --json query-stats 2>/dev/null | python3 -c '
+	timeout 20 "$HVEMU" ctl --api-socket "$1" --json query-stats 2>&1 | python3 -c '
 import json, sys
-for t in json.load(sys.stdin)["return"]:
-    for s in t["stats"]:
-        if s["name"] == sys.argv[1]: print(s["value"]); sys.exit(0)
+text = sys.stdin.read()
+try:
+    for t in json.loads(text)["return"]:
+        for s in t["stats"]:
+            if s["name"] == sys.argv[1]: print(s["value"]); sys.exit(0)
+except (ValueError, KeyError, TypeError):
+    print("vm_stat: no statistics: %r" % text[:200], file=sys.stderr)
 print(-1)' "$2"
 }
