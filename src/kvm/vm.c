@@ -161,7 +161,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	if ((int)cfg->max_vcpus > vm->sys.max_vcpus) {
 		snprintf(err, errlen, "max=%u vCPUs exceeds KVM's limit of %d", cfg->max_vcpus,
 			 vm->sys.max_vcpus);
-		r = -EINVAL;
+		r = -ENOTSUP; /* this host's limit: -EINVAL is for what vm_config_check refuses */
 		goto fail;
 	}
 	r = cpuid_build_template(vm->sys.cpuid, &cfg->hv, cfg->max_vcpus, &vm->cpuid, err, errlen);
