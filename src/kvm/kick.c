@@ -28,6 +28,7 @@ enum vcpu_work_state {
 	WORK_PENDING,
 	WORK_RUNNING,
 	WORK_DONE,
+	WORK_REFUSED, /* the thread left without running it */
 };
 
 static __thread struct kvm_run *kick_run;
@@ -121,19 +122,30 @@ int vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *arg, uint
 		uint32_t exp = WORK_PENDING;
 
 		if (atomic_compare_exchange_strong(&v->work_state, &exp, WORK_IDLE)) {
-			pr_err("vcpu%u did not acknowledge a request within %llu ms", v->slot,
-			       (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
+			pr_err_ratelimited("vcpu%u did not acknowledge a request within %llu ms",
+					   v->slot,
+					   (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
 			r = -ETIMEDOUT;
 			goto out;
 		}
 	}
 	/* Acknowledged: the vCPU thread is running fn (a few ioctls on its own fd). */
-	while ((st = atomic_load(&v->work_state)) != WORK_DONE)
+	while ((st = atomic_load(&v->work_state)) != WORK_DONE && st != WORK_REFUSED)
 		futex_wait(&v->work_state, st, 0);
+	if (st == WORK_REFUSED)
+		r = -ESRCH;
 	atomic_store(&v->work_state, WORK_IDLE);
 out:
 	pthread_mutex_unlock(&v->work_lock);
 	return r;
+}
+
+void vcpu_refuse_work(struct vcpu *v)
+{
+	uint32_t exp = WORK_PENDING;
+
+	if (atomic_compare_exchange_strong(&v->work_state, &exp, WORK_REFUSED))
+		futex_wake(&v->work_state, INT_MAX);
 }
 
 void vcpu_do_work(struct vcpu *v)

@@ -137,9 +137,10 @@ static void *vcpu_thread_main(void *arg)
 	futex_wake(&v->started, INT_MAX);
 	if (vcpu_wait_online(v))
 		vcpu_run_loop(v);
-	/* No more kicks: this thread does not enter the guest again. */
+	/* No more kicks or calls: this thread does not enter the guest again. */
 	vcpu_kick_unbind_thread();
 	atomic_store(&v->tid, 0);
+	vcpu_refuse_work(v);
 	/* Leave with run_gen even: nobody waits for this thread to leave KVM_RUN any more. */
 	if (atomic_load(&v->run_gen) & 1)
 		atomic_fetch_add(&v->run_gen, 1);

@@ -22,6 +22,43 @@ int vm_test_eject(struct vm *vm, unsigned slot)
 	return vm_vcpu_eject(vm, slot);
 }
 
+struct eject_call {
+	struct vm *vm;
+	unsigned slot;
+	_Atomic unsigned *meet;
+	unsigned parties;
+	int r;
+};
+
+static void eject_on_vcpu(struct vcpu *v, void *arg)
+{
+	struct eject_call *c = arg;
+	uint64_t end = now_ns() + NSEC_PER_SEC;
+
+	(void)v;
+	if (c->meet) {
+		atomic_fetch_add(c->meet, 1);
+		while (atomic_load(c->meet) < c->parties && now_ns() < end)
+			;
+	}
+	c->r = vm_vcpu_eject(c->vm, c->slot);
+}
+
+int vm_test_eject_from(struct vm *vm, unsigned on, unsigned slot, _Atomic unsigned *meet,
+		       unsigned parties)
+{
+	struct eject_call c = {
+		.vm = vm, .slot = slot, .meet = meet, .parties = parties, .r = -EIO
+	};
+	struct vcpu *v = vm_online_vcpu(vm, on);
+	int r;
+
+	if (!v)
+		return -ENOENT;
+	r = vcpu_call(v, eject_on_vcpu, &c, VCPU_THREAD_STOP_TIMEOUT_NS);
+	return r ? r : c.r;
+}
+
 int vm_test_slot(struct vm *vm, unsigned slot, struct vm_test_slot *out)
 {
 	static const char *const names[] = {

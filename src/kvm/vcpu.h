@@ -148,12 +148,14 @@ void vcpu_wake_gate(struct vcpu *v);
 bool vcpu_kick(struct vcpu *v);
 /*
  * Runs fn(v, arg) on v's thread and waits for it to finish. The thread must acknowledge
- * within timeout_ns: returns 0, or -ETIMEDOUT (fn will then never run) — a stuck vCPU is
- * an error, not a hang. Must not be called from v's own thread.
+ * within timeout_ns: returns 0, -ETIMEDOUT (fn will then never run) — a stuck vCPU is an
+ * error, not a hang — or -ESRCH (the thread left first). Not from v's own thread.
  */
 int vcpu_call(struct vcpu *v, void (*fn)(struct vcpu *, void *), void *arg, uint64_t timeout_ns);
 /* Called by the vCPU thread with the requests it took: runs a pending work item. */
 void vcpu_do_work(struct vcpu *v);
+/* Called by the vCPU thread as it leaves: a pending work item fails with -ESRCH at once. */
+void vcpu_refuse_work(struct vcpu *v);
 /*
  * Waits until the vCPU has left the KVM_RUN it was in when run_gen read `gen`, or the
  * deadline passes (-ETIMEDOUT). stop_early (may be NULL) is polled: true ends the wait.

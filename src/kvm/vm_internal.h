@@ -28,6 +28,7 @@
 #include "kvm/vm.h"
 #include "util/hist.h"
 #include "util/stats.h"
+#include "util/time.h"
 
 struct vm_stats {
 	_Atomic uint64_t flush_calls;

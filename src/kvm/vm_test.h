@@ -7,6 +7,7 @@
 #ifndef HVEMU_KVM_VM_TEST_H
 #define HVEMU_KVM_VM_TEST_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,6 +20,15 @@ int vm_test_add(struct vm *vm, unsigned slot);
 int vm_test_request_remove(struct vm *vm, unsigned slot);
 /* The guest's EJECT, as if written by a vCPU other than the slot's. 0 or -errno. */
 int vm_test_eject(struct vm *vm, unsigned slot);
+/*
+ * The guest's EJECT of slot, written by the online vCPU of slot `on`: runs on that vCPU's
+ * thread (vcpu_call). With meet, that thread first counts itself there and waits (at
+ * most a second) until `parties` threads have: the ejects of several vCPUs leave at the
+ * same moment. What vm_vcpu_eject returned there, or -ESRCH if that thread left (was
+ * removed) before it could run it, -ENOENT if `on` has no online vCPU.
+ */
+int vm_test_eject_from(struct vm *vm, unsigned on, unsigned slot, _Atomic unsigned *meet,
+		       unsigned parties);
 
 struct vm_test_slot {
 	const char *state; /* "absent", "adding", "online" or "removing" */

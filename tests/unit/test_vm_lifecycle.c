@@ -22,6 +22,7 @@
 #include "kvm/vm_test.h"
 #include "util/fault.h"
 #include "util/log.h"
+#include "util/time.h"
 
 static int nfds(void)
 {
@@ -308,6 +309,100 @@ static void test_hotadd_fault_at_every_step(void)
 	CHECK_EQ(host_usage_count(), 0);
 }
 
+struct cross {
+	struct vm *vm;
+	unsigned on, slot;
+	_Atomic unsigned *meet;
+	int r;
+};
+
+static void *eject_from(void *arg)
+{
+	struct cross *c = arg;
+
+	c->r = vm_test_eject_from(c->vm, c->on, c->slot, c->meet, 2);
+	return NULL;
+}
+
+static bool both_absent(struct vm *vm)
+{
+	for (int i = 0; i < 500; i++) {
+		if (!strcmp(slot_of(vm, 1).state, "absent") &&
+		    !strcmp(slot_of(vm, 2).state, "absent"))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * The vCPU of slot 1 ejects slot 2 while the vCPU of slot 2 ejects slot 1, on their own
+ * threads: neither waits for the other under vm->lock, both slots end absent and can be
+ * added again. Rounds in which both ejects ran (neither vCPU was stopped before it could)
+ * are the race; some are required.
+ */
+#define CROSS_ROUNDS 100
+static void test_cross_eject_on_vcpu_threads(void)
+{
+	struct vm_config c = cfg(1, 3);
+	unsigned raced = 0, bad = 0;
+	struct vm *vm;
+	char err[512];
+
+	if (!have_kvm())
+		return;
+	CHECK_EQ(vm_create(&c, &vm, err, sizeof(err)), 0);
+	CHECK_EQ(start_idle(vm), 0);
+	for (int i = 0; i < CROSS_ROUNDS && !bad; i++) {
+		_Atomic unsigned meet = 0;
+		uint64_t t0;
+		struct cross a = { .vm = vm, .on = 1, .slot = 2, .meet = &meet };
+		struct cross b = { .vm = vm, .on = 2, .slot = 1, .meet = &meet };
+		pthread_t ta, tb;
+
+		if (vm_test_add(vm, 1) || vm_test_add(vm, 2)) {
+			CHECK_MSG(false, "round %d: slots 1 and 2 could not be added again", i);
+			bad++;
+			break;
+		}
+		t0 = now_ns();
+		pthread_create(&ta, NULL, eject_from, &a);
+		pthread_create(&tb, NULL, eject_from, &b);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		/* Waits end in microseconds; one that ran into the 5 s stop limit was a cycle. */
+		if (now_ns() - t0 > 3 * NSEC_PER_SEC) {
+			CHECK_MSG(false, "round %d: the ejects took %llu ms", i,
+				  (unsigned long long)((now_ns() - t0) / NSEC_PER_MSEC));
+			bad++;
+		}
+		/* Each call: done (0), or it went on without its vCPU, or that vCPU was gone. */
+		if ((a.r && a.r != -EINPROGRESS && a.r != -ESRCH && a.r != -ENOENT) ||
+		    (b.r && b.r != -EINPROGRESS && b.r != -ESRCH && b.r != -ENOENT)) {
+			CHECK_MSG(false, "round %d: ejects returned %d and %d", i, a.r, b.r);
+			bad++;
+		}
+		if ((a.r == 0 || a.r == -EINPROGRESS) && (b.r == 0 || b.r == -EINPROGRESS))
+			raced++;
+		/* A one-sided round leaves the ejector online: eject it from here. */
+		if (!strcmp(slot_of(vm, 1).state, "online"))
+			vm_test_eject(vm, 1);
+		if (!strcmp(slot_of(vm, 2).state, "online"))
+			vm_test_eject(vm, 2);
+		if (!both_absent(vm)) {
+			CHECK_MSG(false, "round %d: slots are %s and %s", i, slot_of(vm, 1).state,
+				  slot_of(vm, 2).state);
+			bad++;
+		}
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_MSG(raced > 0, "no round raced (%d rounds)", CROSS_ROUNDS);
+	printf("# %u of %d rounds had both vCPUs eject each other\n", raced, CROSS_ROUNDS);
+	vm_stop(vm, 0, "test done");
+	CHECK_EQ(vm_wait(vm, -1), 0);
+	vm_destroy(vm);
+}
+
 /* Bytes the process has allocated and not freed (the sanitizers keep their own heap). */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 /* The sanitizer runtime's (sanitizer/allocator_interface.h, not always installed). */
@@ -470,6 +565,7 @@ int main(void)
 	RUN(test_create_fault_at_every_step);
 	RUN(test_hotadd_fault_at_every_step);
 	RUN(test_parallel_create_destroy);
+	RUN(test_cross_eject_on_vcpu_threads);
 	RUN(test_churn_flat_memory);
 	r = t_done();
 	if (idle_kernel())
