@@ -123,7 +123,7 @@ int cmd_run(int argc, char **argv)
 		vm_attach_ctl(vm, ctl);
 	}
 	/* A failed start stops the VM (host error): vm_wait then returns at once. */
-	vm_start(vm);
+	(void)vm_start(vm);
 	status = vm_wait(vm, sigfd);
 out:
 	if (vm)
