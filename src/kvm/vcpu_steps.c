@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cpuhp/cpuhp.h"
@@ -21,9 +20,7 @@
 #include "kvm/kvm_stats.h"
 #include "kvm/vm_internal.h"
 #include "util/fault.h"
-#include "util/futex.h"
 #include "util/log.h"
-#include "util/time.h"
 #include "x86/msr-index.h"
 
 /* --- the steps --------------------------------------------------------------------------- */
@@ -179,9 +176,8 @@ static int step_hv_up(unsigned slot, void *ctx)
 	struct vm *vm = ctx;
 	struct vcpu *v = vm_slot_vcpu(vm, slot);
 	struct hv_vp *hv;
-	int r;
-
 	uint32_t vp;
+	int r;
 
 	r = fault_hit("vcpu.hv");
 	if (r)
