@@ -25,6 +25,8 @@
  *       pause of hold_ms (default 1000) in which a test samples hvemu's memory.
  */
 #include "libguest.h"
+#include "hvemu/hpctl.h"
+#include "testlib/tdev.h"
 #include "x86/cpu_hotplug.h"
 
 #define ROUND_MS  4000 /* below hvemu's 5 s vCPU stop limit: a stall fails the round */
