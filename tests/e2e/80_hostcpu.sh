@@ -77,7 +77,9 @@ fi
 exec 9>/tmp/hvemu-host-cpu1-hotplug.lock
 flock 9
 trap 'echo 1 >"$ONLINE" 2>/dev/null; rm -rf "$E2E_TMP"' EXIT
-start_storm 12
+# The storm must outlast the offline and online checks (up to ~20 s of socket queries on a
+# loaded machine); when it ended first, host_state read nothing and "re-admitted" failed.
+start_storm 25
 sleep 2
 echo 0 >"$ONLINE"
 ok=""
