@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "boot/bootutil.h"
 
+#include "boot/layout.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -22,4 +24,13 @@ uint8_t boot_checksum(const uint8_t *p, size_t len)
 	for (size_t i = 0; i < len; i++)
 		sum = (uint8_t)(sum + p[i]);
 	return (uint8_t)(0x100 - sum);
+}
+
+bool boot_take(uint64_t *cursor, uint64_t size, uint64_t limit, uint64_t *addr)
+{
+	if (!boot_range_fits(*cursor, size, limit))
+		return false;
+	*addr = *cursor;
+	*cursor = ALIGN_UP(*cursor + MAX(size, 1), BOOT_PAGE_SIZE);
+	return true;
 }

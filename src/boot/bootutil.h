@@ -3,6 +3,7 @@
 #ifndef HVEMU_BOOT_BOOTUTIL_H
 #define HVEMU_BOOT_BOOTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -60,5 +61,13 @@ static inline int boot_range_fits(uint64_t a, uint64_t b, uint64_t limit)
 {
 	return a <= limit && b <= limit - a;
 }
+
+/*
+ * Boot data placement: takes size bytes at the page-aligned *cursor and moves the cursor
+ * to the next page boundary after them; false when they would not end by limit (at most
+ * 3 GiB, so nothing overflows). An empty piece (a zero-length module) still gets its own
+ * page, so that no two pieces share an address.
+ */
+bool boot_take(uint64_t *cursor, uint64_t size, uint64_t limit, uint64_t *addr);
 
 #endif

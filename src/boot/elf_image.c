@@ -114,9 +114,9 @@ static int check_ehdr(const uint8_t *data, size_t size, int elfclass, const stru
 	return 0;
 }
 
-/* Reads program header i as a boot_seg; returns its p_type. */
+/* Reads program header i as a boot_seg; returns its p_type (and p_align in *align). */
 static uint32_t read_phdr(const uint8_t *data, int elfclass, const struct elf_hdr *h,
-			  unsigned int i, struct boot_seg *s)
+			  unsigned int i, struct boot_seg *s, uint64_t *align)
 {
 	const uint8_t *p = data + h->phoff + (uint64_t)i * h->phentsize;
 
@@ -126,12 +126,14 @@ static uint32_t read_phdr(const uint8_t *data, int elfclass, const struct elf_hd
 		memcpy(&ph, p, sizeof(ph));
 		*s = (struct boot_seg){ ph.p_paddr,  ph.p_vaddr,  ph.p_memsz,
 					ph.p_filesz, ph.p_offset, i };
+		*align = ph.p_align;
 		return ph.p_type;
 	}
 	Elf32_Phdr ph;
 
 	memcpy(&ph, p, sizeof(ph));
 	*s = (struct boot_seg){ ph.p_paddr, ph.p_vaddr, ph.p_memsz, ph.p_filesz, ph.p_offset, i };
+	*align = ph.p_align;
 	return ph.p_type;
 }
 
@@ -183,8 +185,9 @@ int boot_elf_parse(const uint8_t *data, size_t size, int elfclass, struct boot_s
 	}
 	for (unsigned int i = 0; i < h.phnum; i++) {
 		struct boot_seg s;
+		uint64_t align;
 
-		if (read_phdr(data, elfclass, &h, i, &s) != PT_LOAD)
+		if (read_phdr(data, elfclass, &h, i, &s, &align) != PT_LOAD)
 			continue;
 		ret = check_seg(&s, size, err, errlen);
 		if (ret) {
@@ -196,5 +199,76 @@ int boot_elf_parse(const uint8_t *data, size_t size, int elfclass, struct boot_s
 			segs->v[segs->n++] = s;
 	}
 	*entry = h.entry;
+	return 0;
+}
+
+/*
+ * The notes of one PT_NOTE segment (ELF gABI "Note Section"): a 12-byte header (namesz,
+ * descsz, type), the name and the descriptor, each padded to the segment's alignment
+ * (4 bytes, or 8 where p_align says so).
+ */
+static int scan_notes(const uint8_t *p, uint64_t len, uint64_t align, unsigned int index,
+		      const char *name, uint32_t type, const uint8_t **desc, uint32_t *desc_len,
+		      char *err, size_t errlen)
+{
+	uint64_t want_namesz = strlen(name) + 1, off = 0;
+
+	while (len - off >= 12) {
+		uint32_t namesz = get_le32(p + off), descsz = get_le32(p + off + 4);
+		uint32_t t = get_le32(p + off + 8);
+		uint64_t name_off = off + 12;
+		uint64_t desc_off = name_off + ALIGN_UP((uint64_t)namesz, align);
+
+		if (desc_off > len || descsz > len - desc_off) {
+			boot_errf(
+			    err, errlen,
+			    "truncated ELF note in program header %u (name %u + descriptor %u "
+			    "bytes at segment offset 0x%llx)",
+			    index, namesz, descsz, (unsigned long long)off);
+			return -ENOEXEC;
+		}
+		if (namesz == want_namesz && t == type &&
+		    memcmp(p + name_off, name, want_namesz) == 0) {
+			*desc = p + desc_off;
+			*desc_len = descsz;
+			return 1;
+		}
+		/* The last note's padding may be cut off by the segment's end. */
+		off = MIN(len, desc_off + ALIGN_UP((uint64_t)descsz, align));
+	}
+	return 0;
+}
+
+int boot_elf_find_note(const uint8_t *data, size_t size, int elfclass, const char *name,
+		       uint32_t type, const uint8_t **desc, uint32_t *desc_len, char *err,
+		       size_t errlen)
+{
+	struct elf_hdr h;
+	int ret;
+
+	ret = read_ehdr(data, size, elfclass, &h, err, errlen);
+	if (!ret)
+		ret = check_ehdr(data, size, elfclass, &h, err, errlen);
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < h.phnum; i++) {
+		struct boot_seg s;
+		uint64_t align;
+
+		if (read_phdr(data, elfclass, &h, i, &s, &align) != PT_NOTE)
+			continue;
+		if (!boot_range_fits(s.offset, s.filesz, size)) {
+			boot_errf(
+			    err, errlen,
+			    "truncated ELF note segment: program header %u: p_offset 0x%llx + "
+			    "p_filesz 0x%llx is beyond the end of the %zu-byte file",
+			    i, (unsigned long long)s.offset, (unsigned long long)s.filesz, size);
+			return -ENOEXEC;
+		}
+		ret = scan_notes(data + s.offset, s.filesz, align == 8 ? 8 : 4, i, name, type, desc,
+				 desc_len, err, errlen);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }

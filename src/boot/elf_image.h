@@ -29,4 +29,13 @@ int boot_elf_class(const uint8_t *data, size_t size, char *err, size_t errlen);
 int boot_elf_parse(const uint8_t *data, size_t size, int elfclass, struct boot_segs *segs,
 		   uint64_t *entry, char *err, size_t errlen);
 
+/*
+ * Looks for the note (name, type) in the PT_NOTE segments of an ELF file whose headers
+ * boot_elf_parse accepted. Returns 1 with *desc and *desc_len pointing into data, 0 when there
+ * is none, -ENOEXEC (message in err) for a note segment that is truncated or malformed.
+ */
+int boot_elf_find_note(const uint8_t *data, size_t size, int elfclass, const char *name,
+		       uint32_t type, const uint8_t **desc, uint32_t *desc_len, char *err,
+		       size_t errlen);
+
 #endif

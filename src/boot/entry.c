@@ -57,53 +57,90 @@ static void write_page_tables(uint8_t *pt)
 	}
 }
 
-int boot_entry_setup(const struct guest_ram *ram, enum boot_mode mode, uint64_t rip, uint64_t mbi,
+/* Writes the GDT for mode; returns its limit. */
+static uint16_t write_gdt(uint8_t *gdt, enum boot_mode mode)
+{
+	switch (mode) {
+	case BOOT_MODE_LINUX64:
+		/* boot.rst "64-bit boot protocol": __BOOT_CS and __BOOT_DS at 0x10 and 0x18. */
+		put_le64(gdt + BOOT_SEL_LINUX_CODE, GDT_FLAT_CODE64(0));
+		put_le64(gdt + BOOT_SEL_LINUX_DATA, GDT_FLAT_DATA(0));
+		return BOOT_GDT_LINUX_ENTRIES * 8 - 1;
+	case BOOT_MODE_LONG64:
+		put_le64(gdt + BOOT_SEL_CODE, GDT_FLAT_CODE64(0));
+		break;
+	case BOOT_MODE_MULTIBOOT32:
+	case BOOT_MODE_PVH32:
+		put_le64(gdt + BOOT_SEL_CODE, GDT_FLAT_CODE32(0));
+		break;
+	}
+	put_le64(gdt + BOOT_SEL_DATA, GDT_FLAT_DATA(0));
+	return BOOT_GDT_ENTRIES * 8 - 1;
+}
+
+int boot_entry_setup(const struct guest_ram *ram, enum boot_mode mode, uint64_t rip, uint64_t info,
 		     struct boot_entry *e)
 {
 	uint8_t *area = guest_ram_ptr(ram, BOOT_PRIVATE_GPA, BOOT_UNUSED_GPA - BOOT_PRIVATE_GPA);
-	uint8_t *gdt;
-	bool long64 = mode == BOOT_MODE_LONG64;
+	bool long64 = mode == BOOT_MODE_LONG64 || mode == BOOT_MODE_LINUX64;
+	uint16_t code = mode == BOOT_MODE_LINUX64 ? BOOT_SEL_LINUX_CODE : BOOT_SEL_CODE;
+	uint16_t data = mode == BOOT_MODE_LINUX64 ? BOOT_SEL_LINUX_DATA : BOOT_SEL_DATA;
+	uint16_t gdt_limit;
 
 	if (!area)
 		return -EFAULT;
 	memset(area, 0, BOOT_UNUSED_GPA - BOOT_PRIVATE_GPA);
-	gdt = area + (BOOT_GDT_GPA - BOOT_PRIVATE_GPA);
-	put_le64(gdt + BOOT_SEL_CODE, long64 ? GDT_FLAT_CODE64(0) : GDT_FLAT_CODE32(0));
-	put_le64(gdt + BOOT_SEL_DATA, GDT_FLAT_DATA(0));
+	gdt_limit = write_gdt(area + (BOOT_GDT_GPA - BOOT_PRIVATE_GPA), mode);
 	if (long64)
 		write_page_tables(area + (BOOT_PT_GPA - BOOT_PRIVATE_GPA));
 
 	e->mode = mode;
 	e->rip = rip;
-	e->rsp = BOOT_STACK_TOP; /* Multiboot leaves ESP undefined; give a usable one */
+	e->rsp = BOOT_STACK_TOP; /* Multiboot and PVH leave ESP undefined; give a usable one */
 	e->rflags = BOOT_RFLAGS;
 	e->rax = e->rbx = e->rsi = e->rdi = 0;
-	if (long64) {
-		e->rdi = mbi;
+	switch (mode) {
+	case BOOT_MODE_LONG64:
+		e->rdi = info;
 		e->rsi = MULTIBOOT_BOOTLOADER_MAGIC;
+		break;
+	case BOOT_MODE_LINUX64:
+		e->rsi =
+		    info; /* boot.rst: "%rsi must hold the base address of struct boot_params" */
+		break;
+	case BOOT_MODE_MULTIBOOT32:
+		e->rax = MULTIBOOT_BOOTLOADER_MAGIC;
+		e->rbx = info;
+		break;
+	case BOOT_MODE_PVH32:
+		e->rbx = info; /* Xen docs/misc/pvh.pandoc: EBX = the hvm_start_info */
+		break;
+	}
+	if (long64) {
 		e->cr0 =
 		    X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP | X86_CR0_PG;
 		e->cr3 = PT_PML4;
 		e->cr4 = X86_CR4_PAE;
 		e->efer = EFER_LME | EFER_LMA;
 	} else {
-		e->rax = MULTIBOOT_BOOTLOADER_MAGIC;
-		e->rbx = mbi;
 		e->cr0 = X86_CR0_PE | X86_CR0_ET;
 		e->cr3 = 0;
 		e->cr4 = 0;
 		e->efer = 0;
 	}
-	e->gdt = (struct boot_dtable){ BOOT_GDT_GPA, BOOT_GDT_ENTRIES * 8 - 1 };
+	e->gdt = (struct boot_dtable){ BOOT_GDT_GPA, gdt_limit };
 	e->idt = (struct boot_dtable){ 0, 0 }; /* the kernel installs its own */
-	e->cs = flat_segment(BOOT_SEL_CODE, DESC_TYPE_CODE_XRA, long64);
-	e->ds = flat_segment(BOOT_SEL_DATA, DESC_TYPE_DATA_RWA, false);
+	e->cs = flat_segment(code, DESC_TYPE_CODE_XRA, long64);
+	e->ds = flat_segment(data, DESC_TYPE_DATA_RWA, false);
 	e->es = e->fs = e->gs = e->ss = e->ds;
 	/*
 	 * No TSS or LDT in the boot GDT; VM entry still needs TR to be a busy TSS and LDTR
-	 * either unusable or an LDT, so give both their power-on shape (selector 0).
+	 * either unusable or an LDT, so give both their power-on shape (selector 0). PVH
+	 * asks for a 32-bit TSS with base 0 and limit 0x67 (pvh.pandoc).
 	 */
-	e->tr = (struct boot_segment){ .limit = 0xFFFF, .type = DESC_TYPE_TSS_BUSY, .present = 1 };
+	e->tr = (struct boot_segment){ .limit = mode == BOOT_MODE_PVH32 ? 0x67 : 0xFFFF,
+				       .type = DESC_TYPE_TSS_BUSY,
+				       .present = 1 };
 	e->ldt = (struct boot_segment){ .limit = 0xFFFF, .type = DESC_TYPE_LDT, .present = 1 };
 	return 0;
 }

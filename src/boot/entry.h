@@ -10,15 +10,17 @@
 
 #include "boot/load.h"
 
-/* GDT entries written at BOOT_GDT_GPA: null, code, data. */
-#define BOOT_GDT_ENTRIES 3
+/* GDT entries written at BOOT_GDT_GPA: null, code, data; Linux: null, null, code, data. */
+#define BOOT_GDT_ENTRIES       3
+#define BOOT_GDT_LINUX_ENTRIES 4
 
 /*
  * Clears hvemu's private boot area (BOOT_PRIVATE_GPA..BOOT_UNUSED_GPA), writes the GDT and,
- * for BOOT_MODE_LONG64, the page tables; fills the register fields of *e for entry at rip
- * with the Multiboot information at mbi. -EFAULT when ram does not cover the area.
+ * for the 64-bit modes, the page tables; fills the register fields of *e for entry at rip
+ * with the boot information (Multiboot information, hvm_start_info or boot_params) at
+ * info. -EFAULT when ram does not cover the area.
  */
-int boot_entry_setup(const struct guest_ram *ram, enum boot_mode mode, uint64_t rip, uint64_t mbi,
+int boot_entry_setup(const struct guest_ram *ram, enum boot_mode mode, uint64_t rip, uint64_t info,
 		     struct boot_entry *e);
 
 #endif

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * boot_load: format detection, placement checks against the §2.1 memory map, then the
- * writes (segments, module, Multiboot information, GDT, page tables). Everything that can
- * fail is checked before the first byte of guest RAM is written.
+ * writes (segments, module, Multiboot information or PVH start info, GDT, page tables).
+ * Everything that can fail is checked before the first byte of guest RAM is written. A
+ * bzImage goes to bzimage.c after detection.
  */
 #include "boot/load.h"
 
@@ -12,17 +13,62 @@
 #include <string.h>
 
 #include "boot/bootutil.h"
+#include "boot/bzimage.h"
 #include "boot/elf_image.h"
 #include "boot/entry.h"
 #include "boot/mbinfo.h"
 #include "boot/multiboot.h"
+#include "boot/pvh.h"
+#include "xen/start_info.h"
 
 struct image {
 	struct boot_segs segs;
-	uint64_t entry; /* as the image states it (ELF e_entry may be virtual) */
+	uint64_t entry; /* as the image states it (ELF e_entry may be virtual; PVH: physical) */
+	enum boot_format format;
 	enum boot_mode mode;
 	bool aout; /* loaded by the Multiboot a.out kludge */
 };
+
+const char *boot_format_name(enum boot_format f)
+{
+	switch (f) {
+	case BOOT_FMT_MULTIBOOT:
+		return "Multiboot";
+	case BOOT_FMT_ELF64:
+		return "ELF64";
+	case BOOT_FMT_PVH:
+		return "PVH";
+	case BOOT_FMT_BZIMAGE:
+		return "bzImage";
+	}
+	return "unknown";
+}
+
+/*
+ * An ELF with a PVH entry note is booted through it, whatever else it carries (a Linux
+ * vmlinux is also a plain ELF64; Xen's own image also has a Multiboot header): the note
+ * is the kernel saying how it wants to be entered. 1 when it is PVH, 0 when not, -errno.
+ */
+static int parse_pvh(const struct boot_image *k, int cls, struct image *img, char *err,
+		     size_t errlen)
+{
+	const uint8_t *desc;
+	uint32_t desc_len;
+	int ret;
+
+	ret = boot_elf_find_note(k->data, k->size, cls, XEN_ELFNOTE_NAME, XEN_ELFNOTE_PHYS32_ENTRY,
+				 &desc, &desc_len, err, errlen);
+	if (ret <= 0)
+		return ret;
+	ret = boot_elf_parse(k->data, k->size, cls, &img->segs, &img->entry, err, errlen);
+	if (!ret)
+		ret = pvh_note_entry(desc, desc_len, &img->entry, err, errlen);
+	if (ret)
+		return ret;
+	img->format = BOOT_FMT_PVH;
+	img->mode = BOOT_MODE_PVH32;
+	return 1;
+}
 
 static int parse_aout(const struct boot_image *k, const struct mb_header *mb, struct image *img,
 		      char *err, size_t errlen)
@@ -47,20 +93,25 @@ static int parse_image(const struct boot_image *k, struct image *img, char *err,
 	struct mb_header mb;
 	int cls, found;
 
+	img->format = BOOT_FMT_MULTIBOOT;
 	if (boot_elf_magic(k->data, k->size)) {
 		cls = boot_elf_class(k->data, k->size, err, errlen);
 		if (cls < 0)
 			return cls;
-		if (cls == ELFCLASS64) {
-			/* An ELF64 kernel is entered in long mode, Multiboot header or not. */
-			img->mode = BOOT_MODE_LONG64;
-			return boot_elf_parse(k->data, k->size, cls, &img->segs, &img->entry, err,
-					      errlen);
-		}
-		if (cls != ELFCLASS32) {
+		if (cls != ELFCLASS32 && cls != ELFCLASS64) {
 			boot_errf(err, errlen,
 				  "wrong ELF class %d (neither ELFCLASS32 nor ELFCLASS64)", cls);
 			return -ENOEXEC;
+		}
+		found = parse_pvh(k, cls, img, err, errlen);
+		if (found)
+			return found < 0 ? found : 0;
+		if (cls == ELFCLASS64) {
+			/* An ELF64 kernel is entered in long mode, Multiboot header or not. */
+			img->format = BOOT_FMT_ELF64;
+			img->mode = BOOT_MODE_LONG64;
+			return boot_elf_parse(k->data, k->size, cls, &img->segs, &img->entry, err,
+					      errlen);
 		}
 		img->mode = BOOT_MODE_MULTIBOOT32;
 		found = mb_find_header(k->data, k->size, &mb, err, errlen);
@@ -82,8 +133,8 @@ static int parse_image(const struct boot_image *k, struct image *img, char *err,
 		return found;
 	if (!found) {
 		boot_errf(err, errlen,
-			  "not a loadable image: no ELF magic and no Multiboot header in the "
-			  "first 8 KiB");
+			  "not a loadable image: no ELF magic, no Multiboot header in the first "
+			  "8 KiB and no Linux boot protocol header (\"HdrS\" at 0x202)");
 		return -ENOEXEC;
 	}
 	if (!(mb.flags & MULTIBOOT_AOUT_KLUDGE)) {
@@ -201,7 +252,8 @@ static int find_entry(const struct image *img, uint64_t *rip, char *err, size_t 
 			found = true;
 		}
 	}
-	for (size_t i = 0; i < segs->n && !found; i++) {
+	/* The PVH entry is a physical address by definition (its name says so). */
+	for (size_t i = 0; i < segs->n && !found && img->mode != BOOT_MODE_PVH32; i++) {
 		const struct boot_seg *s = &segs->v[i];
 
 		if (e >= s->vaddr && e - s->vaddr < s->memsz) {
@@ -214,10 +266,10 @@ static int find_entry(const struct image *img, uint64_t *rip, char *err, size_t 
 			  (unsigned long long)e);
 		return -ENOEXEC;
 	}
-	if (img->mode == BOOT_MODE_LONG64 && *rip >= BOOT_MMIO_HOLE_END) {
+	if (*rip >= BOOT_MMIO_HOLE_END) {
 		boot_errf(err, errlen,
-			  "entry point 0x%llx is above 4 GiB, which the boot page tables do not "
-			  "map",
+			  "entry point 0x%llx is above 4 GiB, which neither a 32-bit entry nor "
+			  "the boot page tables reach",
 			  (unsigned long long)*rip);
 		return -ENOEXEC;
 	}
@@ -240,19 +292,75 @@ static int check_args(const struct guest_ram *ram, const struct boot_image *kern
 	return guest_ram_check(ram, err, errlen);
 }
 
-int boot_load(const struct guest_ram *ram, const struct boot_image *kernel,
-	      const struct boot_image *initrd, const char *cmdline, struct boot_entry *entry,
-	      char *err, size_t errlen)
+/* The boot information of a Multiboot or plain ELF64 kernel. */
+static int write_mbi(const struct guest_ram *ram, const struct boot_image *kernel,
+		     const struct boot_image *initrd, const char *cmdline, uint64_t start,
+		     struct boot_entry *entry, char *err, size_t errlen, bool write)
+{
+	struct mbi_input in = {
+		.kernel_path = kernel->path,
+		.cmdline = cmdline,
+		.has_module = initrd != NULL,
+		.module = initrd ? initrd->data : NULL,
+		.module_size = initrd ? initrd->size : 0,
+		.module_path = initrd ? initrd->path : NULL,
+		.start = start,
+	};
+	struct mbi_layout lay;
+	int ret = mbi_plan(ram, &in, &lay, err, errlen);
+
+	if (ret || !write)
+		return ret;
+	entry->info_gpa = lay.info;
+	entry->cmdline_gpa = lay.cmdline;
+	entry->module_gpa = in.has_module ? lay.mod_start : 0;
+	entry->boot_data_end = lay.end;
+	return mbi_write(ram, &in, &lay);
+}
+
+/* The hvm_start_info of a PVH kernel. */
+static int write_pvh(const struct guest_ram *ram, const struct boot_image *initrd,
+		     const char *cmdline, uint64_t start, struct boot_entry *entry, char *err,
+		     size_t errlen, bool write)
+{
+	struct pvh_input in = {
+		.cmdline = cmdline,
+		.has_module = initrd != NULL,
+		.module = initrd ? initrd->data : NULL,
+		.module_size = initrd ? initrd->size : 0,
+		.start = start,
+	};
+	struct pvh_layout lay;
+	int ret = pvh_plan(ram, &in, &lay, err, errlen);
+
+	if (ret || !write)
+		return ret;
+	entry->info_gpa = lay.info;
+	entry->cmdline_gpa = lay.cmdline;
+	entry->module_gpa = in.has_module ? lay.mod_start : 0;
+	entry->boot_data_end = lay.end;
+	return pvh_write(ram, &in, &lay);
+}
+
+static int write_boot_info(const struct guest_ram *ram, const struct image *img,
+			   const struct boot_image *kernel, const struct boot_image *initrd,
+			   const char *cmdline, uint64_t start, struct boot_entry *entry, char *err,
+			   size_t errlen, bool write)
+{
+	if (img->mode == BOOT_MODE_PVH32)
+		return write_pvh(ram, initrd, cmdline, start, entry, err, errlen, write);
+	return write_mbi(ram, kernel, initrd, cmdline, start, entry, err, errlen, write);
+}
+
+/* Multiboot, ELF64 and PVH: kernels made of loadable segments. */
+static int load_segments(const struct guest_ram *ram, const struct boot_image *kernel,
+			 const struct boot_image *initrd, const char *cmdline,
+			 struct boot_entry *entry, char *err, size_t errlen)
 {
 	struct image img = { 0 };
-	struct mbi_input in;
-	struct mbi_layout lay;
-	uint64_t rip = 0, low = UINT64_MAX, high = 0, low_ram_top = BOOT_HIGH_RAM_BASE;
+	uint64_t rip = 0, low = UINT64_MAX, high = 0, low_ram_top = BOOT_HIGH_RAM_BASE, start;
 	int ret;
 
-	ret = check_args(ram, kernel, initrd, entry, err, errlen);
-	if (ret)
-		return ret;
 	ret = parse_image(kernel, &img, err, errlen);
 	if (!ret)
 		ret = check_segments(ram, &img, err, errlen);
@@ -270,16 +378,9 @@ int boot_load(const struct guest_ram *ram, const struct boot_image *kernel,
 		if (end <= ram->low_size)
 			low_ram_top = MAX(low_ram_top, end);
 	}
-	in = (struct mbi_input){
-		.kernel_path = kernel->path,
-		.cmdline = cmdline,
-		.has_module = initrd != NULL,
-		.module = initrd ? initrd->data : NULL,
-		.module_size = initrd ? initrd->size : 0,
-		.module_path = initrd ? initrd->path : NULL,
-		.start = ALIGN_UP(low_ram_top, BOOT_PAGE_SIZE),
-	};
-	ret = mbi_plan(ram, &in, &lay, err, errlen);
+	start = ALIGN_UP(low_ram_top, BOOT_PAGE_SIZE);
+	/* A dry run first: nothing is written unless all of it fits. */
+	ret = write_boot_info(ram, &img, kernel, initrd, cmdline, start, entry, err, errlen, false);
 	if (ret)
 		goto out;
 
@@ -291,19 +392,31 @@ int boot_load(const struct guest_ram *ram, const struct boot_image *kernel,
 		memcpy(dst, kernel->data + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
-	ret = mbi_write(ram, &in, &lay);
+	ret = write_boot_info(ram, &img, kernel, initrd, cmdline, start, entry, err, errlen, true);
 	if (!ret)
-		ret = boot_entry_setup(ram, img.mode, rip, lay.info, entry);
+		ret = boot_entry_setup(ram, img.mode, rip, entry->info_gpa, entry);
 	if (ret) {
 		boot_errf(err, errlen, "internal error writing boot data (%d)", ret);
 		goto out;
 	}
-	entry->mbi_gpa = lay.info;
+	entry->format = img.format;
 	entry->kernel_low = low;
 	entry->kernel_high = high;
-	entry->module_gpa = in.has_module ? lay.mod_start : 0;
-	entry->boot_data_end = lay.end;
 out:
 	free(img.segs.v);
 	return ret;
+}
+
+int boot_load(const struct guest_ram *ram, const struct boot_image *kernel,
+	      const struct boot_image *initrd, const char *cmdline, struct boot_entry *entry,
+	      char *err, size_t errlen)
+{
+	int ret = check_args(ram, kernel, initrd, entry, err, errlen);
+
+	if (ret)
+		return ret;
+	if (!boot_elf_magic(kernel->data, kernel->size) &&
+	    bzimage_detect(kernel->data, kernel->size))
+		return bzimage_load(ram, kernel, initrd, cmdline, entry, err, errlen);
+	return load_segments(ram, kernel, initrd, cmdline, entry, err, errlen);
 }

@@ -17,20 +17,6 @@ static const char *str_or_empty(const char *s)
 	return s ? s : "";
 }
 
-/* Takes size bytes at the page-aligned cursor; false when they do not end by limit. */
-static bool take(uint64_t *cursor, uint64_t size, uint64_t limit, uint64_t *addr)
-{
-	if (!boot_range_fits(*cursor, size, limit))
-		return false;
-	*addr = *cursor;
-	/*
-	 * An empty piece (a zero-length module) still gets its own page so that no two
-	 * pieces share an address. limit is at most 3 GiB: this cannot overflow.
-	 */
-	*cursor = ALIGN_UP(*cursor + MAX(size, 1), BOOT_PAGE_SIZE);
-	return true;
-}
-
 int mbi_plan(const struct guest_ram *ram, const struct mbi_input *in, struct mbi_layout *l,
 	     char *err, size_t errlen)
 {
@@ -56,27 +42,27 @@ int mbi_plan(const struct guest_ram *ram, const struct mbi_input *in, struct mbi
 
 	what = "the module (--initrd)";
 	if (in->has_module) {
-		if (!take(&cursor, in->module_size, limit, &l->mod_start))
+		if (!boot_take(&cursor, in->module_size, limit, &l->mod_start))
 			goto nospace;
 		l->mod_end = l->mod_start + in->module_size;
 	}
 	what = "the Multiboot information";
-	if (!take(&cursor, MULTIBOOT_INFO_SIZE, limit, &l->info))
+	if (!boot_take(&cursor, MULTIBOOT_INFO_SIZE, limit, &l->info))
 		goto nospace;
 	what = "the module list";
-	if (in->has_module && !take(&cursor, MULTIBOOT_MOD_SIZE, limit, &l->mods))
+	if (in->has_module && !boot_take(&cursor, MULTIBOOT_MOD_SIZE, limit, &l->mods))
 		goto nospace;
 	what = "the memory map";
-	if (!take(&cursor, (uint64_t)l->mmap_count * MULTIBOOT_MMAP_SIZE, limit, &l->mmap))
+	if (!boot_take(&cursor, (uint64_t)l->mmap_count * MULTIBOOT_MMAP_SIZE, limit, &l->mmap))
 		goto nospace;
 	what = "the command line";
-	if (!take(&cursor, cmdline_size, limit, &l->cmdline))
+	if (!boot_take(&cursor, cmdline_size, limit, &l->cmdline))
 		goto nospace;
 	what = "the module string";
-	if (in->has_module && !take(&cursor, l->mod_string_len + 1, limit, &l->mod_string))
+	if (in->has_module && !boot_take(&cursor, l->mod_string_len + 1, limit, &l->mod_string))
 		goto nospace;
 	what = "the boot loader name";
-	if (!take(&cursor, sizeof(BOOT_LOADER_NAME), limit, &l->loader_name))
+	if (!boot_take(&cursor, sizeof(BOOT_LOADER_NAME), limit, &l->loader_name))
 		goto nospace;
 	l->end = cursor;
 	return 0;

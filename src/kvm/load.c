@@ -91,11 +91,11 @@ int vm_load_kernel(struct vm *vm, const char *kernel, const char *initrd, const 
 				 : r; /* not the user's fault: keep it out of exit status 2 */
 		goto out;
 	}
-	pr_debug(
-	    "kernel %s loaded at 0x%llx-0x%llx, %s entry at 0x%llx, boot information at 0x%llx",
-	    kernel, (unsigned long long)entry.kernel_low, (unsigned long long)entry.kernel_high,
-	    entry.mode == BOOT_MODE_LONG64 ? "64-bit" : "Multiboot", (unsigned long long)entry.rip,
-	    (unsigned long long)entry.mbi_gpa);
+	pr_debug("kernel %s (%s) loaded at 0x%llx-0x%llx, entry at 0x%llx, boot information at "
+		 "0x%llx, initrd at 0x%llx",
+		 kernel, boot_format_name(entry.format), (unsigned long long)entry.kernel_low,
+		 (unsigned long long)entry.kernel_high, (unsigned long long)entry.rip,
+		 (unsigned long long)entry.info_gpa, (unsigned long long)entry.module_gpa);
 out:
 	boot_image_free(&k);
 	boot_image_free(&i);

@@ -3,17 +3,57 @@
  * boot_load on arbitrary bytes. Input: a control byte (bit 7: the tail is also passed as
  * an initrd; bits 0-6: the tail's length), the kernel image, then the tail, which is the
  * --cmdline text. Guest RAM is an exactly-sized 4 MiB heap buffer, so ASan reports any
- * write outside it. A successful load must leave its boot data and segments inside RAM
- * and the entry point inside a loaded segment; every failure must leave a message. The
- * firmware tables are written too, for a slot count taken from the input.
+ * write outside it. The image may be any format boot_load detects (Multiboot, ELF64, PVH,
+ * bzImage). A successful load must leave its boot data and kernel inside RAM, the entry
+ * point inside the kernel, the command line where the format's boot information says, and
+ * that information well-formed (PVH magic, the zero page's header and e820 count); every
+ * failure must leave a message. The firmware tables are written too, for a slot count
+ * taken from the input.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "boot/boot.h"
+#include "x86/bootparam.h"
+#include "xen/start_info.h"
 
 #define FUZZ_RAM (4u << 20)
+
+static uint32_t rd32(const uint8_t *ram, uint64_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, ram + gpa, sizeof(v));
+	return v;
+}
+
+/* The boot information the format defines, read back from RAM, agrees with *e. */
+static int info_ok(const uint8_t *ram, const struct boot_entry *e, const char *cmdline)
+{
+	if (e->cmdline_gpa >= FUZZ_RAM ||
+	    strnlen((const char *)ram + e->cmdline_gpa, FUZZ_RAM - e->cmdline_gpa) ==
+		FUZZ_RAM - e->cmdline_gpa)
+		return 0;
+	switch (e->format) {
+	case BOOT_FMT_PVH:
+		return e->mode == BOOT_MODE_PVH32 && e->rbx == e->info_gpa &&
+		       rd32(ram, e->info_gpa) == XEN_HVM_START_MAGIC_VALUE &&
+		       rd32(ram, e->info_gpa + 0x18) == e->cmdline_gpa &&
+		       strcmp((const char *)ram + e->cmdline_gpa, cmdline) == 0;
+	case BOOT_FMT_BZIMAGE:
+		return e->mode == BOOT_MODE_LINUX64 && e->rsi == e->info_gpa &&
+		       rd32(ram, e->info_gpa + 0x202) == SETUP_HDRS_MAGIC &&
+		       ram[e->info_gpa + 0x210] == BOOT_LOADER_TYPE_UNDEFINED &&
+		       ram[e->info_gpa + 0x1E8] == 8 &&
+		       rd32(ram, e->info_gpa + 0x228) == e->cmdline_gpa &&
+		       strcmp((const char *)ram + e->cmdline_gpa, cmdline) == 0;
+	case BOOT_FMT_MULTIBOOT:
+	case BOOT_FMT_ELF64:
+		return rd32(ram, e->info_gpa + 16) == e->cmdline_gpa;
+	}
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -51,9 +91,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (err[0] == '\0')
 			abort(); /* every rejection names its check */
 	} else {
-		if (entry.boot_data_end > FUZZ_RAM || entry.mbi_gpa < 0x100000 ||
-		    entry.mbi_gpa < entry.kernel_high || entry.kernel_high > FUZZ_RAM ||
-		    entry.rip < entry.kernel_low || entry.rip >= entry.kernel_high)
+		if (entry.boot_data_end > FUZZ_RAM || entry.info_gpa < 0x100000 ||
+		    entry.info_gpa < entry.kernel_high || entry.kernel_high > FUZZ_RAM ||
+		    entry.rip < entry.kernel_low || entry.rip >= entry.kernel_high ||
+		    !info_ok(ram_buf, &entry, cmdline))
 			abort();
 	}
 

@@ -69,7 +69,7 @@ static void test_elf64_entry(void)
 	CHECK_EQ(e.rip, 0x100080);
 	CHECK_EQ(e.rsp, 0xBF000);
 	CHECK_EQ(e.rflags, 0x2);
-	CHECK_EQ(e.rdi, e.mbi_gpa);
+	CHECK_EQ(e.rdi, e.info_gpa);
 	CHECK_EQ(e.rsi, 0x2BADB002);
 	CHECK_EQ(e.rax, 0);
 	CHECK_EQ(e.rbx, 0);
@@ -101,8 +101,8 @@ static void test_elf64_entry(void)
 	CHECK_EQ(walk(&t, e.cr3, 0x100000000ull), 0); /* only 4 GiB is mapped */
 	CHECK_EQ(e.kernel_low, 0x100000);
 	CHECK_EQ(e.kernel_high, 0x205000);
-	CHECK_EQ(e.mbi_gpa, 0x205000);
-	CHECK(e.boot_data_end > e.mbi_gpa && e.boot_data_end <= 16 * MiB);
+	CHECK_EQ(e.info_gpa, 0x205000);
+	CHECK(e.boot_data_end > e.info_gpa && e.boot_data_end <= 16 * MiB);
 	CHECK_EQ(e.module_gpa, 0);
 	ram_del(&t);
 	free(k.d);
@@ -124,7 +124,7 @@ static void test_multiboot_elf32(void)
 	CHECK_EQ(e.mode, BOOT_MODE_MULTIBOOT32);
 	CHECK_EQ(e.rip, 0x100010);
 	CHECK_EQ(e.rax, 0x2BADB002);
-	CHECK_EQ(e.rbx, e.mbi_gpa);
+	CHECK_EQ(e.rbx, e.info_gpa);
 	CHECK_EQ(e.rsi, 0);
 	CHECK_EQ(e.rdi, 0);
 	CHECK_EQ(e.rflags, 0x2);
@@ -137,7 +137,7 @@ static void test_multiboot_elf32(void)
 	CHECK_EQ(e.gdt.base, 0xB0000);
 	CHECK_EQ(rd64(&t, 0xB0008), 0x00CF9B000000FFFFull);
 	CHECK_EQ(rd64(&t, 0xB1000), 0); /* no page tables for a Multiboot kernel */
-	CHECK(e.mbi_gpa >= 0x106000 && e.mbi_gpa % 4096 == 0);
+	CHECK(e.info_gpa >= 0x106000 && e.info_gpa % 4096 == 0);
 	ram_del(&t);
 	free(k.d);
 }
@@ -167,12 +167,12 @@ static void test_conventional_memory(void)
 	CHECK_EQ(e.rip, 0x9000);
 	CHECK_EQ(e.kernel_low, 0x9000);
 	CHECK_EQ(e.kernel_high, 0x10d958);
-	CHECK_EQ(e.mbi_gpa, 0x10e000); /* boot data above every segment, in high RAM */
+	CHECK_EQ(e.info_gpa, 0x10e000); /* boot data above every segment, in high RAM */
 	CHECK_EQ(load(&t, &ke, NULL, NULL, &e), 0);
 	CHECK_EQ(e.kernel_high, 0x9FC00);
 	/* Only conventional memory used: the boot data still starts at 1 MiB. */
 	CHECK_EQ(load(&t, &kl, NULL, NULL, &e), 0);
-	CHECK_EQ(e.mbi_gpa, MiB);
+	CHECK_EQ(e.info_gpa, MiB);
 	CHECK_EQ(load(&t, &ka, NULL, NULL, &e), 0);
 	CHECK_EQ(e.rip, 0x80000);
 	CHECK(memcmp(gp(&t, 0x80000, 0x1000), ka.d, 0x1000) == 0);
@@ -217,7 +217,7 @@ static void test_aout_kludge(void)
 	CHECK_EQ(e.rip, 0x200100);
 	CHECK(memcmp(gp(&t, 0x200000, 0x1800), a.d, 0x1800) == 0);
 	CHECK(ram_all(&t, 0x201800, 0x203000, 0)); /* bss */
-	CHECK_EQ(e.mbi_gpa, 0x203000); /* boot data starts on the first page above the bss */
+	CHECK_EQ(e.info_gpa, 0x203000); /* boot data starts on the first page above the bss */
 	CHECK_EQ(e.kernel_high, 0x203000);
 
 	CHECK_EQ(load(&t, &b, NULL, NULL, &e), 0);
@@ -264,37 +264,24 @@ enum {
 	MBI_LOADER = 64
 };
 
-static const uint64_t doc_map[][3] = {
-	{ 0x0, 0x9FC00, 1 },	 { 0x9FC00, 0x400, 2 },	  { 0xA0000, 0x10000, 2 },
-	{ 0xB0000, 0x10000, 2 }, { 0xC0000, 0x20000, 2 }, { 0xE0000, 0x10000, 2 },
-	{ 0xF0000, 0x10000, 2 },
-};
-
 static void check_mmap(const struct tram *t, uint64_t mbi)
 {
-	uint64_t low = t->r.low_size, high = t->r.high_size;
-	uint32_t n = rd32(t, mbi + MBI_MMAP_LENGTH) / 24, want = high ? 9 : 8;
+	struct want_row map[9];
+	uint32_t n = rd32(t, mbi + MBI_MMAP_LENGTH) / 24, want = want_map(t, map);
 	uint64_t m = rd32(t, mbi + MBI_MMAP_ADDR);
 
 	CHECK_EQ(rd32(t, mbi + MBI_MMAP_LENGTH), want * 24);
 	CHECK_EQ(rd32(t, mbi + MBI_MEM_LOWER), 639);
-	CHECK_EQ(rd32(t, mbi + MBI_MEM_UPPER), (low - MiB) / 1024);
+	CHECK_EQ(rd32(t, mbi + MBI_MEM_UPPER), (t->r.low_size - MiB) / 1024);
 	if (n != want)
 		return;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t e = m + 24 * i, addr, len, type;
+		uint64_t e = m + 24 * i;
 
-		if (i < 7) {
-			addr = doc_map[i][0], len = doc_map[i][1], type = doc_map[i][2];
-		} else if (i == 7) {
-			addr = MiB, len = low - MiB, type = 1;
-		} else {
-			addr = 4 * GiB, len = high, type = 1;
-		}
 		CHECK_EQ(rd32(t, e), 20);
-		CHECK_EQ(rd64(t, e + 4), addr);
-		CHECK_EQ(rd64(t, e + 12), len);
-		CHECK_EQ(rd32(t, e + 20), type);
+		CHECK_EQ(rd64(t, e + 4), map[i].addr);
+		CHECK_EQ(rd64(t, e + 12), map[i].len);
+		CHECK_EQ(rd32(t, e + 20), map[i].type);
 	}
 }
 
@@ -312,7 +299,7 @@ static void test_mbi_fields(void)
 		initrd[i] = (uint8_t)(i ^ 0x5A);
 	ram_new(&t, 16 * MiB, 0);
 	CHECK_EQ(load(&t, &k, &ird, "console=ttyS0 quiet", &e), 0);
-	mbi = e.mbi_gpa;
+	mbi = e.info_gpa;
 	CHECK_EQ(rd32(&t, mbi + MBI_FLAGS), 0x24D); /* MEM CMDLINE MODS MMAP LOADER_NAME */
 	CHECK_STR(rdstr(&t, rd32(&t, mbi + MBI_CMDLINE)), KPATH " console=ttyS0 quiet");
 	CHECK_STR(rdstr(&t, rd32(&t, mbi + MBI_LOADER)), "hvemu");
@@ -357,15 +344,15 @@ static void test_mbi_cmdline_forms(void)
 	ram_new(&t, 4 * MiB, 0);
 	/* As QEMU: "<path> <text>", keeping the space when there is no text. */
 	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
-	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), KPATH " ");
-	CHECK_EQ(rd32(&t, e.mbi_gpa + MBI_MODS_COUNT), 0);
-	CHECK_EQ(rd32(&t, e.mbi_gpa + MBI_FLAGS) & 0x8, 0x8);
+	CHECK_STR(rdstr(&t, rd32(&t, e.info_gpa + MBI_CMDLINE)), KPATH " ");
+	CHECK_EQ(rd32(&t, e.info_gpa + MBI_MODS_COUNT), 0);
+	CHECK_EQ(rd32(&t, e.info_gpa + MBI_FLAGS) & 0x8, 0x8);
 	CHECK_EQ(load(&t, &k, NULL, "", &e), 0);
-	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), KPATH " ");
+	CHECK_STR(rdstr(&t, rd32(&t, e.info_gpa + MBI_CMDLINE)), KPATH " ");
 	CHECK_EQ(load(&t, &k, NULL, "a  b", &e), 0);
-	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), KPATH " a  b");
+	CHECK_STR(rdstr(&t, rd32(&t, e.info_gpa + MBI_CMDLINE)), KPATH " a  b");
 	CHECK_EQ(boot_load(&t.r, &nopath, NULL, "x=1", &e, NULL, 0), 0);
-	CHECK_STR(rdstr(&t, rd32(&t, e.mbi_gpa + MBI_CMDLINE)), " x=1");
+	CHECK_STR(rdstr(&t, rd32(&t, e.info_gpa + MBI_CMDLINE)), " x=1");
 	ram_del(&t);
 	free(k.d);
 }
@@ -385,7 +372,7 @@ static void test_mbi_memory_sizes(void)
 
 		ram_new(&t, sizes[i][0], sizes[i][1]);
 		CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
-		check_mmap(&t, e.mbi_gpa);
+		check_mmap(&t, e.info_gpa);
 		ram_del(&t);
 	}
 	free(k.d);
@@ -406,7 +393,7 @@ static void test_high_ram_segment(void)
 	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
 	check_segs(&t, s, 2);
 	/* boot data stays in low RAM, above the low segment */
-	CHECK(e.mbi_gpa >= 0x101000 && e.mbi_gpa < 16 * MiB);
+	CHECK(e.info_gpa >= 0x101000 && e.info_gpa < 16 * MiB);
 	CHECK_EQ(e.kernel_high, 4 * GiB + 0x203000);
 	CHECK_EQ(load(&t, &hi, NULL, NULL, &e), -ENOEXEC);
 	CHECK(strstr(err, "above 4 GiB") != NULL);
@@ -432,7 +419,7 @@ static void test_boot_data_placement(void)
 
 	ram_new(&t, 8 * MiB, 0);
 	CHECK_EQ(load(&t, &k, NULL, NULL, &e), 0);
-	CHECK(e.mbi_gpa >= 0x602000);
+	CHECK(e.info_gpa >= 0x602000);
 	check_segs(&t, s, 2);
 	ram_del(&t);
 
@@ -519,6 +506,10 @@ static void write_seeds(const char *dir)
 	write_seed(dir, "aout", 0,
 		   aout_img(0x200, 0x20, 0x10003, 0x100020, 0x100000, 0x100180, 0x102000, 0x100040),
 		   "");
+	write_seed(dir, "pvh64-initrd", 0x80 | 12, pvh_img(64, 0x100010, two, 2, 8, -1),
+		   "console=ttyS0");
+	write_seed(dir, "pvh32", 0, pvh_img(32, 0x102004, two, 2, 4, 0x3), "");
+	write_seed(dir, "bzimage-initrd", 0x80 | 7, bz_img(0x300), "quiet x");
 	write_seed(dir, "aout-noend", 2,
 		   aout_img(0x100, 0x8, 0x10000, 0x200008, 0x200000, 0, 0, 0x200000), "hi");
 }

@@ -2,7 +2,8 @@
 /*
  * Every image boot_load must refuse, with the check its message names, and nothing
  * written to guest RAM: not loadable, bad Multiboot headers, bad ELF headers and
- * segments, a.out kludge addresses, bad arguments.
+ * segments, a.out kludge addresses, bad PVH notes, bad bzImage headers and what does not
+ * fit them (init_size, initrd, command line), bad arguments.
  */
 #include <errno.h>
 
@@ -10,19 +11,26 @@
 
 /* ---- rejections ----------------------------------------------------------------------- */
 
-static void reject(struct img k, int want, const char *msg)
+/* k refused with want and msg in a VM of ram bytes (at most 16 MiB: all junk-filled). */
+static void reject_in(struct img k, uint64_t ram, const struct boot_image *initrd,
+		      const char *cmdline, int want, const char *msg)
 {
 	struct tram t;
 	struct boot_entry e;
 	int ret;
 
-	ram_new(&t, 4 * MiB, 0);
-	ret = load(&t, &k, NULL, NULL, &e);
+	ram_new(&t, ram, 0);
+	ret = load(&t, &k, initrd, cmdline, &e);
 	CHECK_MSG(ret == want, "got %d, want %d (%s) for \"%s\"", ret, want, err, msg);
 	CHECK_MSG(strstr(err, msg) != NULL, "message \"%s\" lacks \"%s\"", err, msg);
-	CHECK(ram_all(&t, 0, 4 * MiB, JUNK));
+	CHECK(ram_all(&t, 0, ram, JUNK));
 	ram_del(&t);
 	free(k.d);
+}
+
+static void reject(struct img k, int want, const char *msg)
+{
+	reject_in(k, 4 * MiB, NULL, NULL, want, msg);
 }
 
 static struct img raw(const void *bytes, size_t n)
@@ -37,24 +45,20 @@ static const struct tseg one[] = { { 0x100000, 0x100000, 0x2000, 0x100 } };
 
 #define EH64(f) offsetof(Elf64_Ehdr, f)
 #define PH64(f) (sizeof(Elf64_Ehdr) + offsetof(Elf64_Phdr, f))
-#define SET(im, off, type, v)                              \
-	do {                                               \
-		type v__ = (type)(v);                      \
-		memcpy((im).d + (off), &v__, sizeof(v__)); \
-	} while (0)
 
 static void test_reject_not_loadable(void)
 {
 	struct img k = aout_img(0x1000, 0x100, 0x10000, 0, 0, 0, 0, 0);
 
 	reject(raw("", 0), -ENOEXEC, "empty");
-	reject(raw("hello, world, not a kernel", 26), -ENOEXEC, "no ELF magic and no Multiboot");
+	reject(raw("hello, world, not a kernel", 26), -ENOEXEC,
+	       "no ELF magic, no Multiboot header");
 	/* a magic with a wrong checksum is not a header */
 	SET(k, 0x108, uint32_t, 0x12345678);
-	reject(k, -ENOEXEC, "no ELF magic and no Multiboot");
+	reject(k, -ENOEXEC, "no ELF magic, no Multiboot header");
 	/* a header past the first 8 KiB does not count */
 	k = aout_img(0x3000, 0x2000, 0x10000, 0x102000, 0x100000, 0, 0, 0x100000);
-	reject(k, -ENOEXEC, "no ELF magic and no Multiboot");
+	reject(k, -ENOEXEC, "no ELF magic, no Multiboot header");
 	/* a header without flag 16 in a file that is not ELF */
 	k = aout_img(0x1000, 0x100, 0x3, 0, 0, 0, 0, 0);
 	reject(k, -ENOEXEC, "flag 16");
@@ -177,11 +181,16 @@ static void test_reject_elf_segments(void)
 	SET(k, PH64(p_memsz), uint64_t, 0);
 	SET(k, PH64(p_filesz), uint64_t, 0);
 	reject(k, -ENOEXEC, "no loadable segments");
-	/* non-PT_LOAD headers are ignored, even with nonsense in them */
+	/* other headers are ignored, even with nonsense in them ... */
+	k = elf64();
+	SET(k, PH64(p_type), uint32_t, PT_DYNAMIC);
+	SET(k, PH64(p_offset), uint64_t, UINT64_MAX);
+	reject(k, -ENOEXEC, "no loadable segments");
+	/* ... but not PT_NOTE: the loader reads it, looking for a PVH entry */
 	k = elf64();
 	SET(k, PH64(p_type), uint32_t, PT_NOTE);
 	SET(k, PH64(p_offset), uint64_t, UINT64_MAX);
-	reject(k, -ENOEXEC, "no loadable segments");
+	reject(k, -ENOEXEC, "truncated ELF note segment: program header 0");
 }
 
 /* a.out kludge addresses (file 0x1000 bytes, header at 0x40, flags 0x10000) refused. */
@@ -215,6 +224,109 @@ static void test_reject_aout(void)
 		       -ENOEXEC, aout_cases[i].msg);
 }
 
+/* ---- PVH notes ------------------------------------------------------------------------ */
+
+static void test_reject_pvh(void)
+{
+	const struct tseg s[] = { { 0x100000, 0xffffffff81000000ull, 0x2000, 0x100 } };
+	struct img k;
+	size_t ph;
+
+	reject(pvh_img(64, 0x100000, s, 1, 2, -1), -ENOEXEC, "2-byte descriptor, not 4 or 8");
+	reject(pvh_img(64, 0x100100000ull, s, 1, 8, -1), -ENOEXEC,
+	       "PVH entry point 0x100100000 is above 4 GiB");
+	/* The entry is physical: the virtual address of a segment does not count. */
+	reject(pvh_img(64, 0x81000010, s, 1, 4, -1), -ENOEXEC,
+	       "entry point 0x81000010 is not inside any loaded segment");
+	reject(pvh_img(32, 0x300000, s, 1, 4, -1), -ENOEXEC, "not inside any loaded segment");
+	/* A note that claims more than its segment holds. */
+	k = pvh_img(64, 0x100000, s, 1, 4, -1);
+	ph = sizeof(Elf64_Ehdr) + sizeof(Elf64_Phdr);
+	SET(k, ph + offsetof(Elf64_Phdr, p_filesz), uint64_t, 36);
+	reject(k, -ENOEXEC, "truncated ELF note in program header 1");
+	k = pvh_img(64, 0x100000, s, 1, 4, -1);
+	SET(k, ph + offsetof(Elf64_Phdr, p_filesz), uint64_t, k.n);
+	reject(k, -ENOEXEC, "truncated ELF note segment: program header 1");
+	/* A bad segment is still refused as such when the note is fine. */
+	k = pvh_img(64, 0x100000, s, 1, 4, -1);
+	SET(k, PH64(p_paddr), uint64_t, 0xF0000);
+	reject(k, -ENOEXEC, "overlaps [0x9fc00, 0x100000)");
+}
+
+/* ---- bzImage -------------------------------------------------------------------------- */
+
+/* One field of bz_img(0x1000) changed, and the check that must refuse it. */
+static const struct {
+	size_t off, size; /* size 1, 2, 4 or 8 */
+	uint64_t value;
+	int want;
+	const char *msg;
+} bz_header_cases[] = {
+	{ BZ_BOOT_FLAG, 2, 0x55AA, -ENOEXEC, "boot_flag 0x55aa is not 0xAA55" },
+	{ BZ_VERSION, 2, 0x0205, -ENOEXEC, "Linux boot protocol 2.05 is older than 2.06" },
+	{ BZ_VERSION, 2, 0x0201, -ENOEXEC, "protocol 2.01 is older than 2.06" },
+	/* 2.06-2.11 have no xloadflags, so no 64-bit entry */
+	{ BZ_VERSION, 2, 0x020B, -ENOEXEC, "no 64-bit entry point (protocol 2.11" },
+	{ BZ_XLOADFLAGS, 2, 0x2, -ENOEXEC, "xloadflags 0x2 without XLF_KERNEL_64" },
+	{ BZ_LOADFLAGS, 1, 0x0, -ENOEXEC, "a zImage" },
+	{ BZ_KERNEL_ALIGNMENT, 4, 0x300000, -ENOEXEC,
+	  "kernel_alignment 0x300000 is not a power of two" },
+	{ BZ_KERNEL_ALIGNMENT, 4, 0, -ENOEXEC, "kernel_alignment 0x0 is not a power of two" },
+	{ BZ_SETUP_SECTS, 1, 200, -ENOEXEC, "the protected-mode kernel would start at 0x19200" },
+	{ BZ_SETUP_SECTS, 1, 11, -ENOEXEC, "ends before its 64-bit entry at offset 0x200" },
+	{ BZ_PAYLOAD_LENGTH, 4, 0xF01, -ENOEXEC, "payload [0x100, +0xf01) runs past" },
+	{ BZ_PAYLOAD_OFFSET, 4, 0xFFFFFFFF, -ENOEXEC, "runs past the protected-mode kernel" },
+	{ BZ_INIT_SIZE, 4, 0x800, -ENOEXEC,
+	  "init_size 0x800 is smaller than its protected-mode kernel" },
+	{ BZ_INIT_SIZE, 4, 0xF00000, -ENOSPC,
+	  "needs [0x200000, 0x1100000) (load address + init_size)" },
+	{ BZ_PREF_ADDRESS, 8, 0xFFFFFFFFFFE00000ull, -ENOSPC, "give the VM more --memory" },
+};
+
+static void test_reject_bzimage(void)
+{
+	uint8_t blob[64] = { 0 };
+	struct boot_image ird = { blob, 15 * MiB, IPATH };
+	char line[40];
+	struct img k;
+
+	for (size_t i = 0; i < sizeof(bz_header_cases) / sizeof(bz_header_cases[0]); i++) {
+		uint64_t v = bz_header_cases[i].value;
+
+		k = bz_img(0x1000);
+		memcpy(k.d + bz_header_cases[i].off, &v, bz_header_cases[i].size);
+		reject_in(k, 16 * MiB, NULL, NULL, bz_header_cases[i].want, bz_header_cases[i].msg);
+	}
+	k = bz_img(0x1000);
+	SET(k, BZ_RELOCATABLE, uint8_t, 0);
+	SET(k, BZ_PREF_ADDRESS, uint64_t, 0x10000);
+	reject_in(k, 16 * MiB, NULL, NULL, -ENOEXEC, "below 1 MiB");
+	/* A file that ends inside the setup header. */
+	k = bz_img(0x1000);
+	k.n = 0x240;
+	reject_in(k, 16 * MiB, NULL, NULL, -ENOEXEC, "truncated bzImage setup header");
+	/* A command line one byte over cmdline_size. */
+	k = bz_img(0x1000);
+	SET(k, BZ_CMDLINE_SIZE, uint32_t, 8);
+	reject_in(k, 16 * MiB, NULL, "123456789", -ENOSPC,
+		  "command line (9 bytes) is longer than the kernel accepts (cmdline_size 8)");
+	k = bz_img(0x1000);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	SET(k, BZ_CMDLINE_SIZE, uint32_t, 0);
+	reject_in(k, 16 * MiB, NULL, line, -ENOSPC, "cmdline_size 0");
+	/* An initrd that does not fit above the boot data, below RAM's end... */
+	ird.data = calloc(1, ird.size);
+	reject_in(bz_img(0x1000), 16 * MiB, &ird, NULL, -ENOSPC,
+		  "the initrd (15728640 bytes) does not fit");
+	/* ... or below initrd_addr_max. */
+	ird.size = 2 * MiB;
+	k = bz_img(0x1000);
+	SET(k, BZ_INITRD_ADDR_MAX, uint32_t, 0x3FFFFF);
+	reject_in(k, 16 * MiB, &ird, NULL, -ENOSPC, "initrd_addr_max 0x3fffff");
+	free((void *)ird.data);
+}
+
 static void test_reject_args(void)
 {
 	struct img k = elf64();
@@ -243,6 +355,8 @@ int main(void)
 	RUN(test_reject_elf_headers);
 	RUN(test_reject_elf_segments);
 	RUN(test_reject_aout);
+	RUN(test_reject_pvh);
+	RUN(test_reject_bzimage);
 	RUN(test_reject_args);
 	return t_done();
 }
