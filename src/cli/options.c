@@ -13,12 +13,17 @@
 const char run_usage[] =
     "Usage: hvemu run --kernel FILE [options]\n"
     "\n"
-    "Boots a guest kernel on KVM: a Multiboot (v1) kernel, entered in 32-bit protected\n"
-    "mode, or an ELF64 kernel, entered in 64-bit long mode (docs/architecture.md).\n"
+    "Boots a guest kernel on KVM, its format detected from the file: a Linux bzImage (the\n"
+    "x86 boot protocol's 64-bit entry), an ELF kernel with a PVH entry note (a Linux\n"
+    "vmlinux; 32-bit entry), an ELF64 kernel (64-bit long mode) or a Multiboot (v1)\n"
+    "kernel (32-bit protected mode) (docs/architecture.md).\n"
     "\n"
     "  --kernel FILE          the kernel image (required)\n"
-    "  --initrd FILE          loaded as Multiboot module 0\n"
-    "  --cmdline STR          kernel command line (after the kernel's path)\n"
+    "  --initrd FILE          the initrd (Linux), or Multiboot / PVH module 0\n"
+    "  --cmdline STR          kernel command line (Multiboot: after the kernel's path)\n"
+    "  --cpu host[,+F|-F|safe...]   CPU model: the host's CPUID with features F added or\n"
+    "                         hidden by their /proc/cpuinfo names; `safe` hides what KVM's\n"
+    "                         emulator lacks on hosts without vmx/svm (--cpu help)\n"
     "  --cpus boot=N[,max=M]  vCPUs at boot and vCPU slots for hot-add (default 1; max\n"
     "                         defaults to boot; at most 1024)\n"
     "  --memory SIZE          guest RAM, with suffix K, M or G (default 128M; a plain\n"
@@ -191,6 +196,7 @@ enum {
 	OPT_KERNEL = 256,
 	OPT_INITRD,
 	OPT_CMDLINE,
+	OPT_CPU,
 	OPT_CPUS,
 	OPT_MEMORY,
 	OPT_SERIAL,
@@ -207,6 +213,7 @@ static const struct option run_longopts[] = {
 	{ "kernel", required_argument, NULL, OPT_KERNEL },
 	{ "initrd", required_argument, NULL, OPT_INITRD },
 	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "cpus", required_argument, NULL, OPT_CPUS },
 	{ "memory", required_argument, NULL, OPT_MEMORY },
 	{ "serial", required_argument, NULL, OPT_SERIAL },
@@ -247,6 +254,14 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 			break;
 		case OPT_CMDLINE:
 			o->cmdline = optarg;
+			break;
+		case OPT_CPU:
+			if (strcmp(optarg, "help") == 0) {
+				o->cpu_help = true;
+				return 0;
+			}
+			if (cpu_model_parse(optarg, &o->vm.cpu, err, errlen))
+				return -EINVAL;
 			break;
 		case OPT_CPUS:
 			if (parse_cpus(optarg, &o->vm.boot_vcpus, &o->vm.max_vcpus, err, errlen))

@@ -20,6 +20,7 @@ struct run_options {
 	const char *api_socket;
 	enum log_level log_level;
 	bool help;
+	bool cpu_help; /* --cpu help */
 	bool version;
 };
 

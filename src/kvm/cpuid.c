@@ -8,6 +8,7 @@
 
 #include "kvm/kvm_sys.h"
 #include "util/compiler.h"
+#include "util/log.h"
 
 #define CPUID_LEAF_TOPOLOGY 0xb
 #define CPUID_HV_FIRST	    0x40000000u
@@ -112,4 +113,44 @@ struct kvm_cpuid2 *cpuid_for_vcpu(const struct kvm_cpuid2 *tmpl, unsigned slot)
 		if (c->entries[i].function == CPUID_LEAF_TOPOLOGY)
 			c->entries[i].edx = slot;
 	return c;
+}
+
+int cpuid_apply_model(struct kvm_cpuid2 *tmpl, const struct cpu_model *m, char *err, size_t errlen)
+{
+	char absent[256];
+	struct cpu_leaf *l;
+	int r;
+
+	if (!m || !m->nops)
+		return 0;
+	l = calloc(tmpl->nent ? tmpl->nent : 1, sizeof(*l));
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < tmpl->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &tmpl->entries[i];
+
+		l[i] = (struct cpu_leaf){ e->function, e->index, e->eax, e->ebx, e->ecx, e->edx };
+		/* A leaf without a significant index answers every subleaf: match it as 0. */
+		if (!(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX))
+			l[i].index = 0;
+	}
+	if (cpu_model_absent(m, l, tmpl->nent, absent, sizeof(absent)))
+		pr_warn(
+		    "--cpu %s: KVM does not list %s as supported, so hiding them is up to KVM: "
+		    "a KVM without hardware virtualization may still show them to the guest (hide "
+		    "them on the kernel command line too, e.g. noxsave, clearcpuid=)",
+		    m->text, absent);
+	r = cpu_model_apply(m, l, tmpl->nent, err, errlen);
+	for (uint32_t i = 0; !r && i < tmpl->nent; i++) {
+		struct kvm_cpuid_entry2 *e = &tmpl->entries[i];
+
+		e->eax = l[i].eax;
+		e->ebx = l[i].ebx;
+		e->ecx = l[i].ecx;
+		e->edx = l[i].edx;
+	}
+	free(l);
+	return r;
 }

@@ -165,6 +165,8 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 		goto fail;
 	}
 	r = cpuid_build_template(vm->sys.cpuid, &cfg->hv, cfg->max_vcpus, &vm->cpuid, err, errlen);
+	if (!r)
+		r = cpuid_apply_model(vm->cpuid, &cfg->cpu, err, errlen);
 	if (r)
 		goto fail;
 	r = vm_create_kvm(vm, err, errlen);

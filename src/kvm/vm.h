@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/model.h"
 #include "ctl/ctl.h"
 #include "dev/uart.h"
 #include "hv/hv.h"
@@ -81,6 +82,7 @@ struct vm_config {
 	unsigned boot_vcpus;
 	unsigned max_vcpus;
 	struct hv_features hv; /* mask 0: no Hyper-V */
+	struct cpu_model cpu;  /* --cpu; nops 0: the host's CPUID as KVM offers it */
 	enum vm_flush_method flush_method;
 	enum vm_vcpu_sched vcpu_sched;
 	enum uart_sink serial;

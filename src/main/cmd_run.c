@@ -70,6 +70,10 @@ int cmd_run(int argc, char **argv)
 		fputs(run_usage, stdout);
 		return 0;
 	}
+	if (o.cpu_help) {
+		cpu_model_help(stdout);
+		return 0;
+	}
 	if (o.version) {
 		print_version();
 		return 0;

@@ -32,6 +32,21 @@ static void test_defaults(void)
 	CHECK_EQ(o.vm.hv.mask, 0);
 	CHECK_EQ(o.vm.vcpu_sched, VM_SCHED_BATCH);
 	CHECK(o.cmdline == NULL && o.initrd == NULL && o.api_socket == NULL);
+	CHECK_EQ(o.vm.cpu.nops, 0); /* --cpu host */
+}
+
+static void test_cpu_model_option(void)
+{
+	struct run_options o;
+	char err[256] = "";
+
+	CHECK_EQ(parse(A("--kernel", "k", "--cpu", "host,safe,+popcnt"), &o, err), 0);
+	CHECK_EQ(o.vm.cpu.nops, 7);
+	CHECK_STR(o.vm.cpu.text, "host,safe,+popcnt");
+	CHECK_EQ(parse(A("--cpu", "help"), &o, err), 0); /* no --kernel needed */
+	CHECK(o.cpu_help);
+	CHECK_EQ(parse(A("--kernel", "k", "--cpu", "host,-avx9"), &o, err), -EINVAL);
+	CHECK(strstr(err, "--cpu: unknown feature or preset 'avx9'") != NULL);
 }
 
 static void test_all_options(void)
@@ -168,6 +183,7 @@ int main(void)
 	RUN(test_all_options);
 	RUN(test_sizes);
 	RUN(test_cpus);
+	RUN(test_cpu_model_option);
 	RUN(test_errors_name_the_option);
 	RUN(test_help_version);
 	return t_done();
