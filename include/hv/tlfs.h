@@ -158,6 +158,22 @@
 #define HV_X64_MSR_SYNTHETIC_FIRST 0x40000000u
 #define HV_X64_MSR_SYNTHETIC_LAST  0x400001FFu
 
+/*
+ * HV_X64_MSR_GUEST_OS_ID (TLFS "Reporting the Guest OS Identity"). Bit 63 says which of
+ * the two encodings follows. Open source: OS type 62:56 (1 Linux, 2 FreeBSD, 3 Xen,
+ * 4 Illumos), OS ID 55:48, version 47:16 (Linux puts LINUX_VERSION_CODE there:
+ * arch/x86/include/asm/mshyperv.h hv_generate_guest_id), build 15:0. Proprietary: vendor
+ * 62:48 (1 Microsoft), OS ID 47:40 (4 Windows NT), major 39:32, minor 31:24, service
+ * version 23:16, build 15:0.
+ */
+#define HV_GUEST_OS_ID_OPEN_SOURCE   HV_BIT_ULL(63)
+#define HV_GUEST_OS_TYPE_LINUX	     0x1u
+#define HV_GUEST_OS_TYPE_FREEBSD     0x2u
+#define HV_GUEST_OS_TYPE_XEN	     0x3u
+#define HV_GUEST_OS_TYPE_ILLUMOS     0x4u
+#define HV_GUEST_OS_VENDOR_MICROSOFT 0x1u
+#define HV_GUEST_OS_MICROSOFT_NT     0x4u
+
 /* HV_X64_MSR_HYPERCALL (TLFS "Establishing the Hypercall Interface"). */
 #define HV_X64_MSR_HYPERCALL_ENABLE		HV_BIT_ULL(0)
 #define HV_X64_MSR_HYPERCALL_LOCKED		HV_BIT_ULL(1) /* immutable until reset */

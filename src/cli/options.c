@@ -37,6 +37,9 @@ const char run_usage[] =
     "  --flush-method auto|steal|sregs   how remote TLB flushes reach vCPUs (default auto)\n"
     "  --vcpu-sched batch|normal   scheduling policy of vCPU threads (default batch: a\n"
     "                         woken vCPU does not preempt the one that woke it)\n"
+    "  --internal-error exit|pause   a KVM internal error (e.g. an instruction KVM cannot\n"
+    "                         emulate) ends hvemu with status 6 (exit, the default), or\n"
+    "                         stops that vCPU and keeps the VM up until quit (pause)\n"
     "  --log-level error|warn|info|debug (default info);  -v: debug\n"
     "  -h, --help             this text;  --version: hvemu's version\n"
     "\n"
@@ -205,6 +208,7 @@ enum {
 	OPT_HOST_CPUS,
 	OPT_FLUSH_METHOD,
 	OPT_VCPU_SCHED,
+	OPT_INTERNAL_ERROR,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 };
@@ -222,6 +226,7 @@ static const struct option run_longopts[] = {
 	{ "host-cpus", required_argument, NULL, OPT_HOST_CPUS },
 	{ "flush-method", required_argument, NULL, OPT_FLUSH_METHOD },
 	{ "vcpu-sched", required_argument, NULL, OPT_VCPU_SCHED },
+	{ "internal-error", required_argument, NULL, OPT_INTERNAL_ERROR },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -307,6 +312,17 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 			if (parse_vcpu_sched(optarg, &o->vm.vcpu_sched)) {
 				snprintf(err, errlen, "--vcpu-sched '%s': expected batch or normal",
 					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_INTERNAL_ERROR:
+			if (strcmp(optarg, "exit") == 0) {
+				o->vm.internal_error = VM_INTERNAL_ERROR_EXIT;
+			} else if (strcmp(optarg, "pause") == 0) {
+				o->vm.internal_error = VM_INTERNAL_ERROR_PAUSE;
+			} else {
+				snprintf(err, errlen,
+					 "--internal-error '%s': expected exit or pause", optarg);
 				return -EINVAL;
 			}
 			break;

@@ -41,6 +41,8 @@ const char *ctl_vcpu_state_name(enum ctl_vcpu_state s)
 		return "removing";
 	case CTL_VCPU_PARKED:
 		return "parked";
+	case CTL_VCPU_INTERNAL_ERROR:
+		return "internal-error";
 	}
 	return "unknown";
 }
@@ -419,6 +421,11 @@ static const struct ctl_cmd_spec commands[] = {
 	    { "vcpus", CTL_ARG_INT_LIST, false, "only these vCPU slots" },
 	    { "providers", CTL_ARG_STR_LIST, false, "only these providers (hvemu, kvm)" },
 	    { "names", CTL_ARG_STR_LIST, false, "only these statistics" } } },
+	{ "query-hyperv",
+	  ctl_cmd_query_hyperv,
+	  "Hyper-V as the guest set it up: guest OS ID, hypercall, reference TSC and VP assist "
+	  "pages",
+	  { { 0 } } },
 	{ "quit", cmd_quit, "stop the VM", { { 0 } } },
 };
 

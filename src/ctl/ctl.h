@@ -55,6 +55,7 @@ enum ctl_vcpu_state {
 	CTL_VCPU_SUSPENDED, /* Hyper-V suspended: waits for another VP's TLB-flush inhibit */
 	CTL_VCPU_REMOVING,  /* removal requested, the guest has not ejected it yet */
 	CTL_VCPU_PARKED,    /* ejected or removed: the thread is parked */
+	CTL_VCPU_INTERNAL_ERROR, /* stopped by a KVM internal error (--internal-error pause) */
 };
 
 struct ctl_vcpu_info {
@@ -98,7 +99,34 @@ struct ctl_stat {
 	uint64_t value;
 };
 
+/*
+ * What the guest set up of Hyper-V (query-hyperv): the CPUID words hvemu offers, the
+ * guest OS identity it reported, and the pages it enabled. Raw MSR values: bit 0 is the
+ * enable bit, bits 63:12 the page's GPA.
+ */
+struct ctl_hyperv {
+	bool enabled;	    /* any --hv feature */
+	char features[256]; /* canonical --hv text */
+	uint32_t privileges_low, privileges_high, hints, misc, spinlock_retries;
+	uint64_t guest_os_id; /* 0: not written */
+	bool guest_open_source;
+	uint32_t guest_os_type; /* open source: 1 Linux, ... */
+	uint32_t guest_build;
+	char guest_os[24];	/* "Linux", "Windows NT", "unknown", "none" */
+	char guest_version[24]; /* "6.1.192" */
+	uint64_t hypercall;	/* HV_X64_MSR_HYPERCALL */
+	uint64_t reference_tsc; /* HV_X64_MSR_REFERENCE_TSC */
+	uint32_t tsc_sequence;	/* of the enabled page; 0 or 0xFFFFFFFF: not valid */
+};
+
+struct ctl_hyperv_vp {
+	uint32_t slot;
+	uint32_t vp_index;
+	uint64_t vp_assist_page; /* HV_X64_MSR_VP_ASSIST_PAGE */
+};
+
 typedef void (*ctl_vcpu_fn)(void *ctx, const struct ctl_vcpu_info *info);
+typedef void (*ctl_hyperv_vp_fn)(void *ctx, const struct ctl_hyperv_vp *vp);
 typedef void (*ctl_host_cpu_fn)(void *ctx, const struct ctl_host_cpu_info *info);
 typedef void (*ctl_stat_fn)(void *ctx, const struct ctl_stat *stat);
 
@@ -135,6 +163,9 @@ struct ctl_backend_ops {
 	 * where KVM_CAP_BINARY_STATS_FD is available. The ctl layer filters and groups.
 	 */
 	int (*query_stats)(void *opaque, ctl_stat_fn fn, void *ctx, char *err);
+	/* Hyper-V state of the partition, then fn once per vCPU with a VP (slot order). */
+	int (*query_hyperv)(void *opaque, struct ctl_hyperv *out, ctl_hyperv_vp_fn fn, void *ctx,
+			    char *err);
 	/* Request an orderly stop of the VM and return at once (the reply is sent first). */
 	int (*quit)(void *opaque, char *err);
 };
@@ -186,15 +217,16 @@ void ctl_server_stats_visit(struct ctl_server *s, stat_visit_fn fn, void *ctx);
 /* --- events -------------------------------------------------------------------------- */
 
 /* Event names (QMP style). The data of each is listed in docs/control-socket.md. */
-#define CTL_EVENT_VCPU_ADDED	    "VCPU_ADDED"
-#define CTL_EVENT_VCPU_REMOVED	    "VCPU_REMOVED"
-#define CTL_EVENT_VCPU_SUSPENDED    "VCPU_SUSPENDED"
-#define CTL_EVENT_VCPU_RESUMED	    "VCPU_RESUMED"
-#define CTL_EVENT_HOST_CPU_OFFLINE  "HOST_CPU_OFFLINE"
-#define CTL_EVENT_HOST_CPU_ONLINE   "HOST_CPU_ONLINE"
-#define CTL_EVENT_HOST_CPU_REJECTED "HOST_CPU_REJECTED"
-#define CTL_EVENT_GUEST_CRASHED	    "GUEST_CRASHED"
-#define CTL_EVENT_SHUTDOWN	    "SHUTDOWN"
+#define CTL_EVENT_VCPU_ADDED	      "VCPU_ADDED"
+#define CTL_EVENT_VCPU_REMOVED	      "VCPU_REMOVED"
+#define CTL_EVENT_VCPU_SUSPENDED      "VCPU_SUSPENDED"
+#define CTL_EVENT_VCPU_RESUMED	      "VCPU_RESUMED"
+#define CTL_EVENT_HOST_CPU_OFFLINE    "HOST_CPU_OFFLINE"
+#define CTL_EVENT_HOST_CPU_ONLINE     "HOST_CPU_ONLINE"
+#define CTL_EVENT_HOST_CPU_REJECTED   "HOST_CPU_REJECTED"
+#define CTL_EVENT_GUEST_CRASHED	      "GUEST_CRASHED"
+#define CTL_EVENT_VCPU_INTERNAL_ERROR "VCPU_INTERNAL_ERROR"
+#define CTL_EVENT_SHUTDOWN	      "SHUTDOWN"
 
 /* Limits of one event: longer names/keys/strings are truncated, extra fields dropped. */
 #define CTL_EVENT_NAME_MAX   32

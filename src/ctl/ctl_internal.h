@@ -124,9 +124,11 @@ const struct ctl_cmd_spec *ctl_cmd_table(size_t *n);
 const char *ctl_arg_type_name(enum ctl_arg_type t); /* "integer" */
 const char *ctl_arg_type_desc(enum ctl_arg_type t); /* "an integer" */
 
-/* query-stats lives in its own file. */
+/* query-stats and query-hyperv live in their own files. */
 int ctl_cmd_query_stats(const struct ctl_dispatch *d, json_t *args, json_t **ret,
 			struct ctl_error *e);
+int ctl_cmd_query_hyperv(const struct ctl_dispatch *d, json_t *args, json_t **ret,
+			 struct ctl_error *e);
 /* Fills e from a backend failure of the command cmd. */
 void ctl_error_backend(struct ctl_error *e, const char *cmd, int ret, const char *msg);
 

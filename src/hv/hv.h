@@ -313,6 +313,41 @@ struct hv_vp_suspend_info {
 };
 void hv_vp_suspend_info(struct hv_vp *vp, struct hv_vp_suspend_info *out);
 
+/* --- state the guest set up (the control socket's query-hyperv) --------------------- */
+
+/* HV_X64_MSR_GUEST_OS_ID decoded (TLFS "Reporting the Guest OS Identity"). */
+struct hv_guest_os {
+	bool open_source;
+	uint32_t os_type;		/* open source: 62:56 */
+	uint32_t os_id;			/* open source: 55:48; proprietary: 47:40 */
+	uint32_t vendor;		/* proprietary: 62:48 */
+	uint32_t version;		/* open source: 47:16 */
+	uint32_t major, minor, service; /* proprietary */
+	uint32_t build;			/* 15:0 */
+	char os[24];			/* "Linux", "FreeBSD", "Windows NT", "unknown" */
+	char version_text[24];		/* "6.1.192" (Linux's LINUX_VERSION_CODE), "10.0" */
+};
+/* Decodes id (0: nothing reported, os "none"). */
+void hv_guest_os_id_decode(uint64_t id, struct hv_guest_os *out);
+
+struct hv_partition_info {
+	/* The CPUID words Linux prints ("privilege flags low, high, hints, misc"). */
+	uint32_t privileges_low, privileges_high, hints, misc;
+	uint32_t spinlock_retries;
+	uint64_t guest_os_id;
+	uint64_t hypercall;	/* HV_X64_MSR_HYPERCALL as the guest set it */
+	uint64_t reference_tsc; /* HV_X64_MSR_REFERENCE_TSC */
+	uint32_t tsc_sequence;	/* of the enabled reference TSC page (0 = invalid/none) */
+};
+/* A snapshot; callable from any thread. */
+void hv_partition_query(struct hv_partition *part, struct hv_partition_info *out);
+
+struct hv_vp_info {
+	uint32_t vp_index;
+	uint64_t vp_assist_page; /* HV_X64_MSR_VP_ASSIST_PAGE */
+};
+void hv_vp_query(struct hv_vp *vp, struct hv_vp_info *out);
+
 /* --- statistics ---------------------------------------------------------------------- */
 
 void hv_partition_stats_visit(struct hv_partition *part, stat_visit_fn fn, void *ctx);

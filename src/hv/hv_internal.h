@@ -185,7 +185,8 @@ struct hv_vp {
 	void *opaque;
 	_Atomic uint32_t online;
 
-	uint64_t vp_assist_page; /* HV_X64_MSR_VP_ASSIST_PAGE; only its vCPU thread touches it */
+	/* HV_X64_MSR_VP_ASSIST_PAGE: written by its vCPU thread, read by queries (atomic). */
+	_Atomic uint64_t vp_assist_page;
 
 	/* The suspended state (suspend.c, docs/suspend.md). */
 	_Atomic uint32_t inhibit;

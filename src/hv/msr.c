@@ -172,7 +172,7 @@ enum hv_msr_result hv_msr_read(struct hv_vp *vp, uint32_t msr, uint64_t *value)
 		}
 		break;
 	case HV_MSR_IDX_VP_ASSIST_PAGE:
-		v = vp->vp_assist_page;
+		v = atomic_load(&vp->vp_assist_page);
 		break;
 	case HV_MSR_IDX_CRASH_P0:
 	case HV_MSR_IDX_CRASH_P1:
@@ -192,6 +192,17 @@ enum hv_msr_result hv_msr_read(struct hv_vp *vp, uint32_t msr, uint64_t *value)
 	}
 	*value = v;
 	return HV_MSR_OK;
+}
+
+/* Who the guest says it is, when it says something new (rate-limited: guest-triggered). */
+static void log_guest_os(const struct hv_vp *vp, uint64_t id)
+{
+	struct hv_guest_os os;
+
+	hv_guest_os_id_decode(id, &os);
+	pr_info_ratelimited("hv: vp %u: guest OS ID 0x%016llx: %s %s (%s, build %u)\n", vp->index,
+			    (unsigned long long)id, os.os, os.version_text,
+			    os.open_source ? "open source" : "proprietary", os.build);
 }
 
 /*
@@ -247,7 +258,7 @@ static enum hv_msr_result write_vp_assist(struct hv_vp *vp, uint64_t value)
 	}
 	if (part->ops->vp_assist_page(part->opaque, vp, gpa, enable))
 		return HV_MSR_GP;
-	vp->vp_assist_page = value;
+	atomic_store(&vp->vp_assist_page, value);
 	return HV_MSR_OK;
 }
 
@@ -265,7 +276,8 @@ enum hv_msr_result hv_msr_write(struct hv_vp *vp, uint32_t msr, uint64_t value)
 	case HV_MSR_IDX_GUEST_OS_ID:
 		/* TLFS "Reporting the Guest OS Identity": zeroing it disables the page. */
 		pthread_mutex_lock(&part->lock);
-		atomic_store(&part->guest_os_id, value);
+		if (atomic_exchange(&part->guest_os_id, value) != value)
+			log_guest_os(vp, value);
 		if (!value)
 			atomic_fetch_and(&part->hypercall, ~HV_X64_MSR_HYPERCALL_ENABLE);
 		pthread_mutex_unlock(&part->lock);

@@ -55,6 +55,8 @@ static enum ctl_vcpu_state vcpu_ctl_state(struct vm *vm, unsigned slot, struct v
 	case VCPU_ONLINE:
 		break;
 	}
+	if (v && atomic_load(&v->stopped_on_error))
+		return CTL_VCPU_INTERNAL_ERROR;
 	if (si && si->waiting_on >= 0)
 		return CTL_VCPU_SUSPENDED;
 	if (hpctl_status(&vm->hpctl, slot) & HPCTL_ST_REMOVE)
@@ -274,6 +276,49 @@ static void emit_stat(void *c, const char *name, enum stat_type type, enum stat_
 	sc->fn(sc->ctx, &st);
 }
 
+static int be_query_hyperv(void *opaque, struct ctl_hyperv *out, ctl_hyperv_vp_fn fn, void *ctx,
+			   char *err)
+{
+	struct vm *vm = opaque;
+	struct hv_partition_info pi;
+	struct hv_guest_os os;
+
+	(void)err;
+	if (!vm->hv)
+		return 0; /* out->enabled stays false */
+	hv_partition_query(vm->hv, &pi);
+	hv_guest_os_id_decode(pi.guest_os_id, &os);
+	out->enabled = true;
+	hv_features_format(&vm->cfg.hv, out->features, sizeof(out->features));
+	out->privileges_low = pi.privileges_low;
+	out->privileges_high = pi.privileges_high;
+	out->hints = pi.hints;
+	out->misc = pi.misc;
+	out->spinlock_retries = pi.spinlock_retries;
+	out->guest_os_id = pi.guest_os_id;
+	out->guest_open_source = os.open_source;
+	out->guest_os_type = os.os_type;
+	out->guest_build = os.build;
+	snprintf(out->guest_os, sizeof(out->guest_os), "%s", os.os);
+	snprintf(out->guest_version, sizeof(out->guest_version), "%s", os.version_text);
+	out->hypercall = pi.hypercall;
+	out->reference_tsc = pi.reference_tsc;
+	out->tsc_sequence = pi.tsc_sequence;
+	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
+		struct vcpu *v = atomic_load(&vm->slots[s]);
+		struct hv_vp *vp = v ? vcpu_hv(v) : NULL;
+		struct hv_vp_info vi;
+
+		if (!vp)
+			continue;
+		hv_vp_query(vp, &vi);
+		fn(ctx, &(struct ctl_hyperv_vp){ .slot = s,
+						 .vp_index = vi.vp_index,
+						 .vp_assist_page = vi.vp_assist_page });
+	}
+	return 0;
+}
+
 static int be_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
 {
 	struct vm *vm = opaque;
@@ -317,5 +362,6 @@ const struct ctl_backend_ops vm_ctl_ops = {
 	.set_tlb_flush_inhibit = be_set_inhibit,
 	.query_host_cpus = be_query_host_cpus,
 	.query_stats = be_query_stats,
+	.query_hyperv = be_query_hyperv,
 	.quit = be_quit,
 };

@@ -68,13 +68,24 @@ static void report_internal_error(struct vcpu *v)
 			n += (size_t)snprintf(bytes + n, sizeof(bytes) - n, " %02x",
 					      run->emulation_failure.insn_bytes[i]);
 	}
-	vm_stop(v->vm, VM_EXIT_INTERNAL_ERROR, "vcpu%u: %s (suberror %u: %s) at RIP 0x%llx%s%s",
-		v->slot, exit_reason_name(run->exit_reason), run->internal.suberror,
-		internal_suberror_name(run->internal.suberror),
-		(unsigned long long)run->s.regs.regs.rip, bytes,
-		run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
-		    ? " (this KVM emulates CPL0 guest code and lacks some instructions)"
-		    : "");
+	char what[256];
+
+	snprintf(what, sizeof(what), "vcpu%u: %s (suberror %u: %s) at RIP 0x%llx%s%s", v->slot,
+		 exit_reason_name(run->exit_reason), run->internal.suberror,
+		 internal_suberror_name(run->internal.suberror),
+		 (unsigned long long)run->s.regs.regs.rip, bytes,
+		 run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
+		     ? " (this KVM emulates CPL0 guest code and lacks some instructions)"
+		     : "");
+	if (v->vm->cfg.internal_error == VM_INTERNAL_ERROR_EXIT) {
+		vm_stop(v->vm, VM_EXIT_INTERNAL_ERROR, "%s", what);
+		return;
+	}
+	/* Once per vCPU: the vCPU never runs again, so this cannot repeat. */
+	pr_err("%s; vcpu%u stopped, the VM stays up (--internal-error pause)", what, v->slot);
+	atomic_store(&v->stopped_on_error, true);
+	ctl_event(vm_ctl(v->vm), CTL_EVENT_VCPU_INTERNAL_ERROR, CTL_EV_INT("slot", v->slot),
+		  CTL_EV_HEX("rip", run->s.regs.regs.rip), CTL_EV_STR("reason", what));
 }
 
 static void handle_system_event(struct vcpu *v)

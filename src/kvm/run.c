@@ -24,6 +24,8 @@
 
 static __thread struct vcpu *current_vcpu;
 
+#define ERROR_PARK_POLL_NS (20ull * 1000 * 1000)
+
 /* Handles the requests pending before an entry. Returns true when the thread must exit. */
 static bool vcpu_handle_requests(struct vcpu *v)
 {
@@ -58,6 +60,22 @@ static bool vcpu_wait_online(struct vcpu *v)
 		if (req & VCPU_REQ_WORK)
 			vcpu_handle_requests(v);
 		futex_wait(&v->wake_seq, seq, 0);
+	}
+}
+
+/*
+ * After a KVM internal error with --internal-error pause: out of the guest for good, the
+ * thread keeps answering work requests until the VM stops it. The wait is bounded: the
+ * wake-up of a request is not tied to this word.
+ */
+static void vcpu_park_on_error(struct vcpu *v)
+{
+	while (!(atomic_load(&v->requests) & VCPU_REQ_STOP)) {
+		uint32_t st = atomic_load(&v->state);
+
+		if (atomic_load(&v->requests) & (VCPU_REQ_WORK | VCPU_REQ_FLUSH | VCPU_REQ_KICK))
+			vcpu_handle_requests(v);
+		futex_wait(&v->state, st, ERROR_PARK_POLL_NS);
 	}
 }
 
@@ -97,6 +115,10 @@ static void vcpu_run_loop(struct vcpu *v)
 		}
 		v->has_run = true;
 		vcpu_handle_exit(v);
+		if (atomic_load(&v->stopped_on_error)) {
+			vcpu_park_on_error(v);
+			return;
+		}
 	}
 }
 

@@ -73,7 +73,10 @@ struct vcpu {
 	int fd;	      /* KVM vCPU fd, -1 before creation; kept once created */
 	int stats_fd; /* KVM binary stats of the vCPU, or -1 */
 	struct kvm_run *run;
-	bool has_run;	/* KVM_RUN was called */
+	bool has_run; /* KVM_RUN was called */
+	/* Stopped by a KVM internal error (--internal-error pause): never enters the guest again.
+	 */
+	_Atomic bool stopped_on_error;
 	bool cpuid_set; /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
 
 	/*

@@ -77,6 +77,16 @@ enum vm_run_state {
 	VM_STATE_SHUTTING_DOWN,
 };
 
+/*
+ * What a KVM internal error (an instruction KVM's emulator lacks, an event it cannot
+ * deliver) does: end hvemu with status 6, or stop only that vCPU and keep the VM and its
+ * control socket up until quit, as QEMU pauses on one (--internal-error).
+ */
+enum vm_internal_error {
+	VM_INTERNAL_ERROR_EXIT, /* default */
+	VM_INTERNAL_ERROR_PAUSE,
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	unsigned boot_vcpus;
@@ -85,6 +95,7 @@ struct vm_config {
 	struct cpu_model cpu;  /* --cpu; nops 0: the host's CPUID as KVM offers it */
 	enum vm_flush_method flush_method;
 	enum vm_vcpu_sched vcpu_sched;
+	enum vm_internal_error internal_error;
 	enum uart_sink serial;
 	const char *serial_path;
 	const char *kvm_path;  /* NULL: /dev/kvm */

@@ -27,6 +27,7 @@ enum mock_op {
 	MOCK_HOST,
 	MOCK_STATS,
 	MOCK_QUIT,
+	MOCK_HYPERV,
 	MOCK_OP_NR,
 };
 
@@ -45,6 +46,7 @@ struct mock_be {
 	int32_t add_slot;
 	uint32_t del_slot, resize, inhibit_vp;
 	bool inhibit_on;
+	bool hv_off; /* query-hyperv: a VM without --hv */
 };
 
 static inline void mock_init(struct mock_be *m)
@@ -283,6 +285,41 @@ static inline int mock_quit(void *opaque, char *err)
 	return r;
 }
 
+/* A Linux guest that enabled the hypercall and TSC pages and VP 0's assist page. */
+static inline int mock_query_hyperv(void *opaque, struct ctl_hyperv *out, ctl_hyperv_vp_fn fn,
+				    void *ctx, char *err)
+{
+	struct mock_be *m = opaque;
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	r = mock_enter(m, MOCK_HYPERV, err);
+	if (!r && !m->hv_off) {
+		*out = (struct ctl_hyperv){ .enabled = true,
+					    .privileges_low = 0xaf3,
+					    .hints = 0xc24,
+					    .misc = 0x518,
+					    .spinlock_retries = 0xfff,
+					    .guest_os_id = 0x8100000601c00000ull,
+					    .guest_open_source = true,
+					    .guest_os_type = 1,
+					    .hypercall = 0x4000001,
+					    .reference_tsc = 0x3000001,
+					    .tsc_sequence = 5 };
+		snprintf(out->features, sizeof(out->features), "vpindex,tlbflush");
+		snprintf(out->guest_os, sizeof(out->guest_os), "Linux");
+		snprintf(out->guest_version, sizeof(out->guest_version), "6.1.192");
+		for (unsigned i = 0; i < MOCK_SLOTS; i++)
+			if (m->vcpus[i].vp_index >= 0)
+				fn(ctx, &(struct ctl_hyperv_vp){
+					    .slot = i,
+					    .vp_index = (uint32_t)m->vcpus[i].vp_index,
+					    .vp_assist_page = i == 0 ? 0x5000001 : 0x6000000 });
+	}
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
 static const struct ctl_backend_ops mock_ops __unused = {
 	.query_status = mock_query_status,
 	.query_cpus = mock_query_cpus,
@@ -293,6 +330,7 @@ static const struct ctl_backend_ops mock_ops __unused = {
 	.query_host_cpus = mock_query_host_cpus,
 	.query_stats = mock_query_stats,
 	.quit = mock_quit,
+	.query_hyperv = mock_query_hyperv,
 };
 
 #endif

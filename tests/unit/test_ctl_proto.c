@@ -339,6 +339,65 @@ static void test_query_stats(void)
 	CHECK_EQ(mock.calls[MOCK_STATS], 4);
 }
 
+static void test_query_hyperv(void)
+{
+	json_t *r, *ret, *vps, *vp;
+
+	reset();
+	r = rq("{\"execute\": \"query-hyperv\"}");
+	ret = ret_of(r);
+	CHECK_EQ(mock.calls[MOCK_HYPERV], 1);
+	CHECK(json_is_true(json_object_get(ret, "enabled")));
+	CHECK_STR(json_string_value(json_object_get(ret, "features")), "vpindex,tlbflush");
+	CHECK_EQ(
+	    json_integer_value(json_object_get(json_object_get(ret, "cpuid"), "privileges-low")),
+	    0xaf3);
+	CHECK_EQ(json_integer_value(json_object_get(json_object_get(ret, "cpuid"), "hints")),
+		 0xc24);
+	CHECK_EQ(json_integer_value(json_object_get(json_object_get(ret, "cpuid"), "misc")), 0x518);
+	CHECK_EQ(
+	    json_integer_value(json_object_get(json_object_get(ret, "cpuid"), "spinlock-retries")),
+	    0xfff);
+	/* The raw ID as hex text: it does not fit a JSON integer. */
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ret, "guest-os-id"), "value")),
+		  "0x8100000601c00000");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(ret, "guest-os-id"), "os")),
+		  "Linux");
+	CHECK_STR(
+	    json_string_value(json_object_get(json_object_get(ret, "guest-os-id"), "version")),
+	    "6.1.192");
+	CHECK(json_is_true(json_object_get(json_object_get(ret, "guest-os-id"), "open-source")));
+	CHECK(json_is_true(json_object_get(json_object_get(ret, "hypercall-page"), "enabled")));
+	CHECK_EQ(json_integer_value(json_object_get(json_object_get(ret, "hypercall-page"), "gpa")),
+		 0x4000000);
+	CHECK(json_is_true(json_object_get(json_object_get(ret, "reference-tsc-page"), "valid")));
+	CHECK_EQ(json_integer_value(
+		     json_object_get(json_object_get(ret, "reference-tsc-page"), "sequence")),
+		 5);
+	vps = json_object_get(ret, "vps");
+	CHECK_EQ(json_array_size(vps), 3); /* slot 3 has no VP */
+	vp = json_array_get(vps, 0);
+	CHECK(json_is_true(json_object_get(json_object_get(vp, "vp-assist-page"), "enabled")));
+	CHECK_EQ(json_integer_value(json_object_get(json_object_get(vp, "vp-assist-page"), "gpa")),
+		 0x5000000);
+	vp = json_array_get(vps, 1);
+	CHECK_EQ(json_integer_value(json_object_get(vp, "vp-index")), 1);
+	/* a disabled page reports gpa 0, whatever the MSR's address bits hold */
+	CHECK(json_is_false(json_object_get(json_object_get(vp, "vp-assist-page"), "enabled")));
+	CHECK_EQ(json_integer_value(json_object_get(json_object_get(vp, "vp-assist-page"), "gpa")),
+		 0);
+	json_decref(r);
+
+	/* Without --hv: only "enabled": false. */
+	reset();
+	mock.hv_off = true;
+	r = rq("{\"execute\": \"query-hyperv\"}");
+	ret = ret_of(r);
+	CHECK(json_is_false(json_object_get(ret, "enabled")));
+	CHECK_EQ(json_object_size(ret), 1);
+	json_decref(r);
+}
+
 static void test_quit_and_capabilities(void)
 {
 	json_t *r;
@@ -522,6 +581,7 @@ static void test_backend_failures(void)
 		"{\"execute\": \"query-host-cpus\"}",
 		"{\"execute\": \"query-stats\"}",
 		"{\"execute\": \"quit\"}",
+		"{\"execute\": \"query-hyperv\"}",
 	};
 
 	/* every op failing, with its errno class and the backend's message */
@@ -542,7 +602,8 @@ static void test_null_ops(void)
 	static const struct ctl_backend_ops none;
 	struct ctl_dispatch d = { &none, NULL, NULL };
 	static const char *const cmds[] = { "query-status",    "query-cpus",  "cpu-add",
-					    "query-host-cpus", "query-stats", "quit" };
+					    "query-host-cpus", "query-stats", "quit",
+					    "query-hyperv" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		char line[128], *reply = NULL;
@@ -651,6 +712,7 @@ int main(void)
 	RUN(test_set_tlb_flush_inhibit);
 	RUN(test_query_host_cpus);
 	RUN(test_query_stats);
+	RUN(test_query_hyperv);
 	RUN(test_quit_and_capabilities);
 	RUN(test_version_and_commands);
 	RUN(test_command_not_found);

@@ -70,11 +70,10 @@ static inline bool hv_recommended(u32 enlight_eax_bit)
 /* --- set-up --------------------------------------------------------------------------- */
 
 /*
- * HV_X64_MSR_GUEST_OS_ID (TLFS "Reporting the Guest OS Identity"): bit 63 open source,
- * OS type 62:56 (0: not one the TLFS lists), version 1.
+ * The GUEST_OS_ID the runtime reports (encoding in hv/tlfs.h): open source, OS type 0
+ * (not one the TLFS lists), version 1.
  */
-#define HV_GUEST_OS_ID_OPEN_SOURCE BIT_ULL(63)
-#define HV_GUEST_OS_ID_DEFAULT	   (HV_GUEST_OS_ID_OPEN_SOURCE | 0x10000ull)
+#define HV_GUEST_OS_ID_DEFAULT (HV_GUEST_OS_ID_OPEN_SOURCE | 0x10000ull)
 
 /*
  * The hypercall page hv_init() enables: a page-aligned page of the guest image itself
