@@ -4,6 +4,7 @@
 #   make run        boot the bundled demo guest with 4 vCPUs
 #   make check      install missing build dependencies, build everything (plain, ASan+UBSan,
 #                   TSan, fuzzers) and run every test; last line "N passed, N failed, N skipped"
+#   make linux-check   only the Linux guest test (Debian's kernel, PVH and bzImage)
 #   make bench      print the benchmark figures ("bench <name>: <value> <unit>")
 #   make lint       cppcheck, clang-tidy (VMM, tests, guest) and clang-format on every C file
 #   make deps       install missing packages (a no-op, without network, when all are there)
@@ -52,7 +53,7 @@ MAIN_OBJS := $(MAIN_SRCS:%.c=$(B)/obj/%.o)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(B)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all tests check run bench lint format format-check fuzz deps clean stress
+.PHONY: all tests check run bench lint format format-check fuzz deps clean stress linux-check
 .DEFAULT_GOAL := all
 
 all: $(B)/hvemu guest
@@ -115,6 +116,12 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory $(JOBS) SAN=tsan tests
 	$(Q)$(MAKE) --no-print-directory $(JOBS) fuzz
 	$(Q)scripts/run-tests.sh
+
+# Linux as the guest alone (tests/e2e/90_linux.sh, also part of check): minutes, because
+# this KVM emulates every instruction Linux runs at CPL0.
+linux-check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/run-tests.sh --only '^e2e/90_linux$$'
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -36,6 +36,11 @@ check python3 python3
 # i386-coreboot image (it carries a Multiboot header), built with grub-mkimage.
 check grub-common grub-mkimage
 check grub-coreboot-bin /usr/lib/grub/i386-coreboot/kernel.img
+# Linux as the guest (tests/e2e/90_linux.sh): Debian's kernel, the decompressor for its
+# bzImage payload (scripts/extract-vmlinux.sh), and cpio for the test's initramfs.
+compgen -G '/boot/vmlinuz-*' >/dev/null || check linux-image-amd64
+check xz-utils xz
+check cpio cpio
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages: ${need[*]} (run as root: apt-get install ${need[*]})" >&2

@@ -108,10 +108,12 @@ for t in build/fuzz/fuzz_*; do
 	[ -x "$t" ] || continue
 	run_suite "fuzz/$(basename "$t")" 300 scripts/fuzz-run.sh "$t"
 done
-# End-to-end tests on KVM (each skips with its reason when /dev/kvm is unusable).
+# End-to-end tests on KVM (each skips with its reason when /dev/kvm is unusable). A script
+# may set its own limit with a "# timeout: SECONDS" line in its header.
+e2e_timeout() { sed -n '1,5s/^# timeout: \([0-9]\+\)$/\1/p' "$1" | head -1 | grep . || echo 900; }
 for t in tests/e2e/[0-9]*.sh; do
 	[ -f "$t" ] || continue
-	run_suite "e2e/$(basename "$t" .sh)" 900 bash "$t"
+	run_suite "e2e/$(basename "$t" .sh)" "$(e2e_timeout "$t")" bash "$t"
 done
 # The guest tests again with the ASan+UBSan build of hvemu.
 if [ -x build/asan/hvemu ]; then

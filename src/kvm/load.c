@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "boot/e820.h"
 #include "boot/load.h"
 #include "kvm/vm_internal.h"
 #include "util/log.h"
@@ -65,6 +66,22 @@ static int set_entry_state(struct vcpu *v, const struct boot_entry *e)
 	return kvm_ioctl(v->fd, KVM_SET_REGS, &r);
 }
 
+/* The memory map every boot protocol hands the guest, once, for users and tests to compare. */
+static void log_memory_map(const struct vm *vm)
+{
+	struct boot_e820_entry map[BOOT_E820_MAX];
+	int n = boot_e820_build_split(vm->ram.low_size, vm->ram.high_size, map, BOOT_E820_MAX);
+	char line[BOOT_E820_MAX * 48] = "";
+	size_t used = 0;
+
+	for (int i = 0; i < n && used < sizeof(line); i++)
+		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s[0x%llx-0x%llx] %s",
+					 i ? ", " : "", (unsigned long long)map[i].addr,
+					 (unsigned long long)(map[i].addr + map[i].len - 1),
+					 map[i].type == BOOT_E820_RAM ? "usable" : "reserved");
+	pr_info("memory map (e820): %s", line);
+}
+
 int vm_load_kernel(struct vm *vm, const char *kernel, const char *initrd, const char *cmdline,
 		   char *err, size_t errlen)
 {
@@ -91,6 +108,7 @@ int vm_load_kernel(struct vm *vm, const char *kernel, const char *initrd, const 
 				 : r; /* not the user's fault: keep it out of exit status 2 */
 		goto out;
 	}
+	log_memory_map(vm);
 	pr_debug("kernel %s (%s) loaded at 0x%llx-0x%llx, entry at 0x%llx, boot information at "
 		 "0x%llx, initrd at 0x%llx",
 		 kernel, boot_format_name(entry.format), (unsigned long long)entry.kernel_low,
