@@ -3,6 +3,7 @@
 
 #include "boot/layout.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -33,4 +34,13 @@ bool boot_take(uint64_t *cursor, uint64_t size, uint64_t limit, uint64_t *addr)
 	*addr = *cursor;
 	*cursor = ALIGN_UP(*cursor + MAX(size, 1), BOOT_PAGE_SIZE);
 	return true;
+}
+
+int boot_nospace(char *err, size_t errlen, const char *what, uint64_t ram_end)
+{
+	boot_errf(err, errlen,
+		  "boot data does not fit: %s does not fit in low RAM above the kernel (RAM ends "
+		  "at 0x%llx)",
+		  what, (unsigned long long)ram_end);
+	return -ENOSPC;
 }

@@ -69,5 +69,7 @@ static inline int boot_range_fits(uint64_t a, uint64_t b, uint64_t limit)
  * page, so that no two pieces share an address.
  */
 bool boot_take(uint64_t *cursor, uint64_t size, uint64_t limit, uint64_t *addr);
+/* The planners' failure: "boot data does not fit: <what> ..." in err; returns -ENOSPC. */
+int boot_nospace(char *err, size_t errlen, const char *what, uint64_t ram_end);
 
 #endif

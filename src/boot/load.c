@@ -292,64 +292,56 @@ static int check_args(const struct guest_ram *ram, const struct boot_image *kern
 	return guest_ram_check(ram, err, errlen);
 }
 
-/* The boot information of a Multiboot or plain ELF64 kernel. */
-static int write_mbi(const struct guest_ram *ram, const struct boot_image *kernel,
-		     const struct boot_image *initrd, const char *cmdline, uint64_t start,
-		     struct boot_entry *entry, char *err, size_t errlen, bool write)
-{
-	struct mbi_input in = {
-		.kernel_path = kernel->path,
-		.cmdline = cmdline,
-		.has_module = initrd != NULL,
-		.module = initrd ? initrd->data : NULL,
-		.module_size = initrd ? initrd->size : 0,
-		.module_path = initrd ? initrd->path : NULL,
-		.start = start,
-	};
-	struct mbi_layout lay;
-	int ret = mbi_plan(ram, &in, &lay, err, errlen);
-
-	if (ret || !write)
-		return ret;
-	entry->info_gpa = lay.info;
-	entry->cmdline_gpa = lay.cmdline;
-	entry->module_gpa = in.has_module ? lay.mod_start : 0;
-	entry->boot_data_end = lay.end;
-	return mbi_write(ram, &in, &lay);
-}
-
-/* The hvm_start_info of a PVH kernel. */
-static int write_pvh(const struct guest_ram *ram, const struct boot_image *initrd,
-		     const char *cmdline, uint64_t start, struct boot_entry *entry, char *err,
-		     size_t errlen, bool write)
-{
-	struct pvh_input in = {
-		.cmdline = cmdline,
-		.has_module = initrd != NULL,
-		.module = initrd ? initrd->data : NULL,
-		.module_size = initrd ? initrd->size : 0,
-		.start = start,
-	};
-	struct pvh_layout lay;
-	int ret = pvh_plan(ram, &in, &lay, err, errlen);
-
-	if (ret || !write)
-		return ret;
-	entry->info_gpa = lay.info;
-	entry->cmdline_gpa = lay.cmdline;
-	entry->module_gpa = in.has_module ? lay.mod_start : 0;
-	entry->boot_data_end = lay.end;
-	return pvh_write(ram, &in, &lay);
-}
-
+/*
+ * The boot information of the format: the Multiboot information (Multiboot and plain
+ * ELF64 kernels) or the hvm_start_info (PVH), with the initrd as module 0, from start up.
+ * With write false only plans (checks that everything fits) and writes nothing.
+ */
 static int write_boot_info(const struct guest_ram *ram, const struct image *img,
 			   const struct boot_image *kernel, const struct boot_image *initrd,
 			   const char *cmdline, uint64_t start, struct boot_entry *entry, char *err,
 			   size_t errlen, bool write)
 {
-	if (img->mode == BOOT_MODE_PVH32)
-		return write_pvh(ram, initrd, cmdline, start, entry, err, errlen, write);
-	return write_mbi(ram, kernel, initrd, cmdline, start, entry, err, errlen, write);
+	bool has_module = initrd != NULL;
+	const uint8_t *module = has_module ? initrd->data : NULL;
+	uint64_t module_size = has_module ? initrd->size : 0;
+	uint64_t info, cmd, mod, end;
+	int ret;
+
+	if (img->mode == BOOT_MODE_PVH32) {
+		struct pvh_input in = { .cmdline = cmdline,
+					.has_module = has_module,
+					.module = module,
+					.module_size = module_size,
+					.start = start };
+		struct pvh_layout l;
+
+		ret = pvh_plan(ram, &in, &l, err, errlen);
+		if (ret || !write)
+			return ret;
+		ret = pvh_write(ram, &in, &l);
+		info = l.info, cmd = l.cmdline, mod = l.mod_start, end = l.end;
+	} else {
+		struct mbi_input in = { .kernel_path = kernel->path,
+					.cmdline = cmdline,
+					.has_module = has_module,
+					.module = module,
+					.module_size = module_size,
+					.module_path = has_module ? initrd->path : NULL,
+					.start = start };
+		struct mbi_layout l;
+
+		ret = mbi_plan(ram, &in, &l, err, errlen);
+		if (ret || !write)
+			return ret;
+		ret = mbi_write(ram, &in, &l);
+		info = l.info, cmd = l.cmdline, mod = l.mod_start, end = l.end;
+	}
+	entry->info_gpa = info;
+	entry->cmdline_gpa = cmd;
+	entry->module_gpa = has_module ? mod : 0;
+	entry->boot_data_end = end;
+	return ret;
 }
 
 /* Multiboot, ELF64 and PVH: kernels made of loadable segments. */

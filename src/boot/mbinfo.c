@@ -67,11 +67,7 @@ int mbi_plan(const struct guest_ram *ram, const struct mbi_input *in, struct mbi
 	l->end = cursor;
 	return 0;
 nospace:
-	boot_errf(err, errlen,
-		  "boot data does not fit: %s does not fit in low RAM above the kernel (RAM ends "
-		  "at 0x%llx)",
-		  what, (unsigned long long)limit);
-	return -ENOSPC;
+	return boot_nospace(err, errlen, what, limit);
 }
 
 static uint8_t *ptr(const struct guest_ram *ram, uint64_t gpa, uint64_t len)

@@ -68,11 +68,7 @@ int pvh_plan(const struct guest_ram *ram, const struct pvh_input *in, struct pvh
 	l->end = cursor;
 	return 0;
 nospace:
-	boot_errf(err, errlen,
-		  "boot data does not fit: %s does not fit in low RAM above the kernel (RAM ends "
-		  "at 0x%llx)",
-		  what, (unsigned long long)limit);
-	return -ENOSPC;
+	return boot_nospace(err, errlen, what, limit);
 }
 
 int pvh_write(const struct guest_ram *ram, const struct pvh_input *in, const struct pvh_layout *l)

@@ -392,6 +392,23 @@ static inline void check_segs(const struct tram *t, const struct tseg *s, unsign
 	}
 }
 
+/* A flat segment register of the boot GDT: base 0, 4 GiB, DPL 0, present. */
+static inline void check_flat(const struct boot_segment *s, uint16_t sel, uint8_t type, int l,
+			      int db)
+{
+	CHECK_EQ(s->selector, sel);
+	CHECK_EQ(s->base, 0);
+	CHECK_EQ(s->limit, 0xFFFFFFFFu);
+	CHECK_EQ(s->type, type);
+	CHECK_EQ(s->present, 1);
+	CHECK_EQ(s->dpl, 0);
+	CHECK_EQ(s->s, 1);
+	CHECK_EQ(s->g, 1);
+	CHECK_EQ(s->l, l);
+	CHECK_EQ(s->db, db);
+	CHECK_EQ(s->unusable, 0);
+}
+
 /* The smallest valid ELF64 kernel: one segment at 1 MiB, entered there. */
 static inline struct img elf64(void)
 {

@@ -27,20 +27,6 @@ enum {
 	SI_SIZE = 0x38,
 };
 
-static void check_seg32(const struct boot_segment *s, uint16_t sel, uint8_t type)
-{
-	CHECK_EQ(s->selector, sel);
-	CHECK_EQ(s->base, 0);
-	CHECK_EQ(s->limit, 0xFFFFFFFFu);
-	CHECK_EQ(s->type, type);
-	CHECK_EQ(s->present, 1);
-	CHECK_EQ(s->s, 1);
-	CHECK_EQ(s->dpl, 0);
-	CHECK_EQ(s->l, 0);
-	CHECK_EQ(s->db, 1);
-	CHECK_EQ(s->g, 1);
-}
-
 static void check_pvh_memmap(const struct tram *t, uint64_t si)
 {
 	struct want_row map[9];
@@ -89,10 +75,10 @@ static void test_pvh_start_info(void)
 	CHECK_EQ(e.cr0, 0x11);	 /* PE (and ET), paging off */
 	CHECK_EQ(e.cr4, 0);
 	CHECK_EQ(e.efer, 0);
-	check_seg32(&e.cs, 0x08, 0xB);
-	check_seg32(&e.ds, 0x10, 0x3);
-	check_seg32(&e.es, 0x10, 0x3);
-	check_seg32(&e.ss, 0x10, 0x3);
+	check_flat(&e.cs, 0x08, 0xB, 0, 1);
+	check_flat(&e.ds, 0x10, 0x3, 0, 1);
+	check_flat(&e.es, 0x10, 0x3, 0, 1);
+	check_flat(&e.ss, 0x10, 0x3, 0, 1);
 	CHECK_EQ(e.tr.base, 0);
 	CHECK_EQ(e.tr.limit, 0x67);
 	CHECK_EQ(e.tr.type, 0xB); /* a busy 32-bit TSS */

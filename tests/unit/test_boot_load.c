@@ -33,21 +33,6 @@ static uint64_t walk(const struct tram *t, uint64_t cr3, uint64_t va)
 	return (e & 1) && (e & 0x80) ? e : 0;
 }
 
-static void check_flat(const struct boot_segment *s, uint16_t sel, uint8_t type, int l, int db)
-{
-	CHECK_EQ(s->selector, sel);
-	CHECK_EQ(s->base, 0);
-	CHECK_EQ(s->limit, 0xFFFFFFFFu);
-	CHECK_EQ(s->type, type);
-	CHECK_EQ(s->present, 1);
-	CHECK_EQ(s->dpl, 0);
-	CHECK_EQ(s->s, 1);
-	CHECK_EQ(s->g, 1);
-	CHECK_EQ(s->l, l);
-	CHECK_EQ(s->db, db);
-	CHECK_EQ(s->unusable, 0);
-}
-
 static void test_elf64_entry(void)
 {
 	const struct tseg s[] = {
