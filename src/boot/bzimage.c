@@ -85,11 +85,14 @@ static int parse_placement(const struct guest_ram *ram, struct bz_kernel *k, cha
 		return -ENOEXEC;
 	}
 	if (!boot_range_fits(k->load, k->init_size, ram->low_size)) {
+		/* load is below 3 GiB + kernel_alignment and init_size a u32: no wrap */
+		uint64_t end = k->load + k->init_size;
+
 		boot_errf(
 		    err, errlen,
 		    "the kernel needs [0x%llx, 0x%llx) (load address + init_size) but low RAM "
 		    "ends at 0x%llx: give the VM more --memory",
-		    (unsigned long long)k->load, (unsigned long long)(k->load + k->init_size),
+		    (unsigned long long)k->load, (unsigned long long)end,
 		    (unsigned long long)ram->low_size);
 		return -ENOSPC;
 	}
