@@ -44,7 +44,7 @@ tail -c +$((start + 1)) "$in" | head -c "$len" | $tool >"$out.tmp" 2>/dev/null |
 [ -s "$out.tmp" ] || die "decompressing the payload with ${tool%% *} gave nothing"
 
 # ELF64 little-endian x86-64, and the PVH note in a PT_NOTE segment.
-entry=$(python3 - "$out.tmp" <<'PY'
+entry=$(python3 - "$out.tmp" 2>&1 <<'PY'
 import struct, sys
 d = open(sys.argv[1], 'rb').read()
 if d[:4] != b'\x7fELF' or d[4] != 2 or d[5] != 1 or struct.unpack_from('<H', d, 18)[0] != 62:
@@ -66,6 +66,6 @@ for i in range(phnum):
         off = desc + (descsz + al - 1) // al * al
 sys.exit('no PVH entry note (Xen, XEN_ELFNOTE_PHYS32_ENTRY): the kernel was built without CONFIG_PVH')
 PY
-2>&1) || die "the decompressed kernel is unusable: $entry"
+) || die "the decompressed kernel is unusable: $entry"
 mv "$out.tmp" "$out"
 echo "$entry"

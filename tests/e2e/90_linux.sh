@@ -47,9 +47,10 @@ skip_all() { # skip_all REASON: every remaining test
 	exit 0
 }
 
-BZ=${HVEMU_LINUX_BZIMAGE:-$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -1)}
-[ -n "$BZ" ] && [ -r "$BZ" ] ||
+BZ=${HVEMU_LINUX_BZIMAGE:-$(printf '%s\n' /boot/vmlinuz-* | sort -V | tail -1)}
+if [ ! -r "$BZ" ]; then
 	skip_all "no Linux kernel in /boot (scripts/deps.sh installs linux-image-amd64 as root)"
+fi
 LIMIT=${LINUX_LIMIT:-600}
 HW=0
 grep -qwE 'vmx|svm' /proc/cpuinfo && HW=1
@@ -80,9 +81,9 @@ wait_for() {
 }
 # stop_vm: quit over the socket; sets QUIT_RC to hvemu's exit status (or 124: hung)
 stop_vm() {
-	local i hung=0
+	local hung=0
 	ctl quit >/dev/null 2>&1
-	for i in $(seq 100); do kill -0 "$VMPID" 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 100); do kill -0 "$VMPID" 2>/dev/null || break; sleep 0.1; done
 	if kill -0 "$VMPID" 2>/dev/null; then
 		kill -9 "$VMPID" 2>/dev/null
 		hung=1
@@ -92,6 +93,7 @@ stop_vm() {
 	[ "$hung" = 0 ] || QUIT_RC=124
 }
 query_hyperv() { ctl --json query-hyperv >"$E2E_TMP/hv.json" 2>&1; }
+status() { "$@"; echo $?; } # the exit status of a command, as text
 check() { # check N COND-EXIT-STATUS DETAIL
 	if [ "$2" -eq 0 ]; then tap_ok "${tests[$1]}"; else tap_fail "${tests[$1]}" "$3"; fi
 }
@@ -111,9 +113,20 @@ check 0 $((found || QUIT_RC)) "serial: $(tail -c 300 "$E2E_TMP/serial"); hvemu: 
 echo "# bzImage: decompressor's first line after ${bz_ms} ms"
 
 # --- 1: the vmlinux ----------------------------------------------------------------------
+# Controls: a file that is not a bzImage, and a bzImage whose (gzip) payload is an ELF
+# without the PVH note (hvemu's elf64.elf), are refused.
 VMLINUX="$E2E_TMP/vmlinux"
+python3 - "$BZ" "$GUESTS/elf64.elf" "$E2E_TMP/nopvh" <<'PY'
+import gzip, struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+start = ((d[0x1F1] or 4) + 1) * 512 + struct.unpack_from('<I', d, 0x248)[0]
+payload = gzip.compress(open(sys.argv[2], 'rb').read())
+struct.pack_into('<I', d, 0x24C, len(payload))
+open(sys.argv[3], 'wb').write(bytes(d[:start]) + payload)
+PY
 if entry=$(scripts/extract-vmlinux.sh "$BZ" "$VMLINUX" 2>&1) &&
-	! scripts/extract-vmlinux.sh build/guest/exit.elf "$E2E_TMP/x" 2>/dev/null; then
+	! scripts/extract-vmlinux.sh "$GUESTS/exit.elf" "$E2E_TMP/x" 2>/dev/null &&
+	scripts/extract-vmlinux.sh "$E2E_TMP/nopvh" "$E2E_TMP/x" 2>&1 | grep -q "no PVH entry note"; then
 	tap_ok "${tests[1]}"
 	echo "# $BZ: PVH entry $entry"
 else
@@ -127,7 +140,7 @@ fi
 # whatever KVM_SET_CPUID2 says), so the kernel is told too; --cpu hides what KVM can.
 CMDLINE="console=ttyS0 earlyprintk=ttyS0 hvemu_e2e=1"
 [ "$HW" = 1 ] || CMDLINE="$CMDLINE noxsave clearcpuid=cx16,popcnt,smap,smep,ssse3"
-opts=(--kernel "$VMLINUX" --memory 512M --cpus boot=2 --hv all --cpu host,safe
+opts=(--kernel "$VMLINUX" --memory 512M --cpus boot=2 --hv all --cpu "host,safe"
 	--cmdline "$CMDLINE")
 if [ "$HW" = 1 ]; then
 	mkdir -p "$E2E_TMP/rd"
@@ -227,10 +240,10 @@ if [ "$HW" = 1 ]; then
 		QUIT_RC=$?
 		hw19=$QUIT_RC
 	fi
-	check 13 $([ ! -e "$SOCK" ] && ! kill -0 "$VMPID" 2>/dev/null; echo $?) "socket left: $(ls "$SOCK" 2>&1)"
+	check 13 "$(status test ! -e "$SOCK")" "socket left: $(ls "$SOCK" 2>&1)"
 	check 14 $hw14 "$(cat "$E2E_TMP/hv.json"; grep -a 'smp:' "$S")"
-	check 15 $([ "${flushes:-0}" -gt 0 ]; echo $?) "query-stats: $(head -c 2000 "$E2E_TMP/stats.json")"
-	check 16 $([ "${ipis:-0}" -gt 0 ]; echo $?) "query-stats: $(head -c 2000 "$E2E_TMP/stats.json")"
+	check 15 "$(status test "${flushes:-0}" -gt 0)" "query-stats: $(head -c 2000 "$E2E_TMP/stats.json")"
+	check 16 "$(status test "${ipis:-0}" -gt 0)" "query-stats: $(head -c 2000 "$E2E_TMP/stats.json")"
 	check 17 $hw17 "$(grep -a hvemu-init "$S"; cat "$E2E_TMP/hv.json")"
 	check 18 $hw18 "$(grep -a hvemu-init "$S"; cat "$E2E_TMP/hv.json")"
 	check 19 $hw19 "exit $QUIT_RC; $(tail -5 "$S"; tail -5 "$E2E_TMP/err")"
