@@ -294,10 +294,17 @@ void cpu_model_help(FILE *out)
 		if (cpu_features[i].why_safe)
 			fprintf(out, "          -%-8s %s\n", cpu_features[i].name,
 				cpu_features[i].why_safe);
-	fprintf(out, "\nThis host: %s\n",
-		hw < 0	 ? "/proc/cpuinfo unreadable"
-		: hw > 0 ? "hardware virtualization (vmx or svm): host is enough"
-			 : "no vmx/svm in /proc/cpuinfo: software virtualization, use host,safe");
+	fprintf(
+	    out, "\nThis host: %s\n",
+	    hw < 0 ? "/proc/cpuinfo unreadable"
+	    : hw > 0
+		? "hardware virtualization (vmx or svm): host is enough"
+		: "no vmx/svm in /proc/cpuinfo: software virtualization, use host,safe.\n"
+		  "  Measured on such a KVM (kvm_pvm): the guest sees the CPU's own CPUID leaf 1\n"
+		  "  EDX, leaf 7, leaf 0xD and the leaf 1 ECX bits KVM does not list, whatever\n"
+		  "  --cpu says; hide those on the kernel command line too (Linux: noxsave\n"
+		  "  clearcpuid=popcnt,smap,smep,ssse3). Leaf 1 ECX's listed bits (cx16) and\n"
+		  "  leaf 0x80000001 follow --cpu.");
 	fprintf(out, "\nFeatures (Linux /proc/cpuinfo names) and where CPUID has them:\n");
 	for (size_t i = 0; i < cpu_nr_features; i++) {
 		const struct cpu_feature *f = &cpu_features[i];
