@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "boot/e820.h"
 #include "kvm/vm_internal.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -110,6 +111,32 @@ static const struct hpctl_ops hp_ops = {
 	.notify = hpctl_notify,
 };
 
+/*
+ * fw_cfg as QEMU fills it for a PC: RAM size, CPUs at boot and possible, and etc/e820,
+ * the same memory map the boot protocols hand over.
+ */
+static int fwcfg_init(struct vm *vm)
+{
+	struct boot_e820_entry map[BOOT_E820_MAX];
+	struct fw_cfg_e820_entry rows[BOOT_E820_MAX];
+	int n = boot_e820_build(vm->cfg.mem_size, map, BOOT_E820_MAX);
+	int r;
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++)
+		rows[i] = (struct fw_cfg_e820_entry){ .address = map[i].addr,
+						      .length = map[i].len,
+						      .type = map[i].type };
+	r = fw_cfg_init(&vm->fwcfg, vm->cfg.mem_size, (uint16_t)vm->cfg.boot_vcpus,
+			(uint16_t)vm->cfg.max_vcpus);
+	if (r)
+		return r;
+	vm->fwcfg_ready = true;
+	return fw_cfg_add_file(&vm->fwcfg, FW_CFG_FILE_E820, rows,
+			       (uint32_t)((size_t)n * sizeof(rows[0])));
+}
+
 int vm_devices_init(struct vm *vm, char *err, size_t errlen)
 {
 	int r;
@@ -132,6 +159,10 @@ int vm_devices_init(struct vm *vm, char *err, size_t errlen)
 		r = testdev_attach(&vm->tdev, &vm->pio);
 	if (!r)
 		r = hpctl_attach(&vm->hpctl, &vm->pio);
+	if (!r)
+		r = fwcfg_init(vm);
+	if (!r)
+		r = fw_cfg_attach(&vm->fwcfg, &vm->pio);
 	if (r)
 		snprintf(err, errlen, "setting up the devices: %s", strerror(-r));
 	return r;
@@ -139,6 +170,9 @@ int vm_devices_init(struct vm *vm, char *err, size_t errlen)
 
 void vm_devices_destroy(struct vm *vm)
 {
+	if (vm->fwcfg_ready)
+		fw_cfg_destroy(&vm->fwcfg);
+	vm->fwcfg_ready = false;
 	hpctl_destroy(&vm->hpctl);
 	testdev_destroy(&vm->tdev);
 	if (vm->uart_ready)

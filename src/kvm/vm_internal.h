@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "boot/layout.h"
+#include "dev/fw_cfg.h"
 #include "dev/hpctl.h"
 #include "dev/pio.h"
 #include "dev/sysctl.h"
@@ -66,6 +67,8 @@ struct vm {
 	bool uart_ready;
 	struct sysctl_dev sysctl;
 	struct testdev tdev;
+	struct fw_cfg fwcfg;
+	bool fwcfg_ready;
 	struct hpctl hpctl;
 	struct hv_partition *hv; /* NULL without --hv */
 
