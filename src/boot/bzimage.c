@@ -8,7 +8,7 @@
 #include "boot/bootutil.h"
 #include "boot/e820.h"
 #include "boot/entry.h"
-#include "x86/bootparam.h"
+#include "fw/bootparam.h"
 
 /* Where the header's own length (the jump's displacement byte) and magic are. */
 #define HDR_JUMP_DISP 0x201u

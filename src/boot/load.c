@@ -19,7 +19,7 @@
 #include "boot/mbinfo.h"
 #include "boot/multiboot.h"
 #include "boot/pvh.h"
-#include "xen/start_info.h"
+#include "fw/pvh.h"
 
 struct image {
 	struct boot_segs segs;

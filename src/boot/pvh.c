@@ -6,7 +6,7 @@
 
 #include "boot/acpi.h"
 #include "boot/bootutil.h"
-#include "xen/start_info.h"
+#include "fw/pvh.h"
 
 int pvh_note_entry(const uint8_t *desc, uint32_t desc_len, uint64_t *entry, char *err,
 		   size_t errlen)

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #include "boot/boot.h"
-#include "x86/bootparam.h"
-#include "xen/start_info.h"
+#include "fw/bootparam.h"
+#include "fw/pvh.h"
 
 #define FUZZ_RAM (4u << 20)
 

@@ -3,15 +3,16 @@
  * The PVH boot ABI: how a loader finds a PVH kernel's 32-bit entry point (an ELF note)
  * and the start-of-day information it hands the kernel in EBX. Constants and layouts only.
  *
- * Freestanding (<stdint.h> only), shared by hvemu's loader and its tests.
+ * Freestanding (<stdint.h> only), shared by hvemu's loader (src/boot/pvh.c, load.c) and
+ * its tests.
  *
  * Sources: Xen's public headers xen/include/public/elfnote.h (XEN_ELFNOTE_PHYS32_ENTRY) and
  * xen/include/public/arch-x86/hvm/start_info.h (struct hvm_start_info, version 1), and
  * Xen's docs/misc/pvh.pandoc (the entry state). Linux reads them in
  * arch/x86/platform/pvh/enlighten.c and arch/x86/platform/pvh/head.S.
  */
-#ifndef HVEMU_XEN_START_INFO_H
-#define HVEMU_XEN_START_INFO_H
+#ifndef HVEMU_FW_PVH_H
+#define HVEMU_FW_PVH_H
 
 #include <stdint.h>
 

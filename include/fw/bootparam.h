@@ -4,15 +4,16 @@
  * the "zero page" (struct boot_params) a loader fills in and passes to the kernel in RSI
  * (64-bit entry). Constants and layouts only, written from the protocol's description.
  *
- * Freestanding (<stdint.h> only), shared by hvemu's loader and its tests.
+ * Freestanding (<stdint.h> only), shared by hvemu's loader (src/boot/bzimage.c) and its
+ * tests.
  *
  * Sources: Linux Documentation/arch/x86/boot.rst ("The real-mode kernel header", "Details
  * of header fields", "64-bit boot protocol", "Zero page"), Documentation/arch/x86/
  * zero-page.rst (offsets of the zero page), and arch/x86/include/uapi/asm/bootparam.h,
  * whose field names these follow.
  */
-#ifndef HVEMU_X86_BOOTPARAM_H
-#define HVEMU_X86_BOOTPARAM_H
+#ifndef HVEMU_FW_BOOTPARAM_H
+#define HVEMU_FW_BOOTPARAM_H
 
 #include <stdint.h>
 
