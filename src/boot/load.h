@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "boot/layout.h"
+#include "fw/bootparam.h"
 
 struct boot_image {
 	const uint8_t *data;
@@ -57,8 +58,8 @@ struct boot_dtable {
  */
 #define BOOT_SEL_CODE	    0x08 /* 64-bit code (LONG64) or flat 32-bit code (32-bit modes) */
 #define BOOT_SEL_DATA	    0x10 /* flat 32-bit data */
-#define BOOT_SEL_LINUX_CODE 0x10 /* 64-bit code (LINUX64) */
-#define BOOT_SEL_LINUX_DATA 0x18 /* flat data (LINUX64) */
+#define BOOT_SEL_LINUX_CODE BOOT_PROTO_CS /* 64-bit code (LINUX64) */
+#define BOOT_SEL_LINUX_DATA BOOT_PROTO_DS /* flat data (LINUX64) */
 
 /*
  * The BSP state at entry. General registers not listed are 0. The backend sets all of it
