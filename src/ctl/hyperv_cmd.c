@@ -5,7 +5,7 @@
  * it enabled), next to the CPUID words hvemu offered (the four Linux prints as "Hyper-V:
  * privilege flags low, high, hints, misc"). docs/control-socket.md has the reply.
  */
-#include "ctl/priv.h"
+#include "ctl/ctl_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -84,8 +84,8 @@ static void report_internal_error(struct vcpu *v)
 	/* Once per vCPU: the vCPU never runs again, so this cannot repeat. */
 	pr_err("%s; vcpu%u stopped, the VM stays up (--internal-error pause)", what, v->slot);
 	atomic_store(&v->stopped_on_error, true);
-	ctl_event(vm_ctl(v->vm), CTL_EVENT_VCPU_INTERNAL_ERROR, CTL_EV_INT("slot", v->slot),
-		  CTL_EV_HEX("rip", run->s.regs.regs.rip), CTL_EV_STR("reason", what));
+	vm_event(v->vm, CTL_EVENT_VCPU_INTERNAL_ERROR, CTL_EV_INT("slot", v->slot),
+		 CTL_EV_HEX("rip", run->s.regs.regs.rip), CTL_EV_STR("reason", what));
 }
 
 static void handle_system_event(struct vcpu *v)

@@ -24,8 +24,6 @@
 
 static __thread struct vcpu *current_vcpu;
 
-#define ERROR_PARK_POLL_NS (20ull * 1000 * 1000)
-
 /* Handles the requests pending before an entry. Returns true when the thread must exit. */
 static bool vcpu_handle_requests(struct vcpu *v)
 {
@@ -65,17 +63,21 @@ static bool vcpu_wait_online(struct vcpu *v)
 
 /*
  * After a KVM internal error with --internal-error pause: out of the guest for good, the
- * thread keeps answering work requests until the VM stops it. The wait is bounded: the
- * wake-up of a request is not tied to this word.
+ * thread keeps answering requests (work, flushes) until the VM stops it. It sleeps on
+ * wake_seq as the gate does, so no request is slept through.
  */
 static void vcpu_park_on_error(struct vcpu *v)
 {
-	while (!(atomic_load(&v->requests) & VCPU_REQ_STOP)) {
-		uint32_t st = atomic_load(&v->state);
+	for (;;) {
+		uint32_t seq = atomic_load(&v->wake_seq);
+		uint32_t req = atomic_load(&v->requests);
 
-		if (atomic_load(&v->requests) & (VCPU_REQ_WORK | VCPU_REQ_FLUSH | VCPU_REQ_KICK))
+		if (req & VCPU_REQ_STOP)
+			return;
+		if (req)
 			vcpu_handle_requests(v);
-		futex_wait(&v->state, st, ERROR_PARK_POLL_NS);
+		else
+			futex_wait(&v->wake_seq, seq, 0);
 	}
 }
 
