@@ -40,6 +40,8 @@ const char run_usage[] =
     "  --internal-error exit|pause   a KVM internal error (e.g. an instruction KVM cannot\n"
     "                         emulate) ends hvemu with status 6 (exit, the default), or\n"
     "                         stops that vCPU and keeps the VM up until quit (pause)\n"
+    "  --exit-timing          time every exit (KVM_RUN return to the next call) per kind:\n"
+    "                         histograms in query-stats, a summary when the VM ends\n"
     "  --log-level error|warn|info|debug (default info);  -v: debug\n"
     "  -h, --help             this text;  --version: hvemu's version\n"
     "\n"
@@ -209,6 +211,7 @@ enum {
 	OPT_FLUSH_METHOD,
 	OPT_VCPU_SCHED,
 	OPT_INTERNAL_ERROR,
+	OPT_EXIT_TIMING,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 };
@@ -227,6 +230,7 @@ static const struct option run_longopts[] = {
 	{ "flush-method", required_argument, NULL, OPT_FLUSH_METHOD },
 	{ "vcpu-sched", required_argument, NULL, OPT_VCPU_SCHED },
 	{ "internal-error", required_argument, NULL, OPT_INTERNAL_ERROR },
+	{ "exit-timing", no_argument, NULL, OPT_EXIT_TIMING },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -325,6 +329,9 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 					 "--internal-error '%s': expected exit or pause", optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_EXIT_TIMING:
+			o->vm.exit_timing = true;
 			break;
 		case OPT_LOG_LEVEL:
 			if (log_parse_level(optarg, &o->log_level)) {

@@ -97,6 +97,7 @@ struct ctl_stat {
 	enum stat_type type;
 	enum stat_unit unit;
 	uint64_t value;
+	const struct hist *hist; /* STAT_HISTOGRAM: the distribution (value is ignored) */
 };
 
 /*

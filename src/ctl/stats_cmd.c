@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/hist.h"
+
 struct stats_group {
 	enum ctl_stats_target target;
 	uint32_t slot;
@@ -104,6 +106,41 @@ static struct stats_group *find_group(struct stats_ctx *c, const struct ctl_stat
 	return g;
 }
 
+static json_int_t json_u64(uint64_t v)
+{
+	return (json_int_t)MIN(v, (uint64_t)INT64_MAX);
+}
+
+/*
+ * A histogram's value: its sample count, sum, largest sample, p50 and p99 (to within a
+ * bucket, util/hist.h), and the non-empty buckets as [lowest, highest, count] triples.
+ */
+static json_t *hist_value(const struct hist *h)
+{
+	json_t *buckets = json_array(), *o;
+
+	if (!buckets)
+		return NULL;
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		uint64_t c = atomic_load_explicit(&h->bucket[i], memory_order_relaxed), lo, hi;
+
+		if (!c)
+			continue;
+		hist_bucket_range(i, &lo, &hi);
+		if (json_array_append_new(
+			buckets, json_pack("[I, I, I]", json_u64(lo), json_u64(hi), json_u64(c)))) {
+			json_decref(buckets);
+			return NULL;
+		}
+	}
+	o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:o}", "count", json_u64(hist_count(h)), "sum",
+		      json_u64(atomic_load_explicit(&h->sum, memory_order_relaxed)), "max",
+		      json_u64(atomic_load_explicit(&h->max, memory_order_relaxed)), "p50",
+		      json_u64(hist_percentile(h, 50)), "p99", json_u64(hist_percentile(h, 99)),
+		      "buckets", buckets);
+	return o;
+}
+
 static void add_stat(void *ctx, const struct ctl_stat *st)
 {
 	struct stats_ctx *c = ctx;
@@ -123,8 +160,8 @@ static void add_stat(void *ctx, const struct ctl_stat *st)
 		c->err = -ENOMEM;
 		return;
 	}
-	o = json_pack("{s:o, s:I, s:s, s:s}", "name", ctl_json_string(st->name), "value",
-		      (json_int_t)MIN(st->value, (uint64_t)INT64_MAX), "type",
+	o = json_pack("{s:o, s:o, s:s, s:s}", "name", ctl_json_string(st->name), "value",
+		      st->hist ? hist_value(st->hist) : json_integer(json_u64(st->value)), "type",
 		      stat_type_name(st->type), "unit", stat_unit_name(st->unit));
 	if (json_array_append_new(g->stats, o))
 		c->err = -ENOMEM;

@@ -319,6 +319,20 @@ static int be_query_hyperv(void *opaque, struct ctl_hyperv *out, ctl_hyperv_vp_f
 	return 0;
 }
 
+static void emit_hist(void *c, const char *name, enum stat_unit unit, const struct hist *h)
+{
+	struct stat_ctx *sc = c;
+	struct ctl_stat st = { .target = sc->target,
+			       .vcpu_slot = sc->slot,
+			       .provider = sc->provider,
+			       .name = name,
+			       .type = STAT_HISTOGRAM,
+			       .unit = unit,
+			       .hist = h };
+
+	sc->fn(sc->ctx, &st);
+}
+
 static int be_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
 {
 	struct vm *vm = opaque;
@@ -340,6 +354,7 @@ static int be_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
 		sc.slot = s;
 		sc.provider = "hvemu";
 		vcpu_stats_visit(v, emit_stat, &sc);
+		vcpu_exit_timing_visit(v, emit_hist, &sc);
 		sc.provider = "kvm";
 		kvm_stats_visit(v->stats_fd, emit_stat, &sc);
 	}

@@ -115,8 +115,7 @@ static void handle_io(struct vcpu *v)
 	bool out = run->io.direction == KVM_EXIT_IO_OUT;
 
 	stat_inc(&v->stats.exits_io);
-	if (run->io.port == HV_HYPERCALL_EXIT_PORT && v->vm->hv && out && run->io.size == 1 &&
-	    run->io.count == 1) {
+	if (vcpu_exit_is_hypercall(v)) {
 		vcpu_handle_hypercall(v);
 		return;
 	}

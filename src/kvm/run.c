@@ -81,9 +81,44 @@ static void vcpu_park_on_error(struct vcpu *v)
 	}
 }
 
+/*
+ * Exit timing (kvm/exit_timing.h): the exit being timed, from KVM_RUN's return to the next
+ * KVM_RUN call. Off, v->exit_timing is NULL and t0 stays 0: one predictable branch each.
+ * HVEMU_NO_EXIT_TIMING builds without the hooks, the reference `make bench` compares with.
+ */
+struct exit_clock {
+	uint64_t t0; /* 0: nothing being timed */
+	enum vcpu_exit_kind kind;
+};
+
+static inline void exit_clock_start(struct vcpu *v, struct exit_clock *c, int r)
+{
+#ifndef HVEMU_NO_EXIT_TIMING
+	if (unlikely(v->exit_timing != NULL)) {
+		c->t0 = exit_timing_now();
+		c->kind = vcpu_exit_kind(v, r);
+	}
+#else
+	(void)v, (void)c, (void)r;
+#endif
+}
+
+static inline void exit_clock_stop(struct vcpu *v, struct exit_clock *c)
+{
+#ifndef HVEMU_NO_EXIT_TIMING
+	if (unlikely(c->t0 != 0)) {
+		hist_record(&v->exit_timing->ns[c->kind], exit_timing_now() - c->t0);
+		c->t0 = 0;
+	}
+#else
+	(void)v, (void)c;
+#endif
+}
+
 static void vcpu_run_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
+	struct exit_clock clock = { 0 };
 
 	for (;;) {
 		int r, e;
@@ -98,8 +133,10 @@ static void vcpu_run_loop(struct vcpu *v)
 				return;
 			continue;
 		}
+		exit_clock_stop(v, &clock);
 		r = ioctl(v->fd, KVM_RUN, 0);
 		e = errno;
+		exit_clock_start(v, &clock, r);
 		atomic_fetch_add(&v->run_gen, 1);
 		if (atomic_load(&v->gen_waiters))
 			futex_wake(&v->run_gen, INT_MAX);

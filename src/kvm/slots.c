@@ -46,6 +46,7 @@ static void vcpu_free(struct vm *vm, struct vcpu *v)
 	fd_close(&v->stats_fd);
 	close(v->fd);
 	pthread_mutex_destroy(&v->work_lock);
+	vcpu_exit_timing_free(v);
 	free(v);
 }
 

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kvm/exit_timing.h"
 #include "kvm/oncpu.h"
 #include "util/hist.h"
 #include "util/stats.h"
@@ -110,6 +111,8 @@ struct vcpu {
 	struct hv_vp *hv;	      /* NULL without --hv or before the Hyper-V step */
 	struct kvm_steal_time *steal; /* host pointer into guest RAM, NULL if unavailable */
 	struct oncpu oncpu;	      /* is the thread on a host CPU right now? */
+	/* --exit-timing: histograms written by the vCPU thread only; NULL when off */
+	struct vcpu_exit_timing *exit_timing;
 
 	struct vcpu_stats stats;
 };

@@ -63,6 +63,8 @@ static int step_kvm_vcpu_up(unsigned slot, void *ctx)
 	v->vm = vm;
 	v->slot = slot;
 	v->fd = fd;
+	if (vm->cfg.exit_timing && vcpu_exit_timing_alloc(v))
+		pr_warn_ratelimited("vcpu%u: no histograms for exit timing: not timed", slot);
 	/* Now or never: later, vCPU ioctls would wait for KVM_RUN to return. */
 	v->stats_fd = kvm_stats_open(fd);
 	v->run = run;

@@ -330,6 +330,7 @@ int vm_wait(struct vm *vm, int sigfd)
 		status = VM_EXIT_HOST_ERROR;
 	}
 	uart_flush(&vm->uart);
+	vm_exit_timing_report(vm);
 	if (vm->exit_msg[0]) {
 		if (exit_is_error(vm->exit_status))
 			pr_err("%s", vm->exit_msg);

@@ -96,6 +96,7 @@ struct vm_config {
 	enum vm_flush_method flush_method;
 	enum vm_vcpu_sched vcpu_sched;
 	enum vm_internal_error internal_error;
+	bool exit_timing; /* --exit-timing: per-exit histograms (kvm/exit_timing.h) */
 	enum uart_sink serial;
 	const char *serial_path;
 	const char *kvm_path;  /* NULL: /dev/kvm */

@@ -202,8 +202,19 @@ int vm_vcpus_join_all(struct vm *vm, uint64_t timeout_ns);
 /* Takes every slot down to VCPU_ABSENT through the steps (vm_destroy). */
 void vm_vcpus_remove_all(struct vm *vm);
 
+/* exit_timing.c: with --exit-timing, logs every kind's distribution over all vCPUs */
+void vm_exit_timing_report(struct vm *vm);
+
 /* exit.c */
 void vcpu_handle_exit(struct vcpu *v);
+/* The exit KVM_RUN returned with is the hypercall page's `out` (docs/architecture.md §5). */
+static inline bool vcpu_exit_is_hypercall(const struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+
+	return run->io.port == HV_HYPERCALL_EXIT_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+	       run->io.size == 1 && run->io.count == 1 && v->vm->hv;
+}
 
 /* hcall.c */
 void vcpu_handle_hypercall(struct vcpu *v);

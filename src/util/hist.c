@@ -3,14 +3,33 @@
 
 #include "util/stats.h"
 
-static unsigned bucket_of(uint64_t v)
+unsigned hist_bucket_of(uint64_t v)
 {
-	return v ? 64u - (unsigned)__builtin_clzll(v) : 0u;
+	unsigned e;
+
+	if (v < HIST_SUB)
+		return (unsigned)v;
+	e = 63u - (unsigned)__builtin_clzll(v); /* >= HIST_SUB_SHIFT */
+	return (e - HIST_SUB_SHIFT + 1) * HIST_SUB +
+	       (unsigned)((v >> (e - HIST_SUB_SHIFT)) & (HIST_SUB - 1));
+}
+
+void hist_bucket_range(unsigned i, uint64_t *lo, uint64_t *hi)
+{
+	unsigned e;
+
+	if (i < HIST_SUB) {
+		*lo = *hi = i;
+		return;
+	}
+	e = i / HIST_SUB + HIST_SUB_SHIFT - 1;
+	*lo = (uint64_t)(HIST_SUB + i % HIST_SUB) << (e - HIST_SUB_SHIFT);
+	*hi = *lo + ((1ull << (e - HIST_SUB_SHIFT)) - 1);
 }
 
 void hist_record(struct hist *h, uint64_t v)
 {
-	stat_inc(&h->bucket[bucket_of(v)]);
+	stat_inc(&h->bucket[hist_bucket_of(v)]);
 	stat_inc(&h->count);
 	stat_add(&h->sum, v);
 	stat_peak(&h->max, v);
@@ -23,36 +42,35 @@ uint64_t hist_count(const struct hist *h)
 
 uint64_t hist_percentile(const struct hist *h, double p)
 {
-	uint64_t counts[HIST_BUCKETS], total = 0, rank, seen = 0;
+	uint64_t total = 0, rank, seen = 0;
 
-	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-		counts[i] = stat_get(&h->bucket[i]);
-		total += counts[i];
-	}
+	for (unsigned i = 0; i < HIST_BUCKETS; i++)
+		total += stat_get(&h->bucket[i]);
 	if (total == 0)
 		return 0;
 	if (p < 0)
 		p = 0;
 	if (p > 100)
 		p = 100;
-	rank = (uint64_t)((p / 100.0) * (double)(total - 1)) + 1;
+	/* nearest rank: the smallest sample with at least p% of them at or below it */
+	rank = (uint64_t)__builtin_ceil((p / 100.0) * (double)total);
+	if (rank < 1)
+		rank = 1;
 	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
-		if (seen + counts[i] >= rank) {
-			uint64_t lo, hi, max = stat_get(&h->max);
-			double frac;
+		uint64_t c = stat_get(&h->bucket[i]);
 
-			if (i == 0)
-				return 0;
-			lo = 1ull << (i - 1);
-			hi = i == 64 ? UINT64_MAX : (1ull << i) - 1;
+		if (c && seen + c >= rank) {
+			uint64_t lo, hi, max = stat_get(&h->max);
+			double frac = (double)(rank - seen) / (double)c;
+
+			hist_bucket_range(i, &lo, &hi);
 			if (hi > max)
 				hi = max;
 			if (hi < lo)
 				hi = lo;
-			frac = counts[i] ? (double)(rank - seen) / (double)counts[i] : 0;
 			return lo + (uint64_t)(frac * (double)(hi - lo));
 		}
-		seen += counts[i];
+		seen += c;
 	}
 	return stat_get(&h->max);
 }
@@ -64,4 +82,17 @@ void hist_reset(struct hist *h)
 	stat_set(&h->count, 0);
 	stat_set(&h->sum, 0);
 	stat_set(&h->max, 0);
+}
+
+void hist_merge(struct hist *dst, const struct hist *src)
+{
+	for (unsigned i = 0; i < HIST_BUCKETS; i++) {
+		uint64_t c = stat_get(&src->bucket[i]);
+
+		if (c)
+			stat_add(&dst->bucket[i], c);
+	}
+	stat_add(&dst->count, stat_get(&src->count));
+	stat_add(&dst->sum, stat_get(&src->sum));
+	stat_peak(&dst->max, stat_get(&src->max));
 }

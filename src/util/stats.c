@@ -21,6 +21,8 @@ const char *stat_type_name(enum stat_type type)
 		return "instant";
 	case STAT_PEAK:
 		return "peak";
+	case STAT_HISTOGRAM:
+		return "histogram";
 	}
 	return "unknown";
 }

@@ -18,6 +18,7 @@ enum stat_type {
 	STAT_CUMULATIVE, /* only grows */
 	STAT_INSTANT,	 /* current value */
 	STAT_PEAK,	 /* highest value seen */
+	STAT_HISTOGRAM,	 /* a distribution (util/hist.h); visited with stat_hist_fn */
 };
 
 enum stat_unit {
@@ -42,6 +43,10 @@ struct stat_desc {
 
 typedef void (*stat_visit_fn)(void *ctx, const char *name, enum stat_type type, enum stat_unit unit,
 			      uint64_t value);
+struct hist;
+/* A histogram statistic (type STAT_HISTOGRAM); h is only read during the callback. */
+typedef void (*stat_hist_fn)(void *ctx, const char *name, enum stat_unit unit,
+			     const struct hist *h);
 
 void stats_visit(const struct stat_desc *descs, size_t n, const void *base, stat_visit_fn fn,
 		 void *ctx);

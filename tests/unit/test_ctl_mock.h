@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ctl/ctl.h"
+#include "util/hist.h"
 #include "util/compiler.h"
 #include "util/time.h"
 
@@ -240,34 +241,59 @@ static inline void mock_fwd_ctl_stat(void *ctx, const char *name, enum stat_type
 				     enum stat_unit unit, uint64_t value)
 {
 	struct mock_stats_fwd *f = ctx;
-	struct ctl_stat st = { CTL_STATS_VM, 0, "hvemu", name, type, unit, value };
+	struct ctl_stat st = { .target = CTL_STATS_VM,
+			       .provider = "hvemu",
+			       .name = name,
+			       .type = type,
+			       .unit = unit,
+			       .value = value };
 
 	f->fn(f->ctx, &st);
 }
 
 static inline int mock_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
 {
+#define MOCK_ST(target_, slot_, provider_, name_, type_, unit_, value_)                   \
+	{ .target = (target_), .vcpu_slot = (slot_), .provider = (provider_), .name = (name_), \
+	  .type = (type_), .unit = (unit_), .value = (value_) }
 	/* Deliberately interleaved: the ctl layer must group them. */
 	static const struct ctl_stat stats[] = {
-		{ CTL_STATS_VM, 0, "hvemu", "hypercalls", STAT_CUMULATIVE, STAT_UNIT_NONE, 42 },
-		{ CTL_STATS_VCPU, 0, "hvemu", "flushes", STAT_CUMULATIVE, STAT_UNIT_NONE, 7 },
-		{ CTL_STATS_VM, 0, "kvm", "remote_tlb_flush", STAT_CUMULATIVE, STAT_UNIT_NONE, 5 },
-		{ CTL_STATS_VCPU, 1, "hvemu", "flushes", STAT_CUMULATIVE, STAT_UNIT_NONE, 9 },
-		{ CTL_STATS_VCPU, 0, "kvm", "halt_poll_success_ns", STAT_CUMULATIVE, STAT_UNIT_NSEC,
-		  123456 },
-		{ CTL_STATS_VCPU, 0, "hvemu", "suspended_ns", STAT_PEAK, STAT_UNIT_NSEC, 5000 },
-		{ CTL_STATS_VM, 0, "hvemu", "vcpus_present", STAT_INSTANT, STAT_UNIT_NONE, 3 },
-		{ CTL_STATS_VCPU, 1, "kvm", "exits", STAT_CUMULATIVE, STAT_UNIT_NONE,
-		  UINT64_MAX }, /* clamps to INT64_MAX */
+		MOCK_ST(CTL_STATS_VM, 0, "hvemu", "hypercalls", STAT_CUMULATIVE, STAT_UNIT_NONE, 42),
+		MOCK_ST(CTL_STATS_VCPU, 0, "hvemu", "flushes", STAT_CUMULATIVE, STAT_UNIT_NONE, 7),
+		MOCK_ST(CTL_STATS_VM, 0, "kvm", "remote_tlb_flush", STAT_CUMULATIVE, STAT_UNIT_NONE,
+			5),
+		MOCK_ST(CTL_STATS_VCPU, 1, "hvemu", "flushes", STAT_CUMULATIVE, STAT_UNIT_NONE, 9),
+		MOCK_ST(CTL_STATS_VCPU, 0, "kvm", "halt_poll_success_ns", STAT_CUMULATIVE,
+			STAT_UNIT_NSEC, 123456),
+		MOCK_ST(CTL_STATS_VCPU, 0, "hvemu", "suspended_ns", STAT_PEAK, STAT_UNIT_NSEC, 5000),
+		MOCK_ST(CTL_STATS_VM, 0, "hvemu", "vcpus_present", STAT_INSTANT, STAT_UNIT_NONE, 3),
+		MOCK_ST(CTL_STATS_VCPU, 1, "kvm", "exits", STAT_CUMULATIVE, STAT_UNIT_NONE,
+			UINT64_MAX), /* clamps to INT64_MAX */
 	};
+#undef MOCK_ST
+	/* A histogram (vCPU 1): 1000 ns twice, 3000 ns once. */
+	static struct hist h;
+	struct ctl_stat hs = { .target = CTL_STATS_VCPU,
+			       .vcpu_slot = 1,
+			       .provider = "hvemu",
+			       .name = "exit_ns_pio",
+			       .type = STAT_HISTOGRAM,
+			       .unit = STAT_UNIT_NSEC,
+			       .hist = &h };
 	struct mock_be *m = opaque;
 	struct mock_stats_fwd fwd = { fn, ctx };
 	int r;
 
+	hist_reset(&h);
+	hist_record(&h, 1000);
+	hist_record(&h, 1000);
+	hist_record(&h, 3000);
 	pthread_mutex_lock(&m->lock);
 	r = mock_enter(m, MOCK_STATS, err);
 	for (unsigned i = 0; !r && i < ARRAY_SIZE(stats); i++)
 		fn(ctx, &stats[i]);
+	if (!r)
+		fn(ctx, &hs);
 	pthread_mutex_unlock(&m->lock);
 	if (!r)
 		ctl_server_stats_visit(m->server, mock_fwd_ctl_stat, &fwd);

@@ -307,6 +307,26 @@ static void test_query_stats(void)
 	g = stats_group(ret, "vcpu", 1, "kvm");
 	st = json_array_get(json_object_get(g, "stats"), 0);
 	CHECK_EQ(json_integer_value(json_object_get(st, "value")), INT64_MAX);
+	/* A histogram: its summary and its non-empty buckets as [lowest, highest, count]. */
+	g = stats_group(ret, "vcpu", 1, "hvemu");
+	st = json_array_get(json_object_get(g, "stats"), 1);
+	CHECK_STR(json_string_value(json_object_get(st, "name")), "exit_ns_pio");
+	CHECK_STR(json_string_value(json_object_get(st, "type")), "histogram");
+	CHECK_STR(json_string_value(json_object_get(st, "unit")), "nanoseconds");
+	st = json_object_get(st, "value");
+	CHECK_EQ(json_integer_value(json_object_get(st, "count")), 3);
+	CHECK_EQ(json_integer_value(json_object_get(st, "sum")), 5000);
+	CHECK_EQ(json_integer_value(json_object_get(st, "max")), 3000);
+	CHECK(json_integer_value(json_object_get(st, "p50")) >= 960 &&
+	      json_integer_value(json_object_get(st, "p50")) <= 1023);
+	CHECK(json_integer_value(json_object_get(st, "p99")) >= 2816 &&
+	      json_integer_value(json_object_get(st, "p99")) <= 3000);
+	st = json_object_get(st, "buckets");
+	CHECK_EQ(json_array_size(st), 2);
+	CHECK_EQ(json_integer_value(json_array_get(json_array_get(st, 0), 0)), 960);
+	CHECK_EQ(json_integer_value(json_array_get(json_array_get(st, 0), 1)), 1023);
+	CHECK_EQ(json_integer_value(json_array_get(json_array_get(st, 0), 2)), 2);
+	CHECK_EQ(json_integer_value(json_array_get(json_array_get(st, 1), 2)), 1);
 	json_decref(r);
 
 	r = rq("{\"execute\": \"query-stats\", \"arguments\": {\"target\": \"vcpu\", \"vcpus\": "
