@@ -88,6 +88,7 @@ int vm_load_kernel(struct vm *vm, const char *kernel, const char *initrd, const 
 	struct boot_image k = { 0 }, i = { 0 };
 	struct boot_entry entry;
 	struct vcpu *bsp = atomic_load(&vm->slots[0]);
+	uint64_t t = now_ns();
 	int r;
 
 	r = boot_read_file(kernel, &k, err, errlen);
@@ -114,6 +115,7 @@ int vm_load_kernel(struct vm *vm, const char *kernel, const char *initrd, const 
 		 kernel, boot_format_name(entry.format), (unsigned long long)entry.kernel_low,
 		 (unsigned long long)entry.kernel_high, (unsigned long long)entry.rip,
 		 (unsigned long long)entry.info_gpa, (unsigned long long)entry.module_gpa);
+	vm_boot_phase_end(vm, VM_BOOT_LOAD, &t);
 out:
 	boot_image_free(&k);
 	boot_image_free(&i);

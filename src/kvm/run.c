@@ -243,7 +243,7 @@ int vcpu_thread_stop(struct vcpu *v, uint64_t timeout_ns)
 	return 0;
 }
 
-int vcpu_thread_start(struct vcpu *v, uint64_t timeout_ns)
+int vcpu_thread_start(struct vcpu *v)
 {
 	pthread_attr_t attr;
 	int r;
@@ -262,12 +262,14 @@ int vcpu_thread_start(struct vcpu *v, uint64_t timeout_ns)
 	if (r)
 		return r;
 	v->thread_joinable = true;
-	/* The next steps need the thread id; the thread waits at its gate after reporting it. */
-	if (futex_wait_change(&v->started, 0, now_ns() + timeout_ns)) {
-		pr_err_ratelimited("vcpu%u: thread did not start within %llu ms", v->slot,
-				   (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
-		vcpu_thread_stop(v, VCPU_THREAD_STOP_TIMEOUT_NS);
-		return -ETIMEDOUT;
-	}
 	return 0;
+}
+
+int vcpu_thread_wait_started(struct vcpu *v, uint64_t timeout_ns)
+{
+	if (futex_wait_change(&v->started, 0, now_ns() + timeout_ns) == 0)
+		return 0;
+	pr_err_ratelimited("vcpu%u: thread did not start within %llu ms", v->slot,
+			   (unsigned long long)(timeout_ns / NSEC_PER_MSEC));
+	return -ETIMEDOUT;
 }

@@ -79,6 +79,7 @@ struct vcpu {
 	 */
 	_Atomic bool stopped_on_error;
 	bool cpuid_set; /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
+	bool x2apic_preset; /* started in x2APIC mode (vcpu_steps.c) */
 
 	/*
 	 * enum vcpu_state; written under vm->lock (hotplug.c and the steps). A futex word:
@@ -172,10 +173,13 @@ int vcpu_wait_gen_change(struct vcpu *v, uint32_t gen, uint64_t deadline_ns,
 /* --- run.c: the vCPU thread ---------------------------------------------------------------- */
 
 /*
- * Starts v's thread, which waits at its gate until the vCPU goes online, and waits (at
- * most timeout_ns) until it has reported its TID. 0 or -errno (no thread is left).
+ * Starts v's thread, which reports its TID (vcpu_thread_wait_started) and then waits at
+ * its gate until the vCPU goes online. Does not wait for it: the boot vCPUs' threads start
+ * side by side. 0 or -errno (no thread is left).
  */
-int vcpu_thread_start(struct vcpu *v, uint64_t timeout_ns);
+int vcpu_thread_start(struct vcpu *v);
+/* Waits at most timeout_ns until v's thread has reported its TID: 0 or -ETIMEDOUT. */
+int vcpu_thread_wait_started(struct vcpu *v, uint64_t timeout_ns);
 /*
  * Asks v's thread to stop and joins it, waiting at most timeout_ns for it to leave:
  * 0, or -ETIMEDOUT (it keeps running and stays joinable). Called on the thread itself

@@ -21,24 +21,18 @@
 #include "kvm/vm_internal.h"
 #include "util/fault.h"
 #include "util/log.h"
+#include "fw/acpi.h"
 #include "x86/msr-index.h"
 
 /* --- the steps --------------------------------------------------------------------------- */
 
-static int step_kvm_vcpu_up(unsigned slot, void *ctx)
+/* The slot's KVM vCPU and its struct vcpu, ABSENT and not yet in the slot table. */
+static int vcpu_create(struct vm *vm, unsigned slot, struct vcpu **out)
 {
-	struct vm *vm = ctx;
-	struct vcpu *v = vm_slot_vcpu(vm, slot);
+	struct vcpu *v;
 	void *run;
 	int fd, r;
 
-	r = fault_hit("vcpu.kvm_vcpu");
-	if (r)
-		return r;
-	if (v) {
-		atomic_store(&v->state, VCPU_ADDING); /* a parked KVM vCPU: reuse it */
-		return 0;
-	}
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -71,8 +65,88 @@ static int step_kvm_vcpu_up(unsigned slot, void *ctx)
 	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 	oncpu_init_none(&v->oncpu);
 	pthread_mutex_init(&v->work_lock, NULL);
-	atomic_store(&v->state, VCPU_ADDING);
+	atomic_init(&v->state, VCPU_ABSENT);
+	*out = v;
+	return 0;
+}
+
+static int vcpu_set_cpuid(struct vm *vm, struct vcpu *v)
+{
+	struct kvm_cpuid2 *c;
+	int r;
+
+	/*
+	 * A parked vCPU that is reused keeps the CPUID it was given: KVM refuses
+	 * KVM_SET_CPUID2 on a vCPU that has run guest code, and the template never changes.
+	 */
+	if (v->cpuid_set)
+		return 0;
+	c = cpuid_for_vcpu(vm->cpuid, v->slot);
+	if (!c)
+		return -ENOMEM;
+	r = kvm_ioctl(v->fd, KVM_SET_CPUID2, c);
+	free(c);
+	if (!r)
+		v->cpuid_set = true;
+	return r;
+}
+
+/*
+ * With APIC IDs of 255 and more (max > 255), every vCPU starts in x2APIC mode, as firmware
+ * leaves such a machine (an xAPIC cannot address those CPUs: the OS must use x2APIC, and
+ * finds it enabled). Besides, each AP's own switch to x2APIC made KVM rebuild its APIC map
+ * over every vCPU (kvm_recalculate_apic_map), and so did the INIT before it while the APIC
+ * was in xAPIC mode: measured with 1024 vCPUs, the guest's AP bring-up 640 -> 500 ms.
+ * After KVM_SET_CPUID2 (KVM checks the x2APIC bit); only for a vCPU that has not run (a
+ * re-added one keeps the mode its guest left: INIT does not change it).
+ */
+static int vcpu_preset_x2apic(struct vm *vm, struct vcpu *v)
+{
+	uint64_t base = BOOT_LAPIC_GPA | APICBASE_ENABLE | APICBASE_EXTD;
+	int r;
+
+	if (vm->cfg.max_vcpus <= ACPI_X2APIC_FIRST_ID || v->has_run || v->x2apic_preset)
+		return 0;
+	r = kvm_vcpu_set_msr(v->fd, MSR_IA32_APICBASE, base | (v->slot ? 0 : APICBASE_BSP));
+	if (!r)
+		v->x2apic_preset = true;
+	return r;
+}
+
+int vm_vcpu_precreate(struct vm *vm, unsigned slot)
+{
+	struct vcpu *v;
+	int r;
+
+	if (vm_slot_vcpu(vm, slot))
+		return 0;
+	r = vcpu_create(vm, slot, &v);
+	if (r)
+		return r;
+	r = vcpu_set_cpuid(vm, v); /* on failure kvm:cpuid tries again, and reports it */
+	if (!r)
+		r = vcpu_preset_x2apic(vm, v); /* on failure kvm:state tries again */
 	atomic_store(&vm->slots[slot], v);
+	return r;
+}
+
+static int step_kvm_vcpu_up(unsigned slot, void *ctx)
+{
+	struct vm *vm = ctx;
+	struct vcpu *v = vm_slot_vcpu(vm, slot);
+	int r;
+
+	r = fault_hit("vcpu.kvm_vcpu");
+	if (r)
+		return r;
+	if (!v) {
+		r = vcpu_create(vm, slot, &v);
+		if (r)
+			return r;
+		atomic_store(&vm->slots[slot], v);
+	}
+	/* new, or a parked (or pre-created) KVM vCPU that is reused */
+	atomic_store(&v->state, VCPU_ADDING);
 	return 0;
 }
 
@@ -88,27 +162,12 @@ static int step_kvm_vcpu_down(unsigned slot, void *ctx)
 static int step_cpuid_up(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
-	struct vcpu *v = vm_slot_vcpu(vm, slot);
-	struct kvm_cpuid2 *c;
 	int r;
 
 	r = fault_hit("vcpu.cpuid");
 	if (r)
 		return r;
-	/*
-	 * A parked vCPU that is reused keeps the CPUID it was given: KVM refuses
-	 * KVM_SET_CPUID2 on a vCPU that has run guest code, and the template never changes.
-	 */
-	if (v->cpuid_set)
-		return 0;
-	c = cpuid_for_vcpu(vm->cpuid, slot);
-	if (!c)
-		return -ENOMEM;
-	r = kvm_ioctl(v->fd, KVM_SET_CPUID2, c);
-	free(c);
-	if (!r)
-		v->cpuid_set = true;
-	return r;
+	return vcpu_set_cpuid(vm, vm_slot_vcpu(vm, slot));
 }
 
 /* Guest TSC = host TSC + offset (no TSC scaling): measured once, on the first vCPU. */
@@ -145,6 +204,8 @@ static int step_state_up(unsigned slot, void *ctx)
 	r = fault_hit("vcpu.state");
 	if (!r)
 		r = measure_tsc(vm, v);
+	if (!r)
+		r = vcpu_preset_x2apic(vm, v);
 	if (r)
 		return r;
 	/*
@@ -164,8 +225,12 @@ static int step_state_up(unsigned slot, void *ctx)
 				return -ENOTSUP;
 		}
 	}
-	if (slot != 0) {
-		/* An application processor waits for INIT/SIPI, also when re-added. */
+	if (slot != 0 && v->has_run) {
+		/*
+		 * An application processor waits for INIT/SIPI, also when re-added. A new one
+		 * already does: with the in-kernel irqchip KVM creates every vCPU but the BSP
+		 * UNINITIALIZED (kvm_arch_vcpu_create), which saves an ioctl per boot vCPU.
+		 */
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
 
 		r = kvm_ioctl(v->fd, KVM_SET_MP_STATE, &mp);
@@ -214,7 +279,20 @@ static int step_thread_up(unsigned slot, void *ctx)
 	r = fault_hit("vcpu.thread");
 	if (r)
 		return r;
-	return vcpu_thread_start(vm_slot_vcpu(vm, slot), VCPU_THREAD_START_TIMEOUT_NS);
+	return vcpu_thread_start(vm_slot_vcpu(vm, slot));
+}
+
+/*
+ * The steps after vcpu:thread need its TID. vcpu:thread does not wait for it, so that the
+ * boot vCPUs' threads start side by side (vm_vcpus_add_boot); the first of them waits.
+ * A thread that does not report in time fails the step: the rollback stops it.
+ */
+static int thread_tid(struct vcpu *v, pid_t *tid)
+{
+	int r = vcpu_thread_wait_started(v, VCPU_THREAD_START_TIMEOUT_NS);
+
+	*tid = (pid_t)atomic_load(&v->tid);
+	return r ? r : (*tid > 0 ? 0 : -ESRCH);
 }
 
 /*
@@ -233,12 +311,15 @@ static int step_oncpu_up(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
 	struct vcpu *v = vm_slot_vcpu(vm, slot);
+	pid_t tid;
 	int r;
 
 	r = fault_hit("vcpu.oncpu");
+	if (!r)
+		r = thread_tid(v, &tid);
 	if (r)
 		return r;
-	r = oncpu_open(&v->oncpu, (pid_t)atomic_load(&v->tid));
+	r = oncpu_open(&v->oncpu, tid);
 	if (r)
 		pr_info_ratelimited(
 		    "vcpu%u: no scheduler probe (perf_event_open: %s); flushes kick "
@@ -258,9 +339,12 @@ static int step_oncpu_down(unsigned slot, void *ctx)
 static int step_place_up(unsigned slot, void *ctx)
 {
 	struct vm *vm = ctx;
+	pid_t tid;
 	int r;
 
 	r = fault_hit("vcpu.place");
+	if (!r)
+		r = thread_tid(vm_slot_vcpu(vm, slot), &tid);
 	if (r)
 		return r;
 	return vm_host_thread_add(vm, vm_slot_vcpu(vm, slot));
@@ -282,8 +366,16 @@ static int step_apic_up(unsigned slot, void *ctx)
 	int r;
 
 	r = fault_hit("vcpu.apic");
-	if (!r)
-		r = kvm_ioctl(v->fd, KVM_GET_LAPIC, &lapic);
+	if (r)
+		return r;
+	/*
+	 * The boot vCPUs, created before any runs: KVM rebuilds its APIC-ID map from every
+	 * vCPU that exists, so the refresh of the last one covers all the others (2 ioctls and
+	 * one map rebuild over every vCPU, instead of that for each: 0.2 s of 1024).
+	 */
+	if (!atomic_load(&vm->started) && slot + 1 < vm->cfg.boot_vcpus)
+		return 0;
+	r = kvm_ioctl(v->fd, KVM_GET_LAPIC, &lapic);
 	if (!r)
 		r = kvm_ioctl(v->fd, KVM_SET_LAPIC, &lapic);
 	return r;
@@ -366,6 +458,25 @@ static const struct {
 	  { .name = "vcpu:online", .startup = step_online_up, .teardown = step_online_down } },
 };
 
+/* Every startup runs through this, under vm->lock: the boot timeline's per-step times. */
+static int step_timed_up(unsigned slot, void *ctx)
+{
+	struct vcpu_step_clock *c = ctx;
+	uint64_t t0 = now_ns();
+	int r = c->startup(slot, c->vm);
+
+	c->ns += now_ns() - t0;
+	c->calls++;
+	return r;
+}
+
+static int step_down(unsigned slot, void *ctx)
+{
+	struct vcpu_step_clock *c = ctx;
+
+	return c->teardown(slot, c->vm);
+}
+
 static void hp_report(void *ctx, const struct cpuhp_violation *viol)
 {
 	(void)ctx;
@@ -387,8 +498,15 @@ int vm_vcpu_steps_register(struct vm *vm, char *err, size_t errlen)
 
 	for (size_t i = 0; !r && i < sizeof(vcpu_steps) / sizeof(vcpu_steps[0]); i++) {
 		struct cpuhp_step_desc d = vcpu_steps[i].d;
+		struct vcpu_step_clock *c = &vm->step_clock[vcpu_steps[i].pos];
 
-		d.ctx = vm;
+		c->vm = vm;
+		c->name = d.name;
+		c->startup = d.startup;
+		c->teardown = d.teardown;
+		d.startup = c->startup ? step_timed_up : NULL;
+		d.teardown = c->teardown ? step_down : NULL;
+		d.ctx = c;
 		r = cpuhp_setup_step(vm->hp, vcpu_steps[i].pos, &d, CPUHP_NOCALLS, NULL);
 	}
 	if (r)

@@ -125,6 +125,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 {
 	static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
 	struct vm *vm;
+	uint64_t t;
 	int r;
 
 	*out = NULL;
@@ -148,6 +149,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	vm->stats_fd = -1;
 	vm->sys.fd = -1;
 	vm->start_ns = now_ns();
+	t = vm->start_ns;
 	pthread_mutex_init(&vm->lock, NULL);
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0) {
@@ -172,13 +174,16 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	r = vm_create_kvm(vm, err, errlen);
 	if (r)
 		goto fail;
+	vm_boot_phase_end(vm, VM_BOOT_KVM, &t);
 	/* Before any vCPU exists: its threads may only go where the host check passed. */
 	r = vm_host_register(vm, err, errlen);
 	if (r)
 		goto fail;
+	vm_boot_phase_end(vm, VM_BOOT_HOST, &t);
 	r = guest_mem_create(vm->fd, cfg->mem_size, &vm->ram, err, errlen);
 	if (r)
 		goto fail;
+	vm_boot_phase_end(vm, VM_BOOT_MEMORY, &t);
 	r = vm_devices_init(vm, err, errlen);
 	if (r)
 		goto fail;
@@ -188,12 +193,15 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	r = vm_slots_init(vm, err, errlen);
 	if (r)
 		goto fail;
+	vm_boot_phase_end(vm, VM_BOOT_DEVICES, &t);
 	r = vm_write_tables(vm, err, errlen);
 	if (r)
 		goto fail;
+	vm_boot_phase_end(vm, VM_BOOT_TABLES, &t);
 	r = vm_vcpus_add_boot(vm, err, errlen);
 	if (r)
 		goto fail;
+	vm_boot_phase_end(vm, VM_BOOT_VCPUS, &t);
 	*out = vm;
 	return 0;
 fail:
@@ -249,10 +257,14 @@ const char *vm_exit_message(const struct vm *vm)
 
 int vm_start(struct vm *vm)
 {
+	uint64_t t = now_ns();
 	int r = vm_vcpus_start_boot(vm);
 
-	if (!r)
+	if (!r) {
 		atomic_store(&vm->started, true);
+		vm_boot_phase_end(vm, VM_BOOT_START, &t);
+		vm_boot_report(vm);
+	}
 	return r;
 }
 

@@ -50,6 +50,45 @@ struct vm_stats {
 	_Atomic uint64_t guest_marks;
 };
 
+/* vcpu_steps.c: the bring-up steps (docs/architecture.md §7.2), positions on vm->hp */
+enum vcpu_step_pos {
+	VCPU_STEP_KVM_VCPU = 1,
+	VCPU_STEP_CPUID,
+	VCPU_STEP_STATE,
+	VCPU_STEP_HV,
+	VCPU_STEP_THREAD,
+	VCPU_STEP_ONCPU,
+	VCPU_STEP_PLACE,
+	VCPU_STEP_APIC,
+	VCPU_STEP_ONLINE,
+	VCPU_STEP_POSITIONS, /* one past the last */
+};
+
+/* A bring-up step's startup, timed: its time summed over every vCPU it brought up. */
+struct vcpu_step_clock {
+	struct vm *vm;
+	const char *name; /* the step's */
+	int (*startup)(unsigned slot, void *vm);
+	int (*teardown)(unsigned slot, void *vm); /* called through the clock, not timed */
+	uint64_t ns, calls;			  /* under vm->lock */
+};
+
+/*
+ * Where the time to a running VM goes: the phases of vm_create, the kernel load
+ * and vm_start, in nanoseconds, logged once the boot vCPUs are online (boot_time.c).
+ */
+enum vm_boot_phase {
+	VM_BOOT_KVM,	 /* /dev/kvm, CPUID template, the KVM VM, irqchip, PIT */
+	VM_BOOT_HOST,	 /* registration with the host CPU manager (first checks) */
+	VM_BOOT_MEMORY,	 /* guest RAM */
+	VM_BOOT_DEVICES, /* devices, the Hyper-V partition, the slot tables */
+	VM_BOOT_TABLES,	 /* firmware tables */
+	VM_BOOT_VCPUS,	 /* the boot vCPUs' bring-up steps up to apic:refresh */
+	VM_BOOT_LOAD,	 /* reading and loading the kernel */
+	VM_BOOT_START,	 /* vm_start: the boot vCPUs online */
+	VM_BOOT_PHASES,
+};
+
 struct vm {
 	struct vm_config cfg;
 	struct kvm_sys sys;
@@ -99,7 +138,15 @@ struct vm {
 
 	struct vm_stats stats;
 	struct hist flush_latency_ns;
+	struct vcpu_step_clock step_clock[VCPU_STEP_POSITIONS];
+	uint64_t boot_ns[VM_BOOT_PHASES];
 };
+
+/* boot_time.c: the boot timeline */
+/* Adds the time since *t (now_ns()) to phase and moves *t to now. */
+void vm_boot_phase_end(struct vm *vm, enum vm_boot_phase phase, uint64_t *t);
+/* Logs the timeline, one line (info). */
+void vm_boot_report(struct vm *vm);
 
 /* vm.c */
 int vm_write_tables(struct vm *vm, char *err, size_t errlen);
@@ -158,22 +205,16 @@ unsigned vm_vcpu_count_online(struct vm *vm);
 /* The lowest slot without a vCPU (VCPU_ABSENT), or -ENOSPC. */
 int vm_vcpu_free_slot(struct vm *vm);
 
-/* vcpu_steps.c: the bring-up steps (docs/architecture.md §7.2), positions on vm->hp */
-enum vcpu_step_pos {
-	VCPU_STEP_KVM_VCPU = 1,
-	VCPU_STEP_CPUID,
-	VCPU_STEP_STATE,
-	VCPU_STEP_HV,
-	VCPU_STEP_THREAD,
-	VCPU_STEP_ONCPU,
-	VCPU_STEP_PLACE,
-	VCPU_STEP_APIC,
-	VCPU_STEP_ONLINE,
-};
 /* Boot vCPUs are built up to here by vm_create and started by vm_start. */
 #define VCPU_STEP_READY		     VCPU_STEP_APIC
 #define VCPU_THREAD_START_TIMEOUT_NS (2 * NSEC_PER_SEC)
 #define VCPU_THREAD_STOP_TIMEOUT_NS  (5 * NSEC_PER_SEC)
+/*
+ * Creates the slot's KVM vCPU and sets its CPUID, parked (ABSENT) in the slot, ready for its
+ * bring-up steps to reuse; nothing when the slot has a vCPU. Boot only, from several
+ * threads at once (hotplug.c), before the steps run. 0 or -errno.
+ */
+int vm_vcpu_precreate(struct vm *vm, unsigned slot);
 /* Registers the steps on vm->hp. */
 int vm_vcpu_steps_register(struct vm *vm, char *err, size_t errlen);
 

@@ -86,7 +86,14 @@ bool apic_x2apic_mode(void)
 
 void apic_init_bsp(bool allow_x2apic)
 {
-	use_x2apic = allow_x2apic && x2apic_supported();
+	/*
+	 * Firmware of a machine with APIC IDs of 255 and more hands it over in x2APIC mode
+	 * (hvemu too): going back to xAPIC would need the APIC disabled first, and xAPIC
+	 * could not reach those CPUs anyway, so such an APIC stays in x2APIC mode.
+	 */
+	bool preset = rdmsr(MSR_IA32_APICBASE) & APICBASE_EXTD;
+
+	use_x2apic = (allow_x2apic || preset) && x2apic_supported();
 	ap_x2apic = use_x2apic;
 	apic = use_x2apic ? &x2apic_ops : &xapic_ops;
 	apic_init_cpu();

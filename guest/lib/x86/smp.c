@@ -140,37 +140,20 @@ static void add_madt_cpu(const struct madt_cpu *c, void *ctx)
 	entries[nr_cpus++] = (struct cpu_entry){ c->apic_id, c->acpi_uid, c->enabled };
 }
 
-void smp_init(void)
+/*
+ * The two loops over every CPU of smp_init() touch memory only: with many CPUs they run at
+ * CPL3, natively (run_user_bulk), instead of in the emulator (with 1024 CPUs: 130 ms at
+ * CPL0 here). At CPL0 where CPL3 is not available.
+ */
+static u64 madt_scan(u64 dropped)
 {
-	u32 dropped = 0, n_ap;
-	struct percpu *pcs;
-	int r;
+	return (u64)(s64)madt_for_each_cpu(add_madt_cpu, (u32 *)(uintptr_t)dropped);
+}
 
-	bsp_percpu.apic_id = apic_read_id();
-	memset(apic_to_cpu, 0xff, sizeof(apic_to_cpu));
-	if (bsp_percpu.apic_id < MAX_APIC_ID)
-		apic_to_cpu[bsp_percpu.apic_id] = 0;
-	cpumask_set(&cpu_possible_mask, 0);
-	cpumask_set(&cpu_present_mask, 0);
-	cpumask_set(&cpu_online_mask, 0);
-	xcall_init();
+static u64 percpu_setup(u64 pcs_addr)
+{
+	struct percpu *pcs = (struct percpu *)(uintptr_t)pcs_addr;
 
-	r = madt_for_each_cpu(add_madt_cpu, &dropped);
-	if (r < 0)
-		printf("WARN: no ACPI MADT: running on the boot CPU only\n");
-	if (dropped)
-		printf("WARN: %u MADT processors beyond %d CPUs ignored\n", dropped, MAX_CPUS);
-	n_ap = nr_cpus - 1;
-	nr_cpumask_words = ALIGN_UP(nr_cpus, 64u) / 64;
-	if (!n_ap)
-		return;
-	pcs = alloc_pages_zeroed(ALIGN_UP(n_ap * sizeof(struct percpu), PAGE_SIZE) / PAGE_SIZE);
-	if (!pcs) {
-		printf("WARN: no memory for per-CPU data of %u CPUs\n", n_ap);
-		nr_cpus = 1;
-		nr_cpumask_words = 1;
-		return;
-	}
 	for (u32 cpu = 1; cpu < nr_cpus; cpu++) {
 		struct percpu *pc = &pcs[cpu - 1];
 		const struct cpu_entry *e = &entries[cpu];
@@ -186,6 +169,50 @@ void smp_init(void)
 		if (e->enabled)
 			cpumask_set(&cpu_present_mask, cpu);
 	}
+	return 0;
+}
+
+static u64 run_natively(user_fn fn, u64 arg)
+{
+	u64 ret;
+
+	if (!run_user_bulk(fn, arg, &ret))
+		ret = fn(arg);
+	return ret;
+}
+
+void smp_init(void)
+{
+	u32 dropped = 0, n_ap;
+	struct percpu *pcs;
+	int r;
+
+	bsp_percpu.apic_id = apic_read_id();
+	memset(apic_to_cpu, 0xff, sizeof(apic_to_cpu));
+	if (bsp_percpu.apic_id < MAX_APIC_ID)
+		apic_to_cpu[bsp_percpu.apic_id] = 0;
+	cpumask_set(&cpu_possible_mask, 0);
+	cpumask_set(&cpu_present_mask, 0);
+	cpumask_set(&cpu_online_mask, 0);
+	xcall_init();
+
+	r = (int)(s64)run_natively(madt_scan, (u64)(uintptr_t)&dropped);
+	if (r < 0)
+		printf("WARN: no ACPI MADT: running on the boot CPU only\n");
+	if (dropped)
+		printf("WARN: %u MADT processors beyond %d CPUs ignored\n", dropped, MAX_CPUS);
+	n_ap = nr_cpus - 1;
+	nr_cpumask_words = ALIGN_UP(nr_cpus, 64u) / 64;
+	if (!n_ap)
+		return;
+	pcs = alloc_pages_zeroed(ALIGN_UP(n_ap * sizeof(struct percpu), PAGE_SIZE) / PAGE_SIZE);
+	if (!pcs) {
+		printf("WARN: no memory for per-CPU data of %u CPUs\n", n_ap);
+		nr_cpus = 1;
+		nr_cpumask_words = 1;
+		return;
+	}
+	run_natively(percpu_setup, (u64)(uintptr_t)pcs);
 }
 
 static void setup_trampoline(void)
