@@ -27,6 +27,7 @@
  *         guest falls back to its native flush.
  */
 #include <errno.h>
+#include <stdlib.h>
 
 #include "kvm/vm_internal.h"
 #include "util/log.h"
@@ -38,6 +39,19 @@ struct flush_wait {
 	struct vcpu *v;
 	uint32_t gen;
 };
+
+/*
+ * The caller's list of targets to wait for, one entry per slot: allocated by its first
+ * flush, so that a vCPU that never flushes does not carry 16 KiB (as thread-local data it
+ * was zeroed, and so resident, in every vCPU thread). NULL when out of memory: then each
+ * target is waited for as it is kicked.
+ */
+static struct flush_wait *wait_list(struct vm *vm, struct vcpu *caller)
+{
+	if (caller && !caller->flush_waits)
+		caller->flush_waits = calloc(vm->cfg.max_vcpus, sizeof(struct flush_wait));
+	return caller ? caller->flush_waits : NULL;
+}
 
 static bool vcpu_is_offcpu(struct vcpu *v)
 {
@@ -83,11 +97,20 @@ static bool flush_candidate(struct vcpu *v)
 	return st == VCPU_ONLINE || st == VCPU_REMOVING;
 }
 
+static int wait_target(struct vm *vm, const struct flush_wait *w, uint64_t deadline)
+{
+	if (vcpu_wait_gen_change(w->v, w->gen, deadline, vcpu_is_offcpu) == 0)
+		return 0;
+	stat_inc(&vm->stats.flush_timeouts);
+	pr_warn_ratelimited("TLB flush: vcpu%u did not leave guest mode within %llu ms", w->v->slot,
+			    (unsigned long long)(FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
+	return -ETIMEDOUT;
+}
+
 int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targets)
 {
-	/* Each caller is a vCPU thread: a thread-local list keeps 16 KiB off its stack. */
-	static __thread struct flush_wait waits[BOOT_MAX_SLOTS];
-	uint64_t t0 = now_ns(), deadline;
+	struct flush_wait *waits = wait_list(vm, caller);
+	uint64_t t0 = now_ns(), deadline = t0 + FLUSH_TIMEOUT_NS;
 	unsigned nwait = 0, ntargets = 0;
 	int64_t cursor = -1;
 	struct vcpu *t;
@@ -114,21 +137,15 @@ int vm_flush_tlb(struct vm *vm, struct vcpu *caller, const struct hv_vpset *targ
 			continue;
 		}
 		stat_inc(&vm->stats.flush_kicks);
-		waits[nwait++] = (struct flush_wait){ .v = t, .gen = gen };
+		if (waits)
+			waits[nwait++] = (struct flush_wait){ .v = t, .gen = gen };
+		else if (wait_target(vm, &(struct flush_wait){ .v = t, .gen = gen }, deadline))
+			rc = -ETIMEDOUT;
 	}
 	stat_add(&vm->stats.flush_targets, ntargets);
-	deadline = t0 + FLUSH_TIMEOUT_NS;
-	for (unsigned i = 0; i < nwait; i++) {
-		struct vcpu *w = waits[i].v;
-
-		if (vcpu_wait_gen_change(w, waits[i].gen, deadline, vcpu_is_offcpu) == 0)
-			continue;
-		stat_inc(&vm->stats.flush_timeouts);
-		pr_warn_ratelimited("TLB flush: vcpu%u did not leave guest mode within %llu ms",
-				    w->slot,
-				    (unsigned long long)(FLUSH_TIMEOUT_NS / NSEC_PER_MSEC));
-		rc = -ETIMEDOUT;
-	}
+	for (unsigned i = 0; i < nwait; i++)
+		if (wait_target(vm, &waits[i], deadline))
+			rc = -ETIMEDOUT;
 	hist_record(&vm->flush_latency_ns, now_ns() - t0);
 	return rc;
 }

@@ -47,6 +47,7 @@ static void vcpu_free(struct vm *vm, struct vcpu *v)
 	close(v->fd);
 	pthread_mutex_destroy(&v->work_lock);
 	vcpu_exit_timing_free(v);
+	free(v->flush_waits);
 	free(v);
 }
 

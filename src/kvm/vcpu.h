@@ -28,6 +28,7 @@
 
 struct vm;
 struct hv_vp;
+struct flush_wait;
 
 enum vcpu_req {
 	VCPU_REQ_STOP = 1u << 0,  /* leave the run loop; the thread exits */
@@ -78,7 +79,7 @@ struct vcpu {
 	/* Stopped by a KVM internal error (--internal-error pause): never enters the guest again.
 	 */
 	_Atomic bool stopped_on_error;
-	bool cpuid_set; /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
+	bool cpuid_set;	    /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
 	bool x2apic_preset; /* started in x2APIC mode (vcpu_steps.c) */
 
 	/*
@@ -114,6 +115,8 @@ struct vcpu {
 	struct oncpu oncpu;	      /* is the thread on a host CPU right now? */
 	/* --exit-timing: histograms written by the vCPU thread only; NULL when off */
 	struct vcpu_exit_timing *exit_timing;
+	/* [max_vcpus]: the targets its flushes wait for, allocated by its first (flush.c) */
+	struct flush_wait *flush_waits;
 
 	struct vcpu_stats stats;
 };
