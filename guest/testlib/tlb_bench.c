@@ -3,8 +3,11 @@
  * hv_flush mode=bench test=flush|ipi64|flush2 samples=N (bench/20_flush.sh reads the
  * "BENCH name p50=ns p99=ns n=N" lines):
  *   flush   every present CPU as target: native shootdown and PV flush, interleaved
- *   ipi64   64 targets: native IPIs + acknowledgements, one PV IPI hypercall, and PV IPIs +
- *           acknowledgements (the cross-CPU call with the PV IPI hook)
+ *   ipi64   64 targets: native IPIs + acknowledgements, one PV IPI (the guest's send:
+ *           the VP set built from the CPU mask, then the hypercall), the hypercall alone
+ *           (HvCallSendSyntheticClusterIpiEx with a VP set built before: what the
+ *           hypervisor's side costs the sender), and PV IPIs + acknowledgements (the
+ *           cross-CPU call with the PV IPI hook)
  *   flush2  two targets (CPUs 1 and 2): PV and native flush; run with 8 and 1024 vCPUs
  * Times are TSC deltas around the call at CPL0.
  */
@@ -48,6 +51,36 @@ static void bench_print(const char *name, u64 *cyc, u32 n)
 	       (unsigned long)tsc_cycles_to_ns(cyc[i99 - 1]), n);
 }
 
+/*
+ * One HvCallSendSyntheticClusterIpiEx to the targets of @m, timed from the call into the
+ * hypercall page to its return: the VP set is built (and interrupts are off) before.
+ * Returns the TSC cycles, 0 when the call failed.
+ */
+static u64 ipi_hypercall_alone(const struct cpumask *m)
+{
+	struct hv_send_ipi_ex *in = hv_this_cpu()->input;
+	u64 flags = irq_save(), t0, t1, r;
+	int nr_bank = cpumask_to_vpset((struct hv_vp_set *)&in->vp_set, m);
+	u16 varhead = tlb_ex_varhead((u16)(nr_bank > 0 ? nr_bank : 0));
+
+	in->vector = BENCH_VECTOR;
+	in->reserved = 0;
+	t0 = rdtsc();
+	r = hv_hypercall_pcpu(hv_control(HVCALL_SEND_IPI_EX, false, varhead, 0, 0));
+	t1 = rdtsc();
+	irq_restore(flags);
+	return nr_bank > 0 && hv_result_status(r) == HV_STATUS_SUCCESS ? t1 - t0 : 0;
+}
+
+static bool wait_acks(u32 want)
+{
+	u32 spins = 0;
+
+	while (atomic_load(&bench_acks) < want && ++spins < 100000000)
+		cpu_relax();
+	return atomic_load(&bench_acks) == want;
+}
+
 static void bench_mask(struct cpumask *m, u32 count)
 {
 	u32 cpu, n = 0;
@@ -68,9 +101,10 @@ void tlb_test_bench(u64 va)
 	u64 *a = alloc_pages((n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
 	u64 *b = alloc_pages((n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
 	u64 *c = alloc_pages((n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
+	u64 *d = alloc_pages((n * 8 + PAGE_SIZE - 1) / PAGE_SIZE);
 	struct cpumask m;
 
-	if (!a || !b || !c || !n)
+	if (!a || !b || !c || !d || !n)
 		panic("bench: no memory for %u samples", n);
 	cmdline_get_str("test", test, sizeof(test));
 	handle_irq(BENCH_VECTOR, bench_irq);
@@ -118,12 +152,12 @@ void tlb_test_bench(u64 va)
 		report(!wrong, "bench %s: every PV sample took a hypercall (%u did not)", test,
 		       wrong);
 	} else if (!strcmp(test, "ipi64")) {
-		u32 spins;
-
 		if (smp_nr_online() < 65) {
 			report_skip("cpus", "bench ipi64: needs 65 CPUs");
 			return;
 		}
+		u64 settle = cmdline_u64("settle_ms", 0);
+
 		bench_mask(&m, 64);
 		for (u32 i = 0; i < n; i++) {
 			u64 t0, t1;
@@ -145,15 +179,19 @@ void tlb_test_bench(u64 va)
 				wrong++;
 			t1 = rdtsc();
 			b[i] = t1 - t0;
-			spins = 0;
-			while (atomic_load(&bench_acks) < 64 && ++spins < 100000000)
-				cpu_relax();
-			if (atomic_load(&bench_acks) != 64)
+			if (!wait_acks(64))
+				wrong++;
+			WRITE_ONCE(bench_acks, 0);
+			if (settle)
+				mdelay(settle);
+			d[i] = ipi_hypercall_alone(&m);
+			if (!d[i] || !wait_acks(64))
 				wrong++;
 		}
 		report_info("bench ipi64: %u CPUs, 64 targets, %u samples", smp_nr_online(), n);
 		bench_print("ipi64_native_acks_ns", a, n);
 		bench_print("ipi64_pv_send_ns", b, n);
+		bench_print("ipi64_hcall_ns", d, n);
 		bench_print("ipi64_pv_acks_ns", c, n);
 		report(!wrong,
 		       "bench ipi64: every PV IPI was a hypercall and reached all 64 (%u "

@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: MIT
 /*
  * hv_bench.elf: the cost of a hypercall through the page against the bare exit it is
- * built on. Needs --hv with tlbflush. Options: n=COUNT samples of each (default 10000),
- * block=COUNT per block (default 100).
+ * built on. Needs --hv with tlbflush (and ipi for the fast call). Options: n=COUNT samples
+ * of each (default 10000), block=COUNT per block (default 100).
  *
- *   port_exit_ns   `outl %eax, %dx` to the test device's ECHO port (0x5A0): one exit to
- *                  the VMM, which resumes at once
- *   hypercall_ns   `call hv_hypercall_page` with HvCallFlushVirtualAddressSpaceEx (slow) and an
- * empty sparse VP set: the VMM decodes the call, checks it, reads the 32-byte header from the input
- * page and returns SUCCESS without flushing (no ioctl, no log line, no syscall: the least a valid
- * call does; an unknown code would log, NotifyLongSpinWait would sched_yield())
+ *   port_exit_ns       `outl %eax, %dx` to the test device's ECHO port (0x5A0): one exit to
+ *                      the VMM, which resumes at once
+ *   port_via_stub_ns   `call` to a guest stub `outl %eax, %dx; ret`: the same exit reached
+ *                      the way a hypercall is, with the guest executing both the call and
+ *                      the ret (what the page would cost if the VMM did no more than for
+ *                      ECHO)
+ *   hypercall_ns       `call hv_hypercall_page` with HvCallFlushVirtualAddressSpaceEx (slow)
+ *                      and an empty sparse VP set: the VMM decodes the call, checks it,
+ *                      reads the 32-byte header from the input page and returns SUCCESS
+ *                      without flushing (no ioctl, no log line, no syscall)
+ *   hypercall_fast_ns  `call hv_hypercall_page` with HvCallSendSyntheticClusterIpi, fast
+ *                      (registers only: RDX vector, R8 processor mask 0): a null-ish call,
+ *                      no guest memory read, no IPI sent
  *
- * Both loops are the same code but for that one instruction (the same registers are
- * loaded each time: RCX control, RDX port or input GPA, R8 output GPA), each sample is
- * timed with rdtsc around it, and the two run in alternating blocks so that they share
- * the noise. The page's code is `out; ret`, and the VMM performs the `ret` itself when it
- * can, so a hypercall costs the guest one emulated `call` more than the bare exit.
+ * The loops are the same code but for that one instruction (the same registers are loaded
+ * each time: RCX control, RDX port or input GPA, R8 output GPA), each sample is timed with
+ * rdtsc around it, and the four run in rotating blocks so that they share the noise. The
+ * page's code is `out; ret`, and the VMM performs the `ret` itself when it can.
  *
  * Output: "BENCH <name> median=<ns> p99=<ns> n=<count>" per figure, then
  * "BENCH hypercall_ratio_milli=<1000 * hypercall median / port median>".
@@ -45,10 +51,9 @@
 /* NOLINTEND(bugprone-macro-parentheses) */
 
 /*
- * Diagnostics that split the difference: the timing floor (a nop, and two), a direct CALL to a
- * guest stub that is only `ret` (the emulated call and return), and to a stub
- * `outl %eax, %dx; ret` (the bare exit plus both emulated instructions: what the page
- * would cost if the VMM did no more than for ECHO and left the `ret` to the guest).
+ * The stub `outl %eax, %dx; ret` that port_via_stub_ns calls, and the diagnostics that split
+ * the difference: the timing floor (a nop, and two), a direct CALL to a guest stub that is
+ * only `ret` (the emulated call and return).
  */
 asm(".pushsection .text\n"
     ".balign 64\n"
@@ -77,11 +82,21 @@ static void diag_pair(timed_loop a, timed_loop b, struct samples s[2], u32 block
 	}
 }
 
+enum {
+	L_PORT,
+	L_STUB,
+	L_HCALL,
+	L_FAST,
+	NLOOPS
+};
+
 int main(void)
 {
 	u32 n = (u32)cmdline_u64("n", 10000), block = (u32)cmdline_u64("block", 100);
 	u64 control = HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, in, out, r, port_med, hc_med;
-	struct samples s[2], port, hc;
+	u64 fast_control = HVCALL_SEND_IPI | HV_HYPERCALL_FAST_BIT, fast_vector = 0xf0;
+	struct samples s[NLOOPS];
+	bool fast;
 	int err = hv_init();
 
 	if (err || !hv_recommended(HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED) ||
@@ -93,12 +108,13 @@ int main(void)
 		printf("BENCH hypercall skipped: n must be a non-zero multiple of block\n");
 		return 1;
 	}
-	port.n = hc.n = n;
-	port.v = alloc_pages(ALIGN_UP(n * sizeof(u64), PAGE_SIZE) / PAGE_SIZE);
-	hc.v = alloc_pages(ALIGN_UP(n * sizeof(u64), PAGE_SIZE) / PAGE_SIZE);
-	if (!port.v || !hc.v) {
-		printf("BENCH hypercall skipped: no memory for %u samples\n", n);
-		return 1;
+	for (int i = 0; i < NLOOPS; i++) {
+		s[i].n = n;
+		s[i].v = alloc_pages(ALIGN_UP(n * sizeof(u64), PAGE_SIZE) / PAGE_SIZE);
+		if (!s[i].v) {
+			printf("BENCH hypercall skipped: no memory for %u samples\n", n);
+			return 1;
+		}
 	}
 	/* Zeroed input: format HV_GENERIC_SET_SPARSE_4K, no banks, varhead 0. */
 	memset(hv_this_cpu()->input, 0, PAGE_SIZE);
@@ -109,28 +125,55 @@ int main(void)
 		printf("BENCH hypercall skipped: the null call returned %#lx\n", (unsigned long)r);
 		return 1;
 	}
-	/* Alternate which goes first, so that neither always follows the other. */
+	fast = hv_recommended(HV_X64_CLUSTER_IPI_RECOMMENDED);
+	if (fast) {
+		register u64 r8 asm("r8") = 0;
+		u64 rcx = fast_control, rdx = fast_vector;
+
+		asm volatile("call hv_hypercall_page"
+			     : "=a"(r), "+c"(rcx), "+d"(rdx), "+r"(r8)
+			     :
+			     : "cc", "memory", "r9", "r10", "r11");
+		fast = hv_result_status(r) == HV_STATUS_SUCCESS;
+		if (!fast)
+			printf("BENCH hypercall_fast skipped: the fast null call returned %#lx\n",
+			       (unsigned long)r);
+	} else {
+		printf("BENCH hypercall_fast skipped: needs --hv ipi\n");
+	}
+	/* Rotate which goes first, so that none always follows another. */
 	for (u32 b = 0; b < n / block; b++) {
 		u32 o = b * block;
 
-		if (b & 1) {
-			loop_hypercall(hc.v + o, block, control, in, out);
-			loop_port(port.v + o, block, control, TDEV_PORT_ECHO, out);
-		} else {
-			loop_port(port.v + o, block, control, TDEV_PORT_ECHO, out);
-			loop_hypercall(hc.v + o, block, control, in, out);
+		for (int k = 0; k < NLOOPS; k++) {
+			switch ((b + (u32)k) % NLOOPS) {
+			case L_PORT:
+				loop_port(s[L_PORT].v + o, block, control, TDEV_PORT_ECHO, out);
+				break;
+			case L_STUB:
+				loop_call_out(s[L_STUB].v + o, block, control, TDEV_PORT_ECHO, out);
+				break;
+			case L_HCALL:
+				loop_hypercall(s[L_HCALL].v + o, block, control, in, out);
+				break;
+			case L_FAST:
+				if (fast)
+					loop_hypercall(s[L_FAST].v + o, block, fast_control,
+						       fast_vector, 0);
+				break;
+			}
 		}
 	}
-	port_med = samples_report("port_exit_ns", &port);
-	hc_med = samples_report("hypercall_ns", &hc);
+	port_med = samples_report("port_exit_ns", &s[L_PORT]);
+	hc_med = samples_report("hypercall_ns", &s[L_HCALL]);
+	samples_report("port_via_stub_ns", &s[L_STUB]);
+	if (fast)
+		samples_report("hypercall_fast_ns", &s[L_FAST]);
 	printf("BENCH hypercall_ratio_milli=%lu\n",
 	       port_med ? (unsigned long)(hc_med * 1000 / port_med) : 0ul);
 	/* The diagnostics, reusing the sample arrays. */
-	s[0] = port;
-	s[1] = hc;
-	diag_pair(loop_call_ret, loop_call_out, s, block, control, out);
-	samples_report("call_ret_ns", &s[0]);
-	samples_report("port_via_stub_ns", &s[1]);
+	diag_pair(loop_nop, loop_call_ret, s, block, control, out);
+	samples_report("call_ret_ns", &s[1]);
 	/*
 	 * One more `nop` is the cost of one emulated instruction where CPL0 code is
 	 * emulated: the least the page's `call` can cost, whatever the VMM does.

@@ -15,6 +15,11 @@ static const char *const kind_names[VCPU_EXIT_KINDS] = {
 	[VCPU_EXIT_MMIO] = "mmio", [VCPU_EXIT_INTR] = "intr",		[VCPU_EXIT_OTHER] = "other",
 };
 
+static const char *const part_names[VCPU_EXIT_PARTS] = {
+	[VCPU_PART_IPI_SEND] = "ipi_send",
+	[VCPU_PART_IPI_MSI] = "ipi_msi",
+};
+
 const char *vcpu_exit_kind_name(enum vcpu_exit_kind k)
 {
 	return k < VCPU_EXIT_KINDS ? kind_names[k] : "unknown";
@@ -68,6 +73,12 @@ void vcpu_exit_timing_visit(struct vcpu *v, stat_hist_fn fn, void *ctx)
 		snprintf(name, sizeof(name), "exit_ns_%s", kind_names[k]);
 		fn(ctx, name, STAT_UNIT_NSEC, &v->exit_timing->ns[k]);
 	}
+	for (unsigned p = 0; p < VCPU_EXIT_PARTS; p++) {
+		if (!hist_count(&v->exit_timing->part[p]))
+			continue;
+		snprintf(name, sizeof(name), "%s_ns", part_names[p]);
+		fn(ctx, name, STAT_UNIT_NSEC, &v->exit_timing->part[p]);
+	}
 }
 
 void vcpu_exit_timing_merge(struct vcpu_exit_timing *sum, const struct vcpu *v)
@@ -76,6 +87,8 @@ void vcpu_exit_timing_merge(struct vcpu_exit_timing *sum, const struct vcpu *v)
 		return;
 	for (unsigned k = 0; k < VCPU_EXIT_KINDS; k++)
 		hist_merge(&sum->ns[k], &v->exit_timing->ns[k]);
+	for (unsigned p = 0; p < VCPU_EXIT_PARTS; p++)
+		hist_merge(&sum->part[p], &v->exit_timing->part[p]);
 }
 
 void vm_exit_timing_report(struct vm *vm)
@@ -93,17 +106,22 @@ void vm_exit_timing_report(struct vm *vm)
 		if (v)
 			vcpu_exit_timing_merge(sum, v);
 	}
-	for (unsigned k = 0; k < VCPU_EXIT_KINDS; k++) {
-		const struct hist *h = &sum->ns[k];
+	for (unsigned k = 0; k < VCPU_EXIT_KINDS + VCPU_EXIT_PARTS; k++) {
+		const struct hist *h =
+		    k < VCPU_EXIT_KINDS ? &sum->ns[k] : &sum->part[k - VCPU_EXIT_KINDS];
+		const char *name =
+		    k < VCPU_EXIT_KINDS ? kind_names[k] : part_names[k - VCPU_EXIT_KINDS];
 		uint64_t n = hist_count(h);
 
 		if (n)
-			pr_info("exit timing: %s n=%llu p50=%llu p99=%llu max=%llu mean=%llu ns",
-				kind_names[k], (unsigned long long)n,
-				(unsigned long long)hist_percentile(h, 50),
-				(unsigned long long)hist_percentile(h, 99),
-				(unsigned long long)stat_get(&h->max),
-				(unsigned long long)(stat_get(&h->sum) / n));
+			pr_info(
+			    "exit timing: %s n=%llu p50=%llu p90=%llu p99=%llu max=%llu mean=%llu "
+			    "ns",
+			    name, (unsigned long long)n, (unsigned long long)hist_percentile(h, 50),
+			    (unsigned long long)hist_percentile(h, 90),
+			    (unsigned long long)hist_percentile(h, 99),
+			    (unsigned long long)stat_get(&h->max),
+			    (unsigned long long)(stat_get(&h->sum) / n));
 	}
 	free(sum);
 }

@@ -33,8 +33,16 @@ enum vcpu_exit_kind {
 	VCPU_EXIT_KINDS,
 };
 
+/* Parts of an exit, timed inside it (their names in query-stats and the summary). */
+enum vcpu_exit_part {
+	VCPU_PART_IPI_SEND, /* a PV IPI's MSIs, all targets of one call (hv_ops.c) */
+	VCPU_PART_IPI_MSI,  /* one of them: KVM_SIGNAL_MSI, the target's wake-up */
+	VCPU_EXIT_PARTS,
+};
+
 struct vcpu_exit_timing {
 	struct hist ns[VCPU_EXIT_KINDS];
+	struct hist part[VCPU_EXIT_PARTS];
 };
 
 /* "pio", "hypercall", ... */
@@ -44,11 +52,6 @@ int vcpu_exit_timing_alloc(struct vcpu *v);
 void vcpu_exit_timing_free(struct vcpu *v);
 /* The kind of the exit KVM_RUN just returned with (r: its result). */
 enum vcpu_exit_kind vcpu_exit_kind(const struct vcpu *v, int r);
-/* Visits "exit_ns_<kind>" of v, for the kinds that have samples. */
-void vcpu_exit_timing_visit(struct vcpu *v, stat_hist_fn fn, void *ctx);
-/* Adds v's histograms to sum (per kind). */
-void vcpu_exit_timing_merge(struct vcpu_exit_timing *sum, const struct vcpu *v);
-
 static inline uint64_t exit_timing_now(void)
 {
 	struct timespec ts;
@@ -56,5 +59,17 @@ static inline uint64_t exit_timing_now(void)
 	clock_gettime(CLOCK_MONOTONIC_RAW, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+
+/* Adds a part's time (t0: exit_timing_now() when it began) when v is being timed. */
+static inline void vcpu_exit_part(struct vcpu_exit_timing *et, enum vcpu_exit_part part,
+				  uint64_t t0)
+{
+	if (et)
+		hist_record(&et->part[part], exit_timing_now() - t0);
+}
+/* Visits "exit_ns_<kind>" and "<part>_ns" of v, for those that have samples. */
+void vcpu_exit_timing_visit(struct vcpu *v, stat_hist_fn fn, void *ctx);
+/* Adds v's histograms to sum (per kind). */
+void vcpu_exit_timing_merge(struct vcpu_exit_timing *sum, const struct vcpu *v);
 
 #endif

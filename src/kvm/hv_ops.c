@@ -51,11 +51,15 @@ static int op_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vpset
 		       uint32_t vector)
 {
 	struct vm *vm = opaque;
+	/* --exit-timing: the call's MSIs and each one, as parts of its exit */
+	struct vcpu_exit_timing *et = vp_vcpu(caller)->exit_timing;
+	uint64_t t0 = et ? exit_timing_now() : 0;
 	int64_t cursor = -1;
 	struct vcpu *t;
 
-	(void)caller;
 	while ((t = vm_target_next(vm, targets, &cursor))) {
+		uint64_t t1 = et ? exit_timing_now() : 0;
+
 		if (atomic_load(&t->state) != VCPU_ONLINE)
 			continue;
 		/*
@@ -64,7 +68,9 @@ static int op_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vpset
 		 * statistics count it.
 		 */
 		(void)vm_send_msi(vm, t->slot, (uint8_t)vector);
+		vcpu_exit_part(et, VCPU_PART_IPI_MSI, t1);
 	}
+	vcpu_exit_part(et, VCPU_PART_IPI_SEND, t0);
 	return 0;
 }
 
