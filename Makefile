@@ -38,6 +38,15 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wundef -Wwrite-strings 
 	-Wmissing-prototypes -Wstrict-prototypes -Wold-style-definition -Wpointer-arith \
 	-Wnull-dereference -Wimplicit-fallthrough
 CPPFLAGS := -D_GNU_SOURCE -Isrc -Iinclude -Ilib
+# NO_EXIT_TIMING=1: hvemu without the exit-timing hooks, in build/noet: the reference make
+# bench measures their cost against when they are off (kvm/exit_timing.h).
+ifeq ($(NO_EXIT_TIMING),1)
+ifneq ($(SAN),)
+$(error NO_EXIT_TIMING is for the plain build only)
+endif
+B := build/noet
+CPPFLAGS += -DHVEMU_NO_EXIT_TIMING
+endif
 CFLAGS := -std=gnu11 -O2 -g $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS := $(SANFLAGS)
 LDLIBS := -ljansson -lpthread
@@ -127,8 +136,17 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	build/hvemu run --cpus boot=4 --hv all --kernel build/guest/demo.elf
 
+# The bench's own programs: bench/kvm_floor.c (a KVM_RUN loop without hvemu) and the
+# build without exit timing.
+build/bench/kvm_floor: bench/kvm_floor.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -o $@ $<
+
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/deps.sh bench
+	$(Q)$(MAKE) --no-print-directory all build/bench/kvm_floor
+	$(Q)$(MAKE) --no-print-directory NO_EXIT_TIMING=1 build/noet/hvemu
 	$(Q)bench/run.sh
 
 stress: deps

@@ -36,12 +36,25 @@ if [ -f "$G/smp.elf" ]; then
 		[ "$n" -ge 1024 ] && reps=3
 		for i in $(seq "$reps"); do
 			"$HVEMU" run --kernel "$G/smp.elf" --cpus "boot=$n" --memory 512M \
-				--serial none 2>"$tmp/err" >/dev/null
-			grep -o 'guest mark 1 at [0-9.]* ms' "$tmp/err" | awk '{print $5}' >>"$tmp/boot.$n"
+				--cmdline verbose --serial stdio 2>"$tmp/err.$n.$i" >"$tmp/out.$n.$i"
+			grep -o 'guest mark 1 at [0-9.]* ms' "$tmp/err.$n.$i" | awk '{print $5}' >>"$tmp/boot.$n"
 		done
 		read -r med _ max < <(stats <"$tmp/boot.$n")
 		echo "bench boot_to_main_ms_${n}: $med ms"
-		echo "  $n vCPUs: median of $(wc -l <"$tmp/boot.$n") boots, max $max ms"
+		echo "  $n vCPUs: median of $(wc -l <"$tmp/boot.$n") boots, max $max ms" \
+			"$([ "$n" -ge 1024 ] && echo "; target <= 1000 ms")"
+		if [ "$n" -ge 64 ]; then
+			# Where the time goes (medians over the boots): hvemu's timeline, then the guest's.
+			hv() { sed -n "s/.*boot timing (ms):.* $1 \([0-9.]*\).*/\1/p" "$tmp"/err.$n.* | median; }
+			gt() { sed -n "s/.*$1\([0-9]*\).*/\1/p" "$tmp"/out.$n.* | awk '{print $1 / 1000}' | median; }
+			echo "    hvemu (ms): KVM VM $(hv kvm), host CPU checks $(hv host-cpus), memory $(hv memory)," \
+				"tables $(hv tables), vCPU set-up $(hv vcpus) (threads started $(hv vcpu:thread)," \
+				"perf probes $(hv oncpu:perf), APIC map $(hv apic:refresh); KVM_CREATE_VCPU and" \
+				"KVM_SET_CPUID2 on $(nproc) threads before the steps), kernel load $(hv load), start $(hv start)"
+			echo "    guest (ms since its first C code): set-up $(gt 'setup done ')," \
+				"MADT and per-CPU data $(gt 'per-CPU data '), INIT sent $(gt 'INIT sent +')" \
+				"SIPI sent $(gt 'SIPI sent +') (after the first INIT), all APs online $(gt 'APs online ')"
+		fi
 	done
 else
 	echo "bench boot_to_main_ms: skipped (no $G/smp.elf)"

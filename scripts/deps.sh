@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build needs when they are missing (make deps; make check,
-# lint, run, bench and stress call it first). CI starts from a clean Debian 12 machine as
+# lint, run, bench and stress call it first; `scripts/deps.sh bench` adds what only make
+# bench uses). CI starts from a clean Debian 12 machine as
 # root; elsewhere it only reports what is missing.
 #
 # When everything is present it runs no package tool at all (each probe is `command -v` or a
@@ -41,6 +42,12 @@ check grub-coreboot-bin /usr/lib/grub/i386-coreboot/kernel.img
 compgen -G '/boot/vmlinuz-*' >/dev/null || check linux-image-amd64
 check xz-utils xz
 check cpio cpio
+# `scripts/deps.sh bench` (make bench): QEMU, the reference VMM of bench/40_pio_qemu.sh, and
+# perf, to see where an exit's time goes in the kernel (docs/architecture.md §4).
+if [ "${1:-}" = bench ]; then
+	check qemu-system-x86 qemu-system-x86_64
+	check linux-perf perf
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "deps: missing packages: ${need[*]} (run as root: apt-get install ${need[*]})" >&2
