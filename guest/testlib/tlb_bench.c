@@ -7,7 +7,9 @@
  *           the VP set built from the CPU mask, then the hypercall), the hypercall alone
  *           (HvCallSendSyntheticClusterIpiEx with a VP set built before: what the
  *           hypervisor's side costs the sender), and PV IPIs + acknowledgements (the
- *           cross-CPU call with the PV IPI hook)
+ *           cross-CPU call with the PV IPI hook). settle_ms=N: time given to the targets
+ *           to halt before each hypercall alone; targets=running: they spin in guest code
+ *           during it instead
  *   flush2  two targets (CPUs 1 and 2): PV and native flush; run with 8 and 1024 vCPUs
  * Times are TSC deltas around the call at CPL0.
  */
@@ -70,6 +72,16 @@ static u64 ipi_hypercall_alone(const struct cpumask *m)
 	t1 = rdtsc();
 	irq_restore(flags);
 	return nr_bank > 0 && hv_result_status(r) == HV_STATUS_SUCCESS ? t1 - t0 : 0;
+}
+
+static u32 spin_stop;
+
+/* targets=running: the target spins in guest code (CPL0, interrupts on) until told to stop. */
+static void bench_spin(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&spin_stop))
+		cpu_relax();
 }
 
 static bool wait_acks(u32 want)
@@ -157,7 +169,11 @@ void tlb_test_bench(u64 va)
 			return;
 		}
 		u64 settle = cmdline_u64("settle_ms", 0);
+		char targets[16] = "halted";
+		bool running;
 
+		cmdline_get_str("targets", targets, sizeof(targets));
+		running = !strcmp(targets, "running");
 		bench_mask(&m, 64);
 		for (u32 i = 0; i < n; i++) {
 			u64 t0, t1;
@@ -184,11 +200,29 @@ void tlb_test_bench(u64 va)
 			WRITE_ONCE(bench_acks, 0);
 			if (settle)
 				mdelay(settle);
+			if (running) {
+				u32 cpu;
+
+				atomic_store(&spin_stop, 0u);
+				for_each_cpu (cpu, &m)
+					if (cpu_job_start(cpu, bench_spin, NULL))
+						wrong++;
+			}
 			d[i] = ipi_hypercall_alone(&m);
 			if (!d[i] || !wait_acks(64))
 				wrong++;
+			if (running) {
+				u32 cpu;
+
+				atomic_store(&spin_stop, 1u);
+				for_each_cpu (cpu, &m)
+					if (!cpu_job_wait(cpu, 10000))
+						wrong++;
+			}
 		}
-		report_info("bench ipi64: %u CPUs, 64 targets, %u samples", smp_nr_online(), n);
+		report_info(
+		    "bench ipi64: %u CPUs, 64 targets (%s for the hypercall alone), %u samples",
+		    smp_nr_online(), running ? "running" : "halted", n);
 		bench_print("ipi64_native_acks_ns", a, n);
 		bench_print("ipi64_pv_send_ns", b, n);
 		bench_print("ipi64_hcall_ns", d, n);
