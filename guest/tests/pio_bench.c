@@ -62,8 +62,8 @@ int main(void)
 	}
 	if (cli)
 		irq_restore(flags);
-	printf("BENCH pio_total_ms=%lu sum=%u\n", (unsigned long)(tsc_cycles_to_ns(total) / 1000000),
-	       sum);
+	printf("BENCH pio_total_ms=%lu sum=%u\n",
+	       (unsigned long)(tsc_cycles_to_ns(total) / 1000000), sum);
 	samples_sort(&s);
 	printf("BENCH pio_in_cycles median=%lu p99=%lu n=%u\n", (unsigned long)s.v[s.n / 2],
 	       (unsigned long)s.v[(u64)s.n * 99 / 100], s.n);

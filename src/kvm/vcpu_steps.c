@@ -121,7 +121,7 @@ static int vcpu_preset_x2apic(struct vm *vm, struct vcpu *v)
 
 int vm_vcpu_precreate(struct vm *vm, unsigned slot)
 {
-	struct vcpu *v;
+	struct vcpu *v = NULL;
 	int r;
 
 	if (vm_slot_vcpu(vm, slot))
@@ -129,6 +129,8 @@ int vm_vcpu_precreate(struct vm *vm, unsigned slot)
 	r = vcpu_create(vm, slot, &v);
 	if (r)
 		return r;
+	if (!v)
+		return -EINVAL;
 	r = vcpu_set_cpuid(vm, v); /* on failure kvm:cpuid tries again, and reports it */
 	if (!r)
 		r = vcpu_preset_x2apic(vm, v); /* on failure kvm:state tries again */

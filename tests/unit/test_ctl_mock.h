@@ -253,19 +253,23 @@ static inline void mock_fwd_ctl_stat(void *ctx, const char *name, enum stat_type
 
 static inline int mock_query_stats(void *opaque, ctl_stat_fn fn, void *ctx, char *err)
 {
-#define MOCK_ST(target_, slot_, provider_, name_, type_, unit_, value_)                   \
-	{ .target = (target_), .vcpu_slot = (slot_), .provider = (provider_), .name = (name_), \
-	  .type = (type_), .unit = (unit_), .value = (value_) }
+#define MOCK_ST(target_, slot_, provider_, name_, type_, unit_, value_)              \
+	{                                                                            \
+		.target = (target_), .vcpu_slot = (slot_), .provider = (provider_),  \
+		.name = (name_), .type = (type_), .unit = (unit_), .value = (value_) \
+	}
 	/* Deliberately interleaved: the ctl layer must group them. */
 	static const struct ctl_stat stats[] = {
-		MOCK_ST(CTL_STATS_VM, 0, "hvemu", "hypercalls", STAT_CUMULATIVE, STAT_UNIT_NONE, 42),
+		MOCK_ST(CTL_STATS_VM, 0, "hvemu", "hypercalls", STAT_CUMULATIVE, STAT_UNIT_NONE,
+			42),
 		MOCK_ST(CTL_STATS_VCPU, 0, "hvemu", "flushes", STAT_CUMULATIVE, STAT_UNIT_NONE, 7),
 		MOCK_ST(CTL_STATS_VM, 0, "kvm", "remote_tlb_flush", STAT_CUMULATIVE, STAT_UNIT_NONE,
 			5),
 		MOCK_ST(CTL_STATS_VCPU, 1, "hvemu", "flushes", STAT_CUMULATIVE, STAT_UNIT_NONE, 9),
 		MOCK_ST(CTL_STATS_VCPU, 0, "kvm", "halt_poll_success_ns", STAT_CUMULATIVE,
 			STAT_UNIT_NSEC, 123456),
-		MOCK_ST(CTL_STATS_VCPU, 0, "hvemu", "suspended_ns", STAT_PEAK, STAT_UNIT_NSEC, 5000),
+		MOCK_ST(CTL_STATS_VCPU, 0, "hvemu", "suspended_ns", STAT_PEAK, STAT_UNIT_NSEC,
+			5000),
 		MOCK_ST(CTL_STATS_VM, 0, "hvemu", "vcpus_present", STAT_INSTANT, STAT_UNIT_NONE, 3),
 		MOCK_ST(CTL_STATS_VCPU, 1, "kvm", "exits", STAT_CUMULATIVE, STAT_UNIT_NONE,
 			UINT64_MAX), /* clamps to INT64_MAX */
