@@ -18,19 +18,16 @@
  * mode). From CPL3 the `out` of the hypercall page takes #GP from the I/O permission
  * check before any VMM sees it; with IOPL 3 the hypervisor's #UD is what arrives.
  */
-#include <linux/kvm_para.h> /* KVM_ENOSYS: the kernel's uapi header, no libc */
-
 #include "libguest.h"
 #include "x86/hv.h"
 #include "testlib/hv_compat32.h"
 
-#define IPI_VEC_FAST	   0x40
-#define IPI_VEC_XMM	   0x41
-#define IPI_VEC_32	   0x42
-#define CRASH_MAGIC	   0x0c0ffee000000000ull
-#define SELF		   0x5e1f5e1f5e1f5e1full /* replaced by this CPU's VP bit */
-#define EXPECT_UD	   (-X86_TRAP_UD)
-#define GUEST_OS_ID_ENOSYS ((u64)-KVM_ENOSYS) /* KVM: not a Hyper-V hypercall */
+#define IPI_VEC_FAST 0x40
+#define IPI_VEC_XMM  0x41
+#define IPI_VEC_32   0x42
+#define CRASH_MAGIC  0x0c0ffee000000000ull
+#define SELF	     0x5e1f5e1f5e1f5e1full /* replaced by this CPU's VP bit */
+#define EXPECT_UD    (-X86_TRAP_UD)
 
 /* --- the expected CPUID, from hv=LIST (hvemu's --hv vocabulary, QEMU's) ---------------- */
 
@@ -217,8 +214,78 @@ static void test_msr_gating(void)
 	}
 }
 
-/* Item 25 and the hypercall page MSR, before anything else writes GUEST_OS_ID. */
-static void test_hypercall_msr(void)
+/*
+ * Port 0xE6 is a hypercall only from the enabled hypercall page (GUEST_OS_ID set, the
+ * HYPERCALL MSR's enable bit set, at the instruction the hypervisor wrote there); an
+ * `out` anywhere else is an ordinary write to an unclaimed port. So nothing may touch
+ * RAX and nothing may perform a `ret` for it.
+ *
+ * e6_out() pushes the address of a "popped" label, then writes the port: a VMM that
+ * treats the write as a hypercall returns through that address and sets RAX.
+ * e6_call() calls code at @page with a known RAX: a hypercall writes the result there.
+ */
+#define E6_RAX 0x5a5a5a5a5a5a5a5aull
+
+static bool e6_out(u64 *rax_out)
+{
+	u64 rax = E6_RAX;
+	u32 popped;
+
+	asm volatile("leaq 1f(%%rip), %%r11\n\t"
+		     "pushq %%r11\n\t"
+		     "outb %%al, $0xe6\n\t"
+		     "addq $8, %%rsp\n\t"
+		     "xorl %[p], %[p]\n\t"
+		     "jmp 2f\n"
+		     "1:\tmovl $1, %[p]\n"
+		     "2:"
+		     : "+a"(rax), [p] "=r"(popped)
+		     : "c"(0xbeefull), "d"(0ull)
+		     : "r11", "cc", "memory");
+	*rax_out = rax;
+	return !popped;
+}
+
+static u64 e6_call(const void *page)
+{
+	register u64 r8 asm("r8") = 0;
+	u64 rax = E6_RAX, rcx = 0xbeef, rdx = 0;
+
+	asm volatile("call *%[pg]"
+		     : "+a"(rax), "+c"(rcx), "+d"(rdx), "+r"(r8)
+		     : [pg] "r"(page)
+		     : "cc", "memory", "r9", "r10", "r11");
+	return rax;
+}
+
+static void check_e6_plain(const char *when)
+{
+	u64 rax = 0;
+	bool plain = e6_out(&rax);
+	u8 in = inb(0xe6);
+
+	report(plain && rax == E6_RAX, "out to port 0xE6 %s is a plain port write (%s, RAX %#lx)",
+	       when, plain ? "no ret performed" : "the VMM performed a ret", (unsigned long)rax);
+	report(in == 0xff, "in from port 0xE6 %s reads all ones (%#x)", when, in);
+}
+
+/* The hypercall page's code, copied elsewhere: the copy is not the page. */
+static void check_e6_copy(const u8 *pg)
+{
+	u8 *copy = alloc_page();
+	u64 v;
+
+	memcpy(copy, pg, 16);
+	v = e6_call(copy);
+	report(v == E6_RAX, "a copy of the hypercall page's code is not a hypercall (RAX %#lx)",
+	       (unsigned long)v);
+}
+
+/*
+ * Item 25 and the hypercall page MSR, before anything else writes GUEST_OS_ID. Returns
+ * the page it enabled, which hv_init() replaces.
+ */
+static u8 *test_hypercall_msr(void)
 {
 	u8 *pg = alloc_page();
 	u64 v = ~0ull, gpa = hv_pa(pg);
@@ -227,6 +294,7 @@ static void test_hypercall_msr(void)
 	r = rdmsr_safe(HV_X64_MSR_GUEST_OS_ID, &v);
 	report(!r && v == 0, "GUEST_OS_ID is 0 at boot (%s, %#lx)", fault_name(r),
 	       (unsigned long)v);
+	check_e6_plain("while GUEST_OS_ID is 0");
 	r = wrmsr_safe(HV_X64_MSR_HYPERCALL, gpa | HV_X64_MSR_HYPERCALL_ENABLE);
 	rdmsr_safe(HV_X64_MSR_HYPERCALL, &v);
 	report(!r && v == 0 && pg[0] == 0,
@@ -239,23 +307,37 @@ static void test_hypercall_msr(void)
 	r = wrmsr_safe(HV_X64_MSR_HYPERCALL, 0xc0000000ull | HV_X64_MSR_HYPERCALL_ENABLE);
 	report(r == X86_TRAP_GP, "HYPERCALL enable at a GPA that is not RAM (0xc0000000): %s",
 	       fault_name(r));
+	check_e6_plain("with GUEST_OS_ID set, no page enabled");
 	r = hv_hypercall_enable(pg);
 	report(!r && pg[0] != 0, "HYPERCALL enable at %#lx reads back, the page is written (%#x)",
 	       (unsigned long)gpa, pg[0]);
+	v = e6_call(pg);
+	report(v == HV_STATUS_INVALID_HYPERCALL_CODE,
+	       "a call through the enabled page is a hypercall (RAX %#lx)", (unsigned long)v);
+	check_e6_plain("outside the enabled page");
+	check_e6_copy(pg);
 	r = wrmsr_safe(HV_X64_MSR_HYPERCALL, gpa);
 	rdmsr_safe(HV_X64_MSR_HYPERCALL, &v);
 	report(!r && v == gpa, "HYPERCALL disable reads back %#lx", (unsigned long)v);
+	v = e6_call(pg);
+	report(v == E6_RAX, "a call through the disabled page is not a hypercall (RAX %#lx)",
+	       (unsigned long)v);
 	hv_hypercall_enable(pg);
-	/* KVM: zeroing GUEST_OS_ID disables the page, and calls are no longer Hyper-V's. */
+	/*
+	 * KVM: zeroing GUEST_OS_ID disables the page. KVM's page holds a VMCALL, which then
+	 * reaches KVM's own hypercalls (-KVM_ENOSYS); hvemu's holds an `out`, which then is
+	 * a write to an unclaimed port.
+	 */
 	wrmsr_safe(HV_X64_MSR_GUEST_OS_ID, 0);
 	rdmsr_safe(HV_X64_MSR_HYPERCALL, &v);
 	report(!(v & HV_X64_MSR_HYPERCALL_ENABLE), "GUEST_OS_ID = 0 clears the enable bit (%#lx)",
 	       (unsigned long)v);
-	v = hv_hypercall_via(pg, 0xbeef, 0, 0);
-	report(v == GUEST_OS_ID_ENOSYS,
-	       "a call with GUEST_OS_ID = 0 is not a Hyper-V hypercall (RAX %#lx, KVM -ENOSYS)",
+	v = e6_call(pg);
+	report(v == E6_RAX,
+	       "a call through the page with GUEST_OS_ID = 0 is not a hypercall (RAX %#lx)",
 	       (unsigned long)v);
 	/* hv_init() enables its own page. */
+	return pg;
 }
 
 static void check_vp_indexes(void)
@@ -757,6 +839,8 @@ static __noreturn void do_mode(const char *mode)
 int main(void)
 {
 	char mode[16];
+	u8 *old_pg;
+	u64 v;
 	int r;
 
 	/*
@@ -771,14 +855,18 @@ int main(void)
 	test_cpuid();
 	if (!want.present || !hv_info.present) {
 		test_msr_gating();
+		check_e6_plain("without Hyper-V");
 		return report_summary();
 	}
-	test_hypercall_msr();
+	old_pg = test_hypercall_msr();
 	r = hv_init();
 	report(!r, "hv_init: GUEST_OS_ID, hypercall page, per-CPU set-up on %u CPUs (%d)",
 	       smp_nr_online(), r);
 	if (r)
 		return report_summary();
+	v = e6_call(old_pg);
+	report(v == E6_RAX, "a call through the page enabled before is not a hypercall (RAX %#lx)",
+	       (unsigned long)v);
 	if (!cmdline_get_str("mode", mode, sizeof(mode)))
 		do_mode(mode);
 	handle_irq(IPI_VEC_FAST, ipi_handler);

@@ -32,9 +32,11 @@ struct hv_vp;
 /*
  * The port the hypercall page exits through: the page written on HV_X64_MSR_HYPERCALL
  * enable is "out %al, $HV_HYPERCALL_EXIT_PORT; ret" (E6 E6 C3) followed by int3 padding.
- * A one-byte OUT to this port from the guest is a hypercall: call hv_hypercall().
+ * A one-byte OUT to this port is a hypercall only when hv_hypercall_exit_from_page() says
+ * it came from that page; any other access is an ordinary unclaimed port.
  */
 #define HV_HYPERCALL_EXIT_PORT 0xE6
+#define HV_HYPERCALL_EXIT_LEN  2 /* bytes of the page's `out` */
 
 /* --- features (the --hv option) ------------------------------------------------------ */
 
@@ -253,6 +255,17 @@ enum hv_msr_result hv_msr_write(struct hv_vp *vp, uint32_t msr, uint64_t value);
 bool hv_msr_is_synthetic(uint32_t msr);
 
 /* --- hypercalls (TLFS "Hypercall Interface") ----------------------------------------- */
+
+/*
+ * Whether a one-byte OUT to HV_HYPERCALL_EXIT_PORT whose instruction pointer translates to
+ * guest physical rip_gpa is a hypercall: GUEST_OS_ID is non-zero, the HYPERCALL MSR's enable
+ * bit is set, the page still holds the code hvemu wrote, and rip_gpa is its `out`
+ * (page + 0: the exit reports the instruction itself, as KVM's fast port-I/O path does) or
+ * the instruction after it (page + HV_HYPERCALL_EXIT_LEN: KVM's instruction emulator
+ * retires the `out` before exiting). The byte after the `out` is a `ret`, which cannot
+ * exit, so the two cases never mix. Lock-free; any thread.
+ */
+bool hv_hypercall_exit_from_page(struct hv_partition *part, uint64_t rip_gpa);
 
 /* The calling vCPU's registers. hv_hypercall updates them and sets the dirty bits. */
 struct hv_regs {

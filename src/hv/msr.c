@@ -16,6 +16,7 @@
 
 /* The hypercall page: out %al, $HV_HYPERCALL_EXIT_PORT; ret. The rest is int3. */
 static const uint8_t hypercall_code[] = { 0xE6, HV_HYPERCALL_EXIT_PORT, 0xC3 };
+_Static_assert(HV_HYPERCALL_EXIT_LEN == 2, "the page's out is E6 ib");
 #define INT3 0xCC
 
 bool hv_msr_is_synthetic(uint32_t msr)
@@ -235,6 +236,26 @@ static enum hv_msr_result write_hypercall(struct hv_partition *part, uint64_t va
 out:
 	pthread_mutex_unlock(&part->lock);
 	return res;
+}
+
+bool hv_hypercall_exit_from_page(struct hv_partition *part, uint64_t rip_gpa)
+{
+	uint64_t hc = atomic_load(&part->hypercall);
+	uint64_t page = hc & HV_X64_MSR_HYPERCALL_PAGE_ADDRESS_MASK;
+	const uint8_t *code;
+
+	if (!atomic_load(&part->guest_os_id) || !(hc & HV_X64_MSR_HYPERCALL_ENABLE))
+		return false;
+	if (rip_gpa != page && rip_gpa != page + HV_HYPERCALL_EXIT_LEN)
+		return false;
+	/* The guest may have overwritten its page: then that code is not hvemu's. */
+	code = part->ops->gpa_ptr(part->opaque, page, sizeof(hypercall_code));
+	if (!code)
+		return false;
+	for (size_t i = 0; i < sizeof(hypercall_code); i++)
+		if (__atomic_load_n(&code[i], __ATOMIC_RELAXED) != hypercall_code[i])
+			return false;
+	return true;
 }
 
 /*

@@ -2,6 +2,8 @@
 /*
  * The hypercall exit (docs/architecture.md §5): the guest called the hypercall page, whose
  * `out %al, $0xE6` exits here with the caller's registers in kvm_run (sync regs, no ioctl).
+ * Only that `out` in the enabled page is a hypercall (vcpu_exit_is_hypercall); the port is
+ * otherwise an unclaimed one, so code elsewhere never has its stack popped.
  * src/hv decodes and executes the call; this file moves registers and performs the page's
  * `ret` when it can, which saves one emulated instruction on every hypercall.
  */
@@ -92,6 +94,26 @@ static bool wait_unsuspended(struct vcpu *v)
 			vcpu_do_work(v);
 		}
 	}
+}
+
+bool vcpu_exit_is_hypercall(const struct vcpu *v)
+{
+	const struct kvm_run *run = v->run;
+	const struct kvm_sregs *s = &run->s.regs.sregs;
+	const struct pgwalk_regs pr = {
+		.cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer
+	};
+	uint64_t la = run->s.regs.regs.rip, gpa;
+
+	if (run->io.port != HV_HYPERCALL_EXIT_PORT || run->io.direction != KVM_EXIT_IO_OUT ||
+	    run->io.size != 1 || run->io.count != 1 || !v->vm->hv)
+		return false;
+	/* Outside 64-bit mode the linear address is CS.base + EIP, 32 bits wide. */
+	if (!((s->efer & EFER_LMA) && s->cs.l))
+		la = (s->cs.base + la) & 0xffffffffu;
+	if (pgwalk_translate(&v->vm->ram, &pr, la, &gpa))
+		return false;
+	return hv_hypercall_exit_from_page(v->vm->hv, gpa);
 }
 
 void vcpu_handle_hypercall(struct vcpu *v)

@@ -15,4 +15,19 @@
 int pgwalk_long_mode(const struct guest_ram *ram, uint64_t cr3, uint64_t cr4, uint64_t gva,
 		     uint64_t *gpa);
 
+/* The control registers that decide how a linear address translates. */
+struct pgwalk_regs {
+	uint64_t cr0, cr3, cr4, efer;
+};
+
+/*
+ * Translates the linear address la in whatever mode regs describe: paging off (la is the
+ * physical address, 32 bits wide outside long mode), 32-bit paging (CR4.PSE 4 MiB pages
+ * with the PSE-36 high bits), PAE paging, or long mode (pgwalk_long_mode). The PAE
+ * PDPTEs are read from memory, not from the CPU's cached copies. Returns 0 and *gpa,
+ * -EFAULT (not present, a table outside RAM) or -EINVAL (non-canonical).
+ */
+int pgwalk_translate(const struct guest_ram *ram, const struct pgwalk_regs *regs, uint64_t la,
+		     uint64_t *gpa);
+
 #endif

@@ -248,16 +248,14 @@ void vm_exit_timing_report(struct vm *vm);
 
 /* exit.c */
 void vcpu_handle_exit(struct vcpu *v);
-/* The exit KVM_RUN returned with is the hypercall page's `out` (docs/architecture.md §5). */
-static inline bool vcpu_exit_is_hypercall(const struct vcpu *v)
-{
-	const struct kvm_run *run = v->run;
-
-	return run->io.port == HV_HYPERCALL_EXIT_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
-	       run->io.size == 1 && run->io.count == 1 && v->vm->hv;
-}
 
 /* hcall.c */
+/*
+ * Whether the KVM_EXIT_IO KVM_RUN returned with is the hypercall page's `out`: a one-byte
+ * OUT to port 0xE6 whose RIP is in the enabled hypercall page (docs/architecture.md §5).
+ * Any other access to the port is an ordinary unclaimed port access.
+ */
+bool vcpu_exit_is_hypercall(const struct vcpu *v);
 void vcpu_handle_hypercall(struct vcpu *v);
 
 /* ipi.c */

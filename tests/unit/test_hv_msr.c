@@ -204,6 +204,47 @@ static void test_hypercall_page(void)
 	env_fini(&e);
 }
 
+/* Port 0xE6 is a hypercall only from the enabled page, at the `out` hvemu wrote there. */
+static void test_hypercall_exit_from_page(void)
+{
+	struct env e;
+	uint8_t *page;
+
+	env_init(&e, "vpindex");
+	page = hvmock_gpa(e.m, 0x3000);
+	/* GUEST_OS_ID 0, nothing enabled: no GPA is the page. */
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3000));
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3002));
+	hv_msr_write(e.vp, HV_X64_MSR_GUEST_OS_ID, 0x8100000000001234ull);
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3002)); /* set, but no page */
+	CHECK_EQ(hv_msr_write(e.vp, HV_X64_MSR_HYPERCALL, 0x3001), HV_MSR_OK);
+	/* RIP at the `out` (not yet retired) or just after it (retired). */
+	CHECK(hv_hypercall_exit_from_page(e.part, 0x3000));
+	CHECK(hv_hypercall_exit_from_page(e.part, 0x3002));
+	/* Anything else in the page, or the same offsets in another page, is not. */
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3001));
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3003));
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3ffe));
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x2002));
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x4002));
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x2));
+	/* The guest overwrote its page: its own code there is not hvemu's. */
+	page[2] = 0xE6;
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3002));
+	page[2] = 0xC3;
+	CHECK(hv_hypercall_exit_from_page(e.part, 0x3002));
+	/* Disabled, then re-enabled elsewhere: the old page is no longer the page. */
+	hv_msr_write(e.vp, HV_X64_MSR_HYPERCALL, 0x3000);
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3002));
+	hv_msr_write(e.vp, HV_X64_MSR_HYPERCALL, 0x5001);
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x3002));
+	CHECK(hv_hypercall_exit_from_page(e.part, 0x5002));
+	/* Zeroing GUEST_OS_ID disables it. */
+	hv_msr_write(e.vp, HV_X64_MSR_GUEST_OS_ID, 0);
+	CHECK(!hv_hypercall_exit_from_page(e.part, 0x5002));
+	env_fini(&e);
+}
+
 static uint64_t page_time(const struct hv_reference_tsc_page *pg, uint64_t tsc)
 {
 	return (uint64_t)(((unsigned __int128)tsc * pg->tsc_scale) >> 64) +
@@ -445,6 +486,7 @@ int main(void)
 	RUN(test_unimplemented_and_foreign);
 	RUN(test_read_only);
 	RUN(test_hypercall_page);
+	RUN(test_hypercall_exit_from_page);
 	RUN(test_reference_time);
 	RUN(test_reference_time_origin);
 	RUN(test_low_tsc_rejected);
