@@ -57,7 +57,7 @@ void ctl_client_close(struct ctl_server *s, struct ctl_client *c, bool dropped, 
 		pr_warn_ratelimited("ctl: client %u dropped: %s (%zu bytes queued)", c->id, why,
 				    c->out_bytes);
 	} else {
-		pr_debug("ctl: client %u: %s", c->id, why);
+		pr_debug_ratelimited("ctl: client %u: %s", c->id, why);
 	}
 	epoll_ctl(s->ep_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
@@ -237,8 +237,10 @@ static void client_read(struct ctl_server *s, struct ctl_client *c)
 		process_lines(s, c);
 		if (!c->dead && c->in_len && !memchr(c->in, '\n', c->in_len)) {
 			/* A request is a line: half a line at EOF is not run. */
-			pr_debug("ctl: client %u closed in the middle of a request (%zu bytes)",
-				 c->id, c->in_len);
+			stat_inc(&s->stats.ctl_lines_incomplete);
+			pr_debug_ratelimited(
+			    "ctl: client %u closed in the middle of a request (%zu bytes)", c->id,
+			    c->in_len);
 			c->in_len = 0;
 		}
 	} else if (errno != EAGAIN && errno != EINTR) {
@@ -359,7 +361,7 @@ void ctl_accept_clients(struct ctl_server *s)
 		stat_inc(&s->stats.ctl_clients_accepted);
 		stat_set(&s->stats.ctl_clients, s->nr_clients);
 		stat_peak(&s->stats.ctl_clients_peak, s->nr_clients);
-		pr_debug("ctl: client %u connected", c->id);
+		pr_debug_ratelimited("ctl: client %u connected", c->id);
 		client_reply(s, c, ctl_proto_greeting());
 		ctl_client_settle(s, c);
 	}

@@ -52,6 +52,7 @@ struct ctl_counters {
 	_Atomic uint64_t ctl_errors_command_not_found;
 	_Atomic uint64_t ctl_errors_device_not_found;
 	_Atomic uint64_t ctl_lines_oversized;
+	_Atomic uint64_t ctl_lines_incomplete;
 	_Atomic uint64_t ctl_bytes_in;
 	_Atomic uint64_t ctl_bytes_out;
 	_Atomic uint64_t ctl_events;	     /* queued by ctl_event() */

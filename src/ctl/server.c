@@ -39,6 +39,7 @@ const struct stat_desc ctl_counter_descs[] = {
 	D(ctl_errors_command_not_found, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	D(ctl_errors_device_not_found, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	D(ctl_lines_oversized, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	D(ctl_lines_incomplete, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	D(ctl_bytes_in, STAT_CUMULATIVE, STAT_UNIT_BYTES),
 	D(ctl_bytes_out, STAT_CUMULATIVE, STAT_UNIT_BYTES),
 	D(ctl_events, STAT_CUMULATIVE, STAT_UNIT_NONE),

@@ -2,6 +2,7 @@
 #include "dev/sysctl.h"
 
 #include "util/log.h"
+#include "util/stats.h"
 
 static void debug_exit_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size,
 			  bool is_write, uint32_t *data)
@@ -22,11 +23,12 @@ static void sleep_request(struct sysctl_dev *d, struct vcpu *vcpu, bool en, uint
 {
 	if (!en)
 		return;
-	if (typ == SYSCTL_SLP_TYP_S5)
+	if (typ == SYSCTL_SLP_TYP_S5) {
 		d->fn(d->opaque, vcpu, SYSCTL_POWEROFF, raw);
-	else
-		pr_info_ratelimited(
-		    "guest requested sleep state SLP_TYP %u: not supported, ignored", typ);
+		return;
+	}
+	stat_inc(&d->sleep_unsupported);
+	pr_info_ratelimited("guest requested sleep state SLP_TYP %u: not supported, ignored", typ);
 }
 
 static void sleep_io(void *opaque, struct vcpu *vcpu, uint16_t port, unsigned size, bool is_write,
@@ -80,6 +82,7 @@ int sysctl_attach(struct sysctl_dev *d, struct pio_bus *bus, sysctl_event_fn fn,
 
 	d->fn = fn;
 	d->opaque = opaque;
+	atomic_store(&d->sleep_unsupported, 0);
 	r = pio_register(bus, SYSCTL_DEBUG_EXIT_PORT, 1, "debug-exit", debug_exit_io, d);
 	if (!r)
 		r = pio_register(bus, SYSCTL_SLEEP_PORT, 1, "acpi-sleep", sleep_io, d);

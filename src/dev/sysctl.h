@@ -23,6 +23,7 @@ typedef void (*sysctl_event_fn)(void *opaque, struct vcpu *vcpu, enum sysctl_eve
 struct sysctl_dev {
 	sysctl_event_fn fn;
 	void *opaque;
+	_Atomic uint64_t sleep_unsupported; /* sleep requests other than S5 (ignored) */
 };
 
 int sysctl_attach(struct sysctl_dev *d, struct pio_bus *bus, sysctl_event_fn fn, void *opaque);

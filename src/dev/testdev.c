@@ -42,6 +42,7 @@ static int32_t testdev_run(struct testdev *d, struct vcpu *vcpu, uint32_t cmd, u
 		d->ops->mark(d->opaque, vcpu, arg);
 		return 0;
 	default:
+		stat_inc(&d->unknown_commands);
 		pr_warn_ratelimited("test device: unknown command %u", cmd);
 		return -EINVAL;
 	}

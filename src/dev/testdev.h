@@ -36,6 +36,7 @@ struct testdev {
 	struct testdev_regs *regs; /* [max_vcpus] */
 	_Atomic uint64_t echo_exits;
 	_Atomic uint64_t commands;
+	_Atomic uint64_t unknown_commands; /* guest-triggerable: counted, log rate-limited */
 };
 
 int testdev_init(struct testdev *d, unsigned max_vcpus, const struct testdev_ops *ops,

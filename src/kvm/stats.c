@@ -65,6 +65,10 @@ void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 	   stat_get(&vm->tdev.echo_exits));
 	if (vm->fwcfg_ready)
 		fw_cfg_stats_visit(&vm->fwcfg, fn, ctx);
+	fn(ctx, "testdev_unknown_commands", STAT_CUMULATIVE, STAT_UNIT_NONE,
+	   stat_get(&vm->tdev.unknown_commands));
+	fn(ctx, "sysctl_sleep_unsupported", STAT_CUMULATIVE, STAT_UNIT_NONE,
+	   stat_get(&vm->sysctl.sleep_unsupported));
 	fn(ctx, "hotplug_events_raised", STAT_CUMULATIVE, STAT_UNIT_NONE,
 	   stat_get(&vm->hpctl.events_raised));
 	fn(ctx, "hotplug_ejects", STAT_CUMULATIVE, STAT_UNIT_NONE, stat_get(&vm->hpctl.ejects));

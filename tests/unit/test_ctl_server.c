@@ -537,6 +537,7 @@ static void test_disconnect_mid_request(void)
 	CHECK_EQ(json_integer_value(json_object_get(r, "id")), 7);
 	json_decref(r);
 	CHECK(conn_sees_eof(&a));
+	CHECK(ctr(s, "ctl_lines_incomplete") >= 1); /* counted, not logged per client */
 	conn_close(&a);
 	conn_close(&b);
 	ctl_server_stop(s);
@@ -686,6 +687,54 @@ static void test_too_many_clients(void)
 	ctl_server_stop(s);
 }
 
+/* Lines of the log captured in f that contain needle. */
+static unsigned log_count(FILE *f, const char *needle)
+{
+	char line[1024];
+	unsigned n = 0;
+
+	fflush(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	return n;
+}
+
+/*
+ * A client can connect as often as it likes: each refusal is counted, but the log gets at
+ * most one burst of lines per window, not a line per refused client.
+ */
+static void test_refused_clients_log_limited(void)
+{
+	struct ctl_limits lim = { .max_clients = 1 };
+	struct ctl_server *s = start(&lim);
+	FILE *logf = tmpfile();
+	struct conn keep, c;
+	const unsigned n = 200;
+
+	CHECK(logf != NULL);
+	if (!logf)
+		return;
+	CHECK(conn_open(&keep));
+	CHECK(is_greeting(conn_read(&keep, 5000)));
+	log_set_level(LOG_WARN);
+	log_set_output(logf);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_MSG(conn_open(&c), "connect %u", i);
+		json_decref(conn_read(&c, 5000));
+		conn_close(&c);
+	}
+	CHECK(wait_ctr(s, "ctl_clients_refused", n));
+	log_set_output(NULL);
+	log_set_level(LOG_ERR);
+	CHECK_MSG(log_count(logf, "refused") > 0, "the first refusal is logged");
+	CHECK_MSG(log_count(logf, "refused") <= RATELIMIT_BURST,
+		  "%u log lines for %u refused clients", log_count(logf, "refused"), n);
+	fclose(logf);
+	conn_close(&keep);
+	ctl_server_stop(s);
+}
+
 static void test_socket_file_rules(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -811,6 +860,7 @@ int main(void)
 	RUN(test_non_reader_dropped);
 	RUN(test_backpressure);
 	RUN(test_too_many_clients);
+	RUN(test_refused_clients_log_limited);
 	RUN(test_socket_file_rules);
 	RUN(test_stop_leaves_nothing);
 	unlink(path);

@@ -143,6 +143,7 @@ static void test_sysctl(void)
 	CHECK_EQ(rec.n, 2);
 	io_write(&b, 0, 0x604, 2, (5 << 10) | 0x2000);
 	CHECK(rec.n == 3 && rec.ev == SYSCTL_POWEROFF);
+	CHECK_EQ(stat_get(&d.sleep_unsupported), 2); /* the two S3 requests: counted */
 	rec.n = 2;
 	io_write(&b, 0, 0xcf9, 1, 0x02);
 	CHECK_EQ(rec.n, 2);
@@ -236,6 +237,7 @@ static void test_testdev(void)
 	CHECK_EQ(td.marks, 2);
 	io_write(&b, 3, TDEV_PORT_CMD, 4, 0x777);
 	CHECK_EQ((int32_t)io_read(&b, 3, TDEV_PORT_CMD, 4), -EINVAL);
+	CHECK_EQ(stat_get(&d.unknown_commands), 1);
 	testdev_destroy(&d);
 }
 
