@@ -26,6 +26,10 @@ struct stats_ctx {
 	/* filters; NULL = everything */
 	const char *target;
 	json_t *vcpus, *providers, *names;
+	/* the vcpus filter, sorted without duplicates; found: the backend has that slot */
+	uint32_t *slots;
+	bool *found;
+	size_t nslots;
 
 	json_t *result;
 	struct stats_group *groups;
@@ -34,7 +38,7 @@ struct stats_ctx {
 	int err;
 };
 
-/* The lists were validated: arrays of strings, of integers. NULL matches everything. */
+/* The lists were validated: arrays of strings. NULL matches everything. */
 static bool in_str_list(json_t *list, const char *s)
 {
 	if (!list)
@@ -45,14 +49,51 @@ static bool in_str_list(json_t *list, const char *s)
 	return false;
 }
 
-static bool in_int_list(json_t *list, uint32_t n)
+static int cmp_u32(const void *a, const void *b)
 {
-	if (!list)
-		return true;
-	for (size_t i = 0; i < json_array_size(list); i++)
-		if (json_integer_value(json_array_get(list, i)) == (json_int_t)n)
-			return true;
-	return false;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Index of slot in the vcpus filter, or -1. */
+static long slot_index(const struct stats_ctx *c, uint32_t slot)
+{
+	const uint32_t *p =
+	    c->nslots ? bsearch(&slot, c->slots, c->nslots, sizeof(slot), cmp_u32) : NULL;
+
+	return p ? p - c->slots : -1;
+}
+
+/*
+ * Reads the vcpus filter into c->slots. An entry that cannot be a slot number is a
+ * GenericError; whether each slot has a vCPU is known only once the backend has spoken.
+ */
+static int parse_vcpus(struct stats_ctx *c, struct ctl_error *e)
+{
+	size_t n = json_array_size(c->vcpus), k = 0;
+
+	c->slots = malloc((n ? n : 1) * sizeof(*c->slots));
+	c->found = calloc(n ? n : 1, sizeof(*c->found));
+	if (!c->slots || !c->found)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		json_int_t v = json_integer_value(json_array_get(c->vcpus, i));
+
+		if (v < 0 || v > UINT32_MAX) {
+			ctl_error_set(e, CTL_ERR_GENERIC,
+				      "query-stats: 'vcpus' entry %lld is not a vCPU slot number",
+				      (long long)v);
+			return -EINVAL;
+		}
+		c->slots[i] = (uint32_t)v;
+	}
+	qsort(c->slots, n, sizeof(*c->slots), cmp_u32);
+	for (size_t i = 0; i < n; i++)
+		if (!k || c->slots[k - 1] != c->slots[i])
+			c->slots[k++] = c->slots[i];
+	c->nslots = k;
+	return 0;
 }
 
 static bool group_is(const struct stats_group *g, const struct ctl_stat *st)
@@ -149,9 +190,14 @@ static void add_stat(void *ctx, const struct ctl_stat *st)
 
 	if (c->err || !st->name || !st->provider)
 		return;
+	if (st->target == CTL_STATS_VCPU && c->vcpus) {
+		long i = slot_index(c, st->vcpu_slot);
+
+		if (i < 0)
+			return;
+		c->found[i] = true; /* before the other filters: the slot exists */
+	}
 	if (c->target && strcmp(c->target, ctl_stats_target_name(st->target)) != 0)
-		return;
-	if (st->target == CTL_STATS_VCPU && !in_int_list(c->vcpus, st->vcpu_slot))
 		return;
 	if (!in_str_list(c->providers, st->provider) || !in_str_list(c->names, st->name))
 		return;
@@ -225,21 +271,37 @@ int ctl_cmd_query_stats(const struct ctl_dispatch *d, json_t *args, json_t **ret
 		return -EOPNOTSUPP;
 	}
 	c.result = json_array();
-	if (!c.result)
-		return -ENOMEM;
+	r = c.result ? 0 : -ENOMEM;
+	if (!r && c.vcpus)
+		r = parse_vcpus(&c, e);
+	if (r)
+		goto out;
 	r = d->ops->query_stats(d->opaque, add_stat, &c, msg);
 	if (r == 0)
 		r = c.err;
+	for (size_t i = 0; r == 0 && i < c.nslots; i++) {
+		if (!c.found[i]) {
+			/* QEMU filters silently; naming a slot that has no vCPU is an error here.
+			 */
+			ctl_error_set(e, CTL_ERR_DEVICE_NOT_FOUND,
+				      "query-stats: 'vcpus' names slot %u, which has no vCPU",
+				      c.slots[i]);
+			r = -ENOENT;
+			goto out;
+		}
+	}
 	if (r == 0) {
 		*ret = sorted_result(&c);
 		r = *ret ? 0 : -ENOMEM;
 	}
-	free(c.groups);
-	json_decref(c.result);
 	if (r < 0) {
 		msg[CTL_ERRMSG_MAX - 1] = '\0';
 		ctl_error_backend(e, "query-stats", r, msg);
-		return r;
 	}
-	return 0;
+out:
+	free(c.groups);
+	free(c.slots);
+	free(c.found);
+	json_decref(c.result);
+	return r < 0 ? r : 0;
 }

@@ -357,6 +357,28 @@ static void test_query_stats(void)
 	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"providers\": \"kvm\"}}",
 		     "GenericError", "'providers' must be an array of strings");
 	CHECK_EQ(mock.calls[MOCK_STATS], 4);
+
+	/* Every vcpus entry must name a slot that has a vCPU: never filtered away silently. */
+	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"vcpus\": [1, 5]}}",
+		     "DeviceNotFound", "'vcpus' names slot 5, which has no vCPU");
+	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"target\": \"vcpu\", "
+		     "\"vcpus\": [4294967295], \"names\": [\"exits\"]}}",
+		     "DeviceNotFound", "slot 4294967295, which has no vCPU");
+	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"vcpus\": [0, -1]}}",
+		     "GenericError", "'vcpus' entry -1 is not a vCPU slot number");
+	expect_error("{\"execute\": \"query-stats\", \"arguments\": {\"vcpus\": [4294967296]}}",
+		     "GenericError", "'vcpus' entry 4294967296 is not a vCPU slot number");
+	/* A slot whose statistics the other filters exclude still exists; duplicates are one. */
+	r = rq("{\"execute\": \"query-stats\", \"arguments\": {\"vcpus\": [1, 0, 1], "
+	       "\"names\": [\"suspended_ns\"]}}");
+	ret = ret_of(r);
+	CHECK_EQ(json_array_size(ret), 1);
+	CHECK(stats_group(ret, "vcpu", 0, "hvemu") != NULL);
+	json_decref(r);
+	r = rq("{\"execute\": \"query-stats\", \"arguments\": {\"vcpus\": []}}");
+	ret = ret_of(r);
+	CHECK_EQ(json_array_size(ret), 2); /* the VM's groups only */
+	json_decref(r);
 }
 
 static void test_query_hyperv(void)
@@ -517,6 +539,7 @@ static void test_envelope_errors(void)
 	/* blank lines get no reply and are not requests */
 	CHECK(rq("") == NULL);
 	CHECK(rq("  \t\r") == NULL);
+	CHECK(rq("\r\r\r") == NULL); /* QMP ignores whitespace between requests too */
 	CHECK_EQ(counters.ctl_requests, 14);
 	CHECK_EQ(counters.ctl_errors_generic, 14);
 }

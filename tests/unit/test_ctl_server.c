@@ -434,8 +434,9 @@ static void test_bad_input_keeps_connection(void)
 
 	CHECK(conn_open(&c));
 	CHECK(is_greeting(conn_read(&c, 5000)));
-	CHECK(conn_send(&c, "not json\n[1]\n{\"execute\": 1}\n\n{\"execute\": \"query-version\", "
-			    "\"id\": 1}\n"));
+	/* "\r\r\r" is blank (no reply, as in QMP); CRLF ends a request as LF does */
+	CHECK(conn_send(&c, "not json\n[1]\n{\"execute\": 1}\n\n\r\r\r\n{\"execute\": "
+			    "\"query-version\", \"id\": 1}\r\n"));
 	for (int i = 0; i < 3; i++) {
 		r = conn_reply(&c);
 		CHECK_STR(err_class(r), "GenericError");
