@@ -62,7 +62,8 @@ MAIN_OBJS := $(MAIN_SRCS:%.c=$(B)/obj/%.o)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(B)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all tests check run bench lint format format-check fuzz deps clean stress linux-check
+.PHONY: all tests check run bench lint format format-check fuzz fuzz-build deps clean stress \
+	linux-check
 .DEFAULT_GOAL := all
 
 all: $(B)/hvemu guest
@@ -110,7 +111,14 @@ build/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
 	@$(if $(Q),echo "  FUZZLD  $@")
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJS) $(LDLIBS)
 
-fuzz: $(FUZZ_BINS)
+fuzz-build: $(FUZZ_BINS)
+
+# Every target to FUZZ_RUNS executions (default: the short run of `make check`), one after
+# the other; FUZZ_MERGE=1 also minimizes the in-tree corpora (scripts/fuzz-run.sh).
+fuzz: fuzz-build
+	$(Q)fail=0; for t in $(FUZZ_BINS); do out=$$(scripts/fuzz-run.sh $$t); \
+		printf '%s\n' "$$out" | grep -v '^1\.\.'; \
+		case "$$out" in *"not ok"*) fail=1 ;; esac; done; [ $$fail = 0 ]
 
 # --- top-level jobs ----------------------------------------------------------------------
 deps:
@@ -123,7 +131,7 @@ check: deps
 	$(Q)$(MAKE) --no-print-directory $(JOBS) all tests
 	$(Q)$(MAKE) --no-print-directory $(JOBS) SAN=asan build/asan/hvemu tests
 	$(Q)$(MAKE) --no-print-directory $(JOBS) SAN=tsan tests
-	$(Q)$(MAKE) --no-print-directory $(JOBS) fuzz
+	$(Q)$(MAKE) --no-print-directory $(JOBS) fuzz-build
 	$(Q)scripts/run-tests.sh
 
 # Linux as the guest alone (tests/e2e/90_linux.sh, also part of check): minutes, because

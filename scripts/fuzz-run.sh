@@ -1,23 +1,47 @@
 #!/usr/bin/env bash
-# Bounded libFuzzer run for `make check`: FUZZ_RUNS iterations (default 200000) over the
-# in-tree seed corpus; reports one TAP line. Crashes leave their input in build/fuzz/crashes.
+# One bounded libFuzzer run: FUZZ_RUNS executions (default 200000, the `make check` run)
+# over the in-tree seed corpus (tests/fuzz/corpus/<target>) plus what earlier runs found
+# (build/fuzz/corpus-<target>); reports one TAP line with the executions, exec/s and
+# libFuzzer's coverage figures (cov: edges, ft: features). Crashes leave their input in
+# build/fuzz/crashes.
+#
+# FUZZ_MERGE=1: afterwards, replace the in-tree corpus with the minimal subset of both
+# corpora that keeps every feature (libFuzzer -merge=1), for committing.
 set -u
 fz="$1"
 name=$(basename "$fz")
-corpus="tests/fuzz/corpus/${name#fuzz_}"
+target=${name#fuzz_}
+corpus="tests/fuzz/corpus/$target"
 work="build/fuzz/corpus-$name"
+log="build/fuzz/$name.log"
 mkdir -p "$work" build/fuzz/crashes
 [ -d "$corpus" ] && cp -n "$corpus"/* "$work"/ 2>/dev/null
 if "$fz" -runs="${FUZZ_RUNS:-200000}" -max_len=4096 -artifact_prefix=build/fuzz/crashes/ \
-	-print_final_stats=1 "$work" >"build/fuzz/$name.log" 2>&1; then
-	n=$(grep -m1 'stat::number_of_executed_units' "build/fuzz/$name.log" | awk '{print $2}')
-	if [ "${n:-0}" -gt 0 ]; then
-		echo "ok 1 - $name: $n inputs, no crash"
+	-print_final_stats=1 "$work" >"$log" 2>&1; then
+	execs=$(awk '/stat::number_of_executed_units/ {print $2}' "$log")
+	rate=$(awk '/stat::average_exec_per_sec/ {print $2}' "$log")
+	done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)
+	cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
+	ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
+	if [ "${execs:-0}" -gt 0 ]; then
+		echo "ok 1 - $name: $execs inputs, $rate exec/s, cov $cov ft $ft, no crash"
 	else
-		echo "not ok 1 - $name: ran no input (see build/fuzz/$name.log)"
+		echo "not ok 1 - $name: ran no input (see $log)"
 	fi
 else
-	tail -30 "build/fuzz/$name.log" | sed 's/^/# /'
-	echo "not ok 1 - $name: crash or sanitizer report (see build/fuzz/$name.log)"
+	tail -30 "$log" | sed 's/^/# /'
+	echo "not ok 1 - $name: crash or sanitizer report (see $log)"
+	echo "1..1"
+	exit 0
+fi
+if [ "${FUZZ_MERGE:-0}" = 1 ]; then
+	fresh=$(mktemp -d build/fuzz/merge-XXXXXX)
+	if "$fz" -merge=1 -max_len=4096 "$fresh" "$corpus" "$work" >>"$log" 2>&1; then
+		rm -rf "$corpus" && mkdir -p "$corpus" && cp "$fresh"/* "$corpus"/
+		echo "# $name: in-tree corpus minimized to $(ls "$corpus" | wc -l) inputs"
+	else
+		echo "# $name: merge failed (see $log)"
+	fi
+	rm -rf "$fresh"
 fi
 echo "1..1"
