@@ -61,10 +61,14 @@ struct ratelimit {
 /* True when a line may be printed now; otherwise counts it as suppressed. */
 bool ratelimit_allow(struct ratelimit *rl);
 
-#define pr_ratelimited(rl, level, ...)               \
-	do {                                         \
-		if (ratelimit_allow(rl))             \
-			log_msg(level, __VA_ARGS__); \
+/*
+ * A line below the log level is not rate-limited at all: it would never be printed, and
+ * counting it as suppressed would print "N similar messages suppressed" for it.
+ */
+#define pr_ratelimited(rl, level, ...)                                 \
+	do {                                                           \
+		if ((level) <= log_get_level() && ratelimit_allow(rl)) \
+			log_msg(level, __VA_ARGS__);                   \
 	} while (0)
 
 /* Declares its own static limiter at the call site. */
