@@ -19,8 +19,8 @@ G="$GUESTS/hv_conf.elf"
 # The reports hv_conf makes with each --hv set, whatever the vCPU count. With Hyper-V it
 # declares two skips: the real-mode hypercall (the runtime has no real-mode path) and, on
 # kvm_pvm, the hypercall from CPL3 with IOPL 3.
-declare -A CONF_TESTS=([none]=23 [vpindex]=104 [vpindex,tlbflush]=107
-	[vpindex,ipi,xmm-input]=106 [all]=121)
+declare -A CONF_TESTS=([none]=25 [vpindex]=114 [vpindex,tlbflush]=117
+	[vpindex,ipi,xmm-input]=116 [all]=131)
 
 # conf NAME SET CPUS: hv_conf passes with that --hv set ("none": no --hv at all).
 conf() {
