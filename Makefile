@@ -49,7 +49,7 @@ CPPFLAGS += -DHVEMU_NO_EXIT_TIMING
 endif
 CFLAGS := -std=gnu11 -O2 -g $(WARN) $(SANFLAGS) -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LDLIBS := -ljansson -lpthread
+LDLIBS := -ljansson -lseccomp -lpthread
 
 LIB_SRCS := $(sort $(shell find src lib -name '*.c' -not -path 'src/main/*' 2>/dev/null))
 MAIN_SRCS := $(sort $(wildcard src/main/*.c))

@@ -25,6 +25,7 @@ check gcc gcc
 check make make
 check binutils objcopy
 check libjansson-dev /usr/include/jansson.h
+check libseccomp-dev /usr/include/seccomp.h
 check clang clang
 check libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
 check clang-format clang-format

@@ -36,6 +36,7 @@ else
 fi
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then
 	fresh=$(mktemp -d build/fuzz/merge-XXXXXX)
+	mkdir -p "$corpus"
 	if "$fz" -merge=1 -max_len=4096 "$fresh" "$corpus" "$work" >>"$log" 2>&1; then
 		rm -rf "$corpus" && mkdir -p "$corpus" && cp "$fresh"/* "$corpus"/
 		echo "# $name: in-tree corpus minimized to $(ls "$corpus" | wc -l) inputs"

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sandbox/sandbox.h"
 #include "util/fd.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -173,6 +174,7 @@ static void *ctl_thread(void *arg)
 	struct ctl_server *s = arg;
 	struct epoll_event evs[32];
 
+	sandbox_enter(SANDBOX_CTL);
 	log_set_thread_name("ctl");
 	while (!atomic_load(&s->stopping)) {
 		int timeout = -1, n;

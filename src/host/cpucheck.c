@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "host/host_internal.h"
+#include "sandbox/sandbox.h"
 #include "util/compiler.h"
 #include "util/fault.h"
 #include "util/futex.h"
@@ -193,6 +194,7 @@ static void *check_thread(void *arg)
 	struct check_job *job = arg;
 	char name[16];
 
+	sandbox_enter(SANDBOX_CPUCHK);
 	snprintf(name, sizeof(name), "cpuchk%u", job->cpu);
 	pthread_setname_np(pthread_self(), name);
 	log_set_thread_name(name);

@@ -25,6 +25,7 @@
 #include "host/place.h"
 #include "host/host_internal.h"
 #include "host/uevent.h"
+#include "sandbox/sandbox.h"
 #include "util/cpulist.h"
 #include "util/fault.h"
 #include "util/futex.h"
@@ -288,6 +289,7 @@ void *host_monitor_main(void *arg)
 	struct host_ctx *ctx = arg;
 
 	on_monitor = true;
+	sandbox_enter(SANDBOX_HOSTCPU);
 	pthread_setname_np(pthread_self(), "hostcpu");
 	log_set_thread_name("hostcpu");
 	monitor_loop(ctx);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kvm/vm_internal.h"
+#include "sandbox/sandbox.h"
 #include "util/futex.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -187,6 +188,7 @@ static void *vcpu_thread_main(void *arg)
 	struct vcpu *v = arg;
 	char name[16];
 
+	sandbox_enter(SANDBOX_VCPU);
 	snprintf(name, sizeof(name), "vcpu%u", v->slot);
 	prctl(PR_SET_NAME, name);
 	log_set_thread_name(name);
