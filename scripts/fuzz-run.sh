@@ -5,8 +5,8 @@
 # libFuzzer's coverage figures (cov: edges, ft: features). Crashes leave their input in
 # build/fuzz/crashes.
 #
-# FUZZ_MERGE=1: afterwards, replace the in-tree corpus with the minimal subset of both
-# corpora that keeps every feature (libFuzzer -merge=1), for committing.
+# FUZZ_MERGE=1: afterwards, add to the in-tree corpus the inputs of this run that reach
+# features it lacks (libFuzzer -merge=1: the seeds stay, only new coverage is added).
 set -u
 fz="$1"
 name=$(basename "$fz")
@@ -35,14 +35,12 @@ else
 	exit 0
 fi
 if [ "${FUZZ_MERGE:-0}" = 1 ]; then
-	fresh=$(mktemp -d build/fuzz/merge-XXXXXX)
 	mkdir -p "$corpus"
-	if "$fz" -merge=1 -max_len=4096 "$fresh" "$corpus" "$work" >>"$log" 2>&1; then
-		rm -rf "$corpus" && mkdir -p "$corpus" && cp "$fresh"/* "$corpus"/
-		echo "# $name: in-tree corpus minimized to $(ls "$corpus" | wc -l) inputs"
+	before=$(ls "$corpus" | wc -l)
+	if "$fz" -merge=1 -max_len=4096 "$corpus" "$work" >>"$log" 2>&1; then
+		echo "# $name: in-tree corpus $before -> $(ls "$corpus" | wc -l) inputs"
 	else
 		echo "# $name: merge failed (see $log)"
 	fi
-	rm -rf "$fresh"
 fi
 echo "1..1"
