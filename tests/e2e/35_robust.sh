@@ -6,7 +6,7 @@
 # every check must have run, no sanitizer may report, and what the guest provoked may not
 # flood the log (guest-triggerable lines are rate-limited: a few hundred lines at most).
 . "$(dirname "$0")/lib.sh"
-CHECKS=18     # report() calls in robust.c: all of them must run
+CHECKS=19     # report() calls in robust.c: all of them must run
 LOG_LIMIT=300 # stderr lines: the rate-limited ones and one line per hot-add/removal
 names=("robust guest: every check ran and passed, hvemu exits with the guest's status"
 	"robust guest: no sanitizer report" "robust guest: the log stays bounded")
