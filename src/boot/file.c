@@ -29,6 +29,21 @@ static int read_all(int fd, uint8_t *buf, size_t size)
 	return 0;
 }
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISDIR(m))
+		return "a directory";
+	return "a special file";
+}
+
 int boot_read_file(const char *path, struct boot_image *out, char *err, size_t errlen)
 {
 	struct stat st;
@@ -40,7 +55,12 @@ int boot_read_file(const char *path, struct boot_image *out, char *err, size_t e
 		return -EINVAL;
 	}
 	*out = (struct boot_image){ .path = path };
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: opening a FIFO for reading would wait for a writer (forever, with the
+	 * termination signals already routed to the signalfd); it is refused below instead,
+	 * as every file that is not a regular one. Reads of a regular file ignore the flag.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
 		boot_errf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
@@ -53,7 +73,8 @@ int boot_read_file(const char *path, struct boot_image *out, char *err, size_t e
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
-		boot_errf(err, errlen, "%s is not a regular file", path);
+		boot_errf(err, errlen, "%s is not a regular file (%s)", path,
+			  file_kind(st.st_mode));
 		goto out_close;
 	}
 	if ((uint64_t)st.st_size > BOOT_LOW_RAM_MAX) {

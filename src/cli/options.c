@@ -42,13 +42,16 @@ const char run_usage[] =
     "                         stops that vCPU and keeps the VM up until quit (pause)\n"
     "  --exit-timing          time every exit (KVM_RUN return to the next call) per kind:\n"
     "                         histograms in query-stats, a summary when the VM ends\n"
+    "  --seccomp on|log|off   system-call filters per thread (default on: a forbidden call\n"
+    "                         stops hvemu with SIGSYS; log: allowed, logged by the kernel)\n"
     "  --log-level error|warn|info|debug (default info);  -v: debug\n"
     "  -h, --help             this text;  --version: hvemu's version\n"
     "\n"
     "Exit status: 0 guest powered off or stopped; (v << 1) | 1 the guest wrote v to port\n"
     "0xf4; 2 bad command line or kernel image; 4 guest triple fault; 6 KVM internal error\n"
     "or unhandled exit; 8 guest crash report; 10 guest reset request; 12 host error (no\n"
-    "/dev/kvm, missing KVM capability, out of memory, stuck vCPU).\n"
+    "/dev/kvm, missing KVM capability, out of memory, stuck vCPU). SIGINT, SIGTERM and\n"
+    "SIGHUP stop the VM (status 0); SIGPIPE, SIGUSR2 and SIGALRM are ignored.\n"
     "Environment: HVEMU_FAULT=point[@N][*],... injects failures (tests).\n";
 
 int parse_size(const char *s, uint64_t *bytes)
@@ -207,6 +210,7 @@ enum {
 	OPT_SERIAL,
 	OPT_HV,
 	OPT_API_SOCKET,
+	OPT_SECCOMP,
 	OPT_HOST_CPUS,
 	OPT_FLUSH_METHOD,
 	OPT_VCPU_SCHED,
@@ -226,6 +230,7 @@ static const struct option run_longopts[] = {
 	{ "serial", required_argument, NULL, OPT_SERIAL },
 	{ "hv", required_argument, NULL, OPT_HV },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "host-cpus", required_argument, NULL, OPT_HOST_CPUS },
 	{ "flush-method", required_argument, NULL, OPT_FLUSH_METHOD },
 	{ "vcpu-sched", required_argument, NULL, OPT_VCPU_SCHED },
@@ -248,6 +253,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 	o->vm.boot_vcpus = 1;
 	o->vm.max_vcpus = 1;
 	o->vm.serial = UART_SINK_STDIO;
+	o->seccomp = SANDBOX_ON;
 	o->vm.flush_method = VM_FLUSH_SREGS;
 	o->vm.vcpu_sched = VM_SCHED_BATCH;
 	o->log_level = LOG_INFO;
@@ -300,6 +306,13 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 			break;
 		case OPT_API_SOCKET:
 			o->api_socket = optarg;
+			break;
+		case OPT_SECCOMP:
+			if (sandbox_parse_mode(optarg, &o->seccomp)) {
+				snprintf(err, errlen, "--seccomp '%s': expected on, log or off",
+					 optarg);
+				return -EINVAL;
+			}
 			break;
 		case OPT_HOST_CPUS:
 			o->vm.host_cpus = optarg;

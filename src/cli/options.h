@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "kvm/vm.h"
+#include "sandbox/sandbox.h"
 #include "util/log.h"
 
 #define RUN_DEFAULT_MEMORY (128ull << 20)
@@ -18,6 +19,7 @@ struct run_options {
 	const char *initrd;
 	const char *cmdline;
 	const char *api_socket;
+	enum sandbox_mode seccomp; /* --seccomp, default on */
 	enum log_level log_level;
 	bool help;
 	bool cpu_help; /* --cpu help */

@@ -195,13 +195,16 @@ struct ctl_limits {
  * Creates the socket at path (mode 0600), starts the "ctl" thread and returns the server.
  * A stale socket file (nobody accepts on it) is replaced; a live one is an error
  * ("another hvemu is listening on PATH", -EADDRINUSE); a path that exists and is not a
- * socket is never removed (-EEXIST); a path longer than sun_path allows is -ENAMETOOLONG.
- * Errors are logged with the reason. ops and opaque must outlive the server.
+ * socket is never removed (-EEXIST); a path longer than sun_path allows is -ENAMETOOLONG;
+ * an empty path is -EINVAL; a directory that does not exist is -ENOENT (from bind). On
+ * failure err (may be NULL) gets one line saying what went wrong, nothing is logged: the
+ * caller reports it. ops and opaque must outlive the server.
  */
 int ctl_server_start(const char *path, const struct ctl_backend_ops *ops, void *opaque,
-		     struct ctl_server **out);
+		     struct ctl_server **out, char *err, size_t errlen);
 int ctl_server_start_ex(const char *path, const struct ctl_backend_ops *ops, void *opaque,
-			const struct ctl_limits *limits, struct ctl_server **out);
+			const struct ctl_limits *limits, struct ctl_server **out, char *err,
+			size_t errlen);
 /*
  * Sends what is queued (events included) for up to stop_flush_ns, closes every client,
  * joins the thread, unlinks the socket (only if it is still ours) and frees the server.

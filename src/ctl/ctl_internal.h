@@ -181,9 +181,11 @@ char *ctl_event_to_line(const struct ctl_event_rec *r);
 
 /*
  * Creates a listening socket at path with mode 0600 (see ctl_server_start for the stale
- * socket rules). dev and ino identify the file, so that stop only unlinks its own.
+ * socket rules). dev and ino identify the file, so that stop only unlinks its own. On
+ * failure err (may be NULL) says why.
  */
-int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino);
+int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char *err,
+		    size_t errlen);
 /* A blocking, close-on-exec connection to path; -errno (-ENAMETOOLONG for long paths). */
 int ctl_sock_connect(const char *path, int *fd_out);
 

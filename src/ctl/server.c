@@ -246,7 +246,8 @@ static void free_server(struct ctl_server *s)
 }
 
 int ctl_server_start_ex(const char *path, const struct ctl_backend_ops *ops, void *opaque,
-			const struct ctl_limits *limits, struct ctl_server **out)
+			const struct ctl_limits *limits, struct ctl_server **out, char *err,
+			size_t errlen)
 {
 	struct ctl_server *s;
 	struct epoll_event ev;
@@ -262,8 +263,9 @@ int ctl_server_start_ex(const char *path, const struct ctl_backend_ops *ops, voi
 	apply_limits(&s->lim, limits);
 	s->disp = (struct ctl_dispatch){ .ops = ops, .opaque = opaque, .stats = &s->stats };
 	if (strlen(path) >= sizeof(s->path)) {
-		pr_err("ctl: socket path is too long (%zu bytes, at most %zu): %s", strlen(path),
-		       sizeof(s->path) - 1, path);
+		if (err && errlen)
+			snprintf(err, errlen, "the socket path is too long (%zu bytes, at most %zu)",
+				 strlen(path), sizeof(s->path) - 1);
 		free(s);
 		return -ENAMETOOLONG;
 	}
@@ -284,7 +286,7 @@ int ctl_server_start_ex(const char *path, const struct ctl_backend_ops *ops, voi
 		r = -errno;
 		goto fail;
 	}
-	r = ctl_sock_listen(path, &s->listen_fd, &s->dev, &s->ino);
+	r = ctl_sock_listen(path, &s->listen_fd, &s->dev, &s->ino, err, errlen);
 	if (r)
 		goto fail_quiet;
 	ev.data.ptr = &s->listen_fd;
@@ -307,16 +309,17 @@ int ctl_server_start_ex(const char *path, const struct ctl_backend_ops *ops, voi
 fail_unlink:
 	unlink(path);
 fail:
-	pr_err("ctl: cannot start the control socket on %s: %s", path, strerror(-r));
+	if (err && errlen)
+		snprintf(err, errlen, "cannot start the control socket: %s", strerror(-r));
 fail_quiet:
 	free_server(s);
 	return r;
 }
 
 int ctl_server_start(const char *path, const struct ctl_backend_ops *ops, void *opaque,
-		     struct ctl_server **out)
+		     struct ctl_server **out, char *err, size_t errlen)
 {
-	return ctl_server_start_ex(path, ops, opaque, NULL, out);
+	return ctl_server_start_ex(path, ops, opaque, NULL, out, err, errlen);
 }
 
 void ctl_server_stop(struct ctl_server *s)

@@ -7,12 +7,15 @@
 #include "ctl/ctl_internal.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/compiler.h"
 #include "util/log.h"
 
 static int make_addr(const char *path, struct sockaddr_un *sa)
@@ -48,7 +51,20 @@ static int probe_live(const struct sockaddr_un *sa)
 	return r;
 }
 
-int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino)
+/* The failure's one-line description, for the caller to print (err may be NULL). */
+static void __printf(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char *err,
+		    size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -56,16 +72,16 @@ int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino)
 
 	r = make_addr(path, &sa);
 	if (r == -ENAMETOOLONG)
-		pr_err("ctl: socket path is too long (%zu bytes, at most %zu): %s", strlen(path),
-		       sizeof(sa.sun_path) - 1, path);
+		set_err(err, errlen, "the socket path is too long (%zu bytes, at most %zu)",
+			strlen(path), sizeof(sa.sun_path) - 1);
 	else if (r)
-		pr_err("ctl: the socket path is empty");
+		set_err(err, errlen, "the socket path is empty");
 	if (r)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
-		pr_err("ctl: socket: %s", strerror(-r));
+		set_err(err, errlen, "socket: %s", strerror(-r));
 		return r;
 	}
 	for (int attempt = 0;; attempt++) {
@@ -76,13 +92,13 @@ int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino)
 			goto fail_msg;
 		/* Never unlink something that is not a socket (a typo must not eat a file). */
 		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-			pr_err("ctl: %s exists and is not a socket", path);
+			set_err(err, errlen, "%s exists and is not a socket", path);
 			r = -EEXIST;
 			goto fail;
 		}
 		r = probe_live(&sa);
 		if (r == 1) {
-			pr_err("ctl: another hvemu is listening on %s", path);
+			set_err(err, errlen, "another hvemu is listening on %s", path);
 			r = -EADDRINUSE;
 			goto fail;
 		}
@@ -118,7 +134,7 @@ int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino)
 fail_unlink:
 	unlink(path);
 fail_msg:
-	pr_err("ctl: cannot listen on %s: %s", path, strerror(-r));
+	set_err(err, errlen, "cannot listen on %s: %s", path, strerror(-r));
 fail:
 	close(fd);
 	return r;

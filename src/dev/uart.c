@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "util/stats.h"
 
 int uart_init(struct uart *u, enum uart_sink sink, const char *path)
@@ -28,9 +29,16 @@ int uart_init(struct uart *u, enum uart_sink sink, const char *path)
 
 static void uart_emit_line(struct uart *u)
 {
-	if (u->out && u->line_len) {
-		fwrite(u->line, 1, u->line_len, u->out);
-		fflush(u->out);
+	if (u->line_len && (!u->out || u->sink_failed)) {
+		if (u->out)
+			stat_add(&u->bytes_dropped, u->line_len);
+	} else if (u->line_len &&
+		   (fwrite(u->line, 1, u->line_len, u->out) != u->line_len || fflush(u->out))) {
+		/* SIGPIPE is ignored (hvemu run): a closed stdout is EPIPE here. */
+		u->sink_failed = true;
+		stat_add(&u->bytes_dropped, u->line_len);
+		pr_warn("serial output failed (%s): the guest's output is dropped from now on",
+			strerror(errno));
 	}
 	u->line_len = 0;
 }

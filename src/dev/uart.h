@@ -33,6 +33,13 @@ struct uart {
 	char line[UART_LINE_MAX];
 	unsigned line_len;
 	_Atomic uint64_t bytes_out;
+	/*
+	 * Bytes the sink refused (stdout closed early: EPIPE, a full disk): dropped, counted,
+	 * and the sink is given up after the first failure, logged once. The guest never
+	 * notices: a real UART does not know whether anyone reads its line.
+	 */
+	_Atomic uint64_t bytes_dropped;
+	bool sink_failed;
 };
 
 /* path is used with UART_SINK_FILE. Returns -errno (e.g. the file cannot be created). */

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 /* Per-VM and per-vCPU statistics (self-describing, see util/stats.h). */
+#include <stdio.h>
+
 #include "kvm/vm_internal.h"
+#include "sandbox/sandbox.h"
 #include "util/compiler.h"
 
 static const struct stat_desc vm_stat_descs[] = {
@@ -61,6 +64,18 @@ void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 	pio_stats_visit(&vm->pio, fn, ctx);
 	fn(ctx, "serial_bytes_out", STAT_CUMULATIVE, STAT_UNIT_BYTES,
 	   stat_get(&vm->uart.bytes_out));
+	fn(ctx, "serial_bytes_dropped", STAT_CUMULATIVE, STAT_UNIT_BYTES,
+	   stat_get(&vm->uart.bytes_dropped));
+	/* The sandbox: its mode (0 off, 1 log, 2 on) and the threads that entered a filter. */
+	fn(ctx, "sandbox_mode", STAT_INSTANT, STAT_UNIT_NONE, (uint64_t)sandbox_get_mode());
+	for (unsigned c = 0; c < SANDBOX_CLASS_NR; c++) {
+		char name[40];
+
+		snprintf(name, sizeof(name), "sandbox_threads_%s",
+			 sandbox_class_name((enum sandbox_class)c));
+		fn(ctx, name, STAT_CUMULATIVE, STAT_UNIT_NONE,
+		   sandbox_entered((enum sandbox_class)c));
+	}
 	fn(ctx, "testdev_echo_exits", STAT_CUMULATIVE, STAT_UNIT_NONE,
 	   stat_get(&vm->tdev.echo_exits));
 	if (vm->fwcfg_ready)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test_boot_img.h"
@@ -453,6 +454,15 @@ static void test_read_file(void)
 	CHECK(strstr(err, path) != NULL);
 	CHECK_EQ(boot_read_file("/tmp", &im, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "not a regular file") != NULL);
+	/* A FIFO nobody writes: refused at once, never waited on (the alarm kills a hang). */
+	CHECK_EQ(mkfifo(path, 0600), 0);
+	alarm(10);
+	CHECK_EQ(boot_read_file(path, &im, err, sizeof(err)), -EINVAL);
+	alarm(0);
+	CHECK(strstr(err, "not a regular file (a FIFO)") != NULL);
+	unlink(path);
+	CHECK_EQ(boot_read_file("/dev/zero", &im, err, sizeof(err)), -EINVAL);
+	CHECK(strstr(err, "a character device") != NULL);
 	CHECK_EQ(boot_read_file(NULL, &im, err, sizeof(err)), -EINVAL);
 	boot_image_free(NULL);
 	free(k.d);

@@ -462,7 +462,7 @@ static void test_refused_when_full(void)
 	struct run r;
 
 	snprintf(p, sizeof(p), "%s/full.sock", dir);
-	CHECK_EQ(ctl_server_start_ex(p, &mock_ops, &mock, &lim, &s), 0);
+	CHECK_EQ(ctl_server_start_ex(p, &mock_ops, &mock, &lim, &s, NULL, 0), 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", p);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	r1 = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
@@ -499,7 +499,7 @@ int main(void)
 		return 1;
 	snprintf(path, sizeof(path), "%s/api.sock", dir);
 	mock_init(&mock);
-	if (ctl_server_start(path, &mock_ops, &mock, &server))
+	if (ctl_server_start(path, &mock_ops, &mock, &server, NULL, 0))
 		return 1;
 	mock.server = server;
 	RUN(test_usage_errors);

@@ -41,7 +41,7 @@ static struct ctl_server *start(const struct ctl_limits *lim)
 
 	mock_destroy(&mock);
 	mock_init(&mock);
-	CHECK_EQ(ctl_server_start_ex(path, &mock_ops, &mock, lim, &s), 0);
+	CHECK_EQ(ctl_server_start_ex(path, &mock_ops, &mock, lim, &s, NULL, 0), 0);
 	mock.server = s;
 	return s;
 }
@@ -755,7 +755,7 @@ static void test_socket_file_rules(void)
 	CHECK(conn_open(&c));
 	CHECK(is_greeting(conn_read(&c, 5000)));
 	/* live: a second server on the same path is refused, the first keeps working */
-	CHECK_EQ(ctl_server_start(path, &mock_ops, &mock, &s2), -EADDRINUSE);
+	CHECK_EQ(ctl_server_start(path, &mock_ops, &mock, &s2, NULL, 0), -EADDRINUSE);
 	CHECK(s2 == NULL);
 	CHECK(conn_send(&c, "{\"execute\": \"query-version\", \"id\": 1}\n"));
 	json_decref(conn_reply(&c));
@@ -765,7 +765,7 @@ static void test_socket_file_rules(void)
 	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	CHECK_EQ(write(fd, "keep", 4), 4);
 	close(fd);
-	CHECK_EQ(ctl_server_start(path, &mock_ops, &mock, &s2), -EEXIST);
+	CHECK_EQ(ctl_server_start(path, &mock_ops, &mock, &s2, NULL, 0), -EEXIST);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	CHECK_EQ(read(fd, buf, sizeof(buf)), 4);
 	close(fd);
@@ -773,11 +773,27 @@ static void test_socket_file_rules(void)
 	/* too long for sun_path */
 	memset(longpath, 'a', sizeof(longpath) - 1);
 	longpath[sizeof(longpath) - 1] = '\0';
-	CHECK_EQ(ctl_server_start(longpath, &mock_ops, &mock, &s2), -ENAMETOOLONG);
-	CHECK_EQ(ctl_server_start("", &mock_ops, &mock, &s2), -EINVAL);
+	CHECK_EQ(ctl_server_start(longpath, &mock_ops, &mock, &s2, NULL, 0), -ENAMETOOLONG);
+	CHECK_EQ(ctl_server_start("", &mock_ops, &mock, &s2, NULL, 0), -EINVAL);
 	CHECK(s2 == NULL);
-	/* a directory that does not exist */
-	CHECK_EQ(ctl_server_start("/nonexistent-hvemu-dir/x.sock", &mock_ops, &mock, &s2), -ENOENT);
+	/* a directory that does not exist; the reason comes back in err, nothing is logged */
+	{
+		FILE *logf = tmpfile();
+		char err[256] = "";
+
+		log_set_level(LOG_INFO);
+		log_set_output(logf);
+		CHECK_EQ(ctl_server_start("/nonexistent-hvemu-dir/x.sock", &mock_ops, &mock, &s2,
+					  err, sizeof(err)),
+			 -ENOENT);
+		CHECK(strstr(err, "cannot listen on /nonexistent-hvemu-dir/x.sock") != NULL);
+		CHECK_EQ(ctl_server_start("", &mock_ops, &mock, &s2, err, sizeof(err)), -EINVAL);
+		CHECK_STR(err, "the socket path is empty");
+		log_set_output(NULL);
+		log_set_level(LOG_ERR);
+		CHECK_EQ(log_count(logf, "ctl"), 0);
+		fclose(logf);
+	}
 }
 
 static int count_dir(const char *d)
