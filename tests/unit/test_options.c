@@ -33,6 +33,7 @@ static void test_defaults(void)
 	CHECK_EQ(o.vm.vcpu_sched, VM_SCHED_BATCH);
 	CHECK(o.cmdline == NULL && o.initrd == NULL && o.api_socket == NULL);
 	CHECK_EQ(o.vm.cpu.nops, 0); /* --cpu host */
+	CHECK_EQ(o.seccomp, SANDBOX_ON);
 }
 
 static void test_cpu_model_option(void)
@@ -58,7 +59,7 @@ static void test_all_options(void)
 	    parse(A("--kernel", "k", "--initrd", "i", "--cmdline", "a b", "--cpus", "boot=2,max=8",
 		    "--memory", "1G", "--serial", "file:/tmp/x", "--hv", "vpindex,tlbflush",
 		    "--api-socket", "/tmp/s", "--host-cpus", "0-1", "--flush-method", "sregs",
-		    "--vcpu-sched", "normal", "--log-level", "warn"),
+		    "--vcpu-sched", "normal", "--log-level", "warn", "--seccomp", "log"),
 		  &o, err),
 	    0);
 	CHECK_STR(o.initrd, "i");
@@ -75,6 +76,9 @@ static void test_all_options(void)
 	CHECK_EQ(o.vm.flush_method, VM_FLUSH_SREGS);
 	CHECK_EQ(o.vm.vcpu_sched, VM_SCHED_NORMAL);
 	CHECK_EQ(o.log_level, LOG_WARN);
+	CHECK_EQ(o.seccomp, SANDBOX_LOG);
+	CHECK_EQ(parse(A("--kernel", "k", "--seccomp", "off"), &o, err), 0);
+	CHECK_EQ(o.seccomp, SANDBOX_OFF);
 }
 
 static void test_sizes(void)
@@ -145,6 +149,7 @@ static void test_errors_name_the_option(void)
 		{ "--vcpu-sched", "fifo", "--vcpu-sched" },
 		{ "--log-level", "loud", "--log-level" },
 		{ "--cpus", "boot=9,max=2", "--cpus" },
+		{ "--seccomp", "strict", "--seccomp" },
 	};
 	struct run_options o;
 	char err[256];
