@@ -164,11 +164,11 @@ static int compile(enum sandbox_class cls, uint32_t deny, struct sock_fprog *out
 	/* prctl: naming itself, and the two questions sandbox_enter asks a new thread. */
 	for (size_t i = 0; !r && rules.prctl_name && i < ARRAY_SIZE(prctl_ops); i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-				     SCMP_A0(SCMP_CMP_EQ, prctl_ops[i]));
+				     SCMP_A0(SCMP_CMP_EQ, prctl_ops[i], 0));
 	/* rt_sigaction on SIGSYS only: the reporter restores the default action. */
 	if (!r)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction), 1,
-				     SCMP_A0(SCMP_CMP_EQ, SIGSYS));
+				     SCMP_A0(SCMP_CMP_EQ, SIGSYS, 0));
 	if (r) {
 		snprintf(err, errlen, "seccomp: adding a rule to the %s filter: %s",
 			 class_names[cls], strerror(-r));
