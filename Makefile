@@ -6,6 +6,8 @@
 #                   TSan, fuzzers) and run every test; last line "N passed, N failed, N skipped"
 #   make linux-check   only the Linux guest test (Debian's kernel, PVH and bzImage)
 #   make bench      print the benchmark figures ("bench <name>: <value> <unit>")
+#   make fuzz       every fuzz target to FUZZ_RUNS executions (FUZZ_MERGE=1: grow corpora)
+#   make soak       everything at once for SOAK_SECONDS (default 1800), seccomp on
 #   make lint       cppcheck, clang-tidy (VMM, tests, guest) and clang-format on every C file
 #   make deps       install missing packages (a no-op, without network, when all are there)
 #   make format / format-check: clang-format
@@ -62,7 +64,7 @@ MAIN_OBJS := $(MAIN_SRCS:%.c=$(B)/obj/%.o)
 TEST_SUPPORT_OBJS := $(TEST_SUPPORT_SRCS:%.c=$(B)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 
-.PHONY: all tests check run bench lint format format-check fuzz fuzz-build deps clean stress \
+.PHONY: all tests check run bench lint format format-check fuzz fuzz-build deps clean soak stress \
 	linux-check
 .DEFAULT_GOAL := all
 
@@ -156,6 +158,12 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all build/bench/kvm_floor
 	$(Q)$(MAKE) --no-print-directory NO_EXIT_TIMING=1 build/noet/hvemu
 	$(Q)bench/run.sh
+
+# Everything at once for SOAK_SECONDS (default 1800), seccomp on; not part of check
+# (scripts/soak.sh says what it runs and what makes it fail).
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)SOAK_SECONDS=$${SOAK_SECONDS:-1800} scripts/soak.sh
 
 stress: deps
 	$(Q)$(MAKE) --no-print-directory all
