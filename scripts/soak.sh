@@ -13,6 +13,8 @@
 # SOAK_STALL_S (default 60) s, or hvemu's RSS, fds or threads growing between the
 # baseline (after a warm-up that adds and removes every slot once) and the end (the same
 # vCPUs present): threads and fds must be equal, RSS within max(8 MiB, 10%).
+# SOAK_GUEST_ARGS adds guest options: control=noflush leaves the checkers' flushes out,
+# and the run must then fail (stale reads): the control that shows a lost flush is seen.
 set -u
 cd "$(dirname "$0")/.."
 SECONDS_WANTED=${SOAK_SECONDS:-1800}
@@ -70,7 +72,7 @@ wait_for() {
 
 log "$SECONDS_WANTED s, seccomp on, logs in $DIR (KEEP=1 keeps them)"
 "$HVEMU" run --kernel "$GUEST" --hv all --cpus boot=4,max=12 --memory 256M --seccomp on \
-	--api-socket "$SOCK" --cmdline "seconds=$SECONDS_WANTED hold_ms=5000" \
+	--api-socket "$SOCK" --cmdline "seconds=$SECONDS_WANTED hold_ms=5000 ${SOAK_GUEST_ARGS:-}" \
 	>"$DIR/guest.out" 2>"$DIR/hvemu.err" &
 HVPID=$!
 for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.1; done

@@ -27,7 +27,9 @@
  * left set, no stall of the sender over STALL_MS.
  *
  * Options: seconds=N (default 60), hold_ms=N (default 3000), guest_slots=FIRST-LAST
- * (default 4-7: the slots this guest adds and removes itself).
+ * (default 4-7: the slots this guest adds and removes itself), control=noflush (the
+ * checkers are never flushed: the verdict must report stale reads, which shows that a
+ * lost flush is seen).
  */
 #include "libguest.h"
 #include "testlib/tdev.h"
@@ -63,6 +65,7 @@ static struct {
 static u64 ipi_sent[MAX_CPUS], ipi_got[MAX_CPUS];
 static u64 chk_req[MAX_CPUS], chk_ack[MAX_CPUS], chk_seen[MAX_CPUS];
 static struct tlb_test_page page;
+static bool noflush;	/* control=noflush: the checkers' flushes are left out */
 static u32 stop;	/* the checkers stop */
 static u32 stop_sender; /* the sender stops (first: its last round is still checked) */
 static struct {
@@ -169,51 +172,45 @@ static bool pv_ipi(u64 vps)
 	return hv_result_status(hv_fast_hypercall16(HVCALL_SEND_IPI, SOAK_VEC, vps)) == 0;
 }
 
-/* Counts an Ex call made with one bank too many: it must have been refused. */
-static void refused(u64 result)
+/*
+ * Finishes an Ex call whose input (bank 0 = @vps after the set's header at @set) the caller
+ * filled: with @extra banks beyond the set (1: the hypervisor must refuse the call before
+ * acting, counted). True when it succeeded.
+ */
+static bool ex_call(u16 code, struct hv_vp_set_header *set, u64 *bank0, u64 vps, u16 extra)
 {
-	if (hv_result_status(result) == HV_STATUS_INVALID_HYPERCALL_INPUT)
+	u64 r;
+
+	set->format = HV_GENERIC_SET_SPARSE_4K;
+	set->valid_bank_mask = 1;
+	bank0[0] = vps;
+	bank0[1] = 0; /* the bank a refused call claims */
+	r = hv_hypercall_pcpu(hv_control(code, false, (u16)(1 + extra), 0, 0));
+	if (extra && hv_result_status(r) == HV_STATUS_INVALID_HYPERCALL_INPUT)
 		fl.refused_ok++;
-	else
+	else if (extra)
 		fl.refused_bad++;
+	return !extra && hv_result_status(r) == 0;
 }
 
-/*
- * The Ex flush (HvCallFlushVirtualAddressSpaceEx) of @vps (bank 0), with @extra banks
- * beyond the set (1: the hypervisor must refuse it before acting). True on success.
- */
+/* HvCallFlushVirtualAddressSpaceEx of @vps (bank 0), see ex_call. */
 static bool ex_flush(u64 vps, u16 extra)
 {
 	struct hv_tlb_flush_ex *f = hv_this_cpu()->input;
-	u64 r;
 
-	memset(f, 0, sizeof(*f) + 16);
+	f->address_space = 0;
 	f->flags = HV_FLUSH_ALL_VIRTUAL_ADDRESS_SPACES;
-	f->hv_vp_set.format = HV_GENERIC_SET_SPARSE_4K;
-	f->hv_vp_set.valid_bank_mask = 1;
-	f->data[0] = vps;
-	r = hv_hypercall_pcpu(
-	    hv_control(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, false, (u16)(1 + extra), 0, 0));
-	if (extra)
-		refused(r);
-	return !extra && hv_result_status(r) == 0;
+	return ex_call(HVCALL_FLUSH_VIRTUAL_ADDRESS_SPACE_EX, &f->hv_vp_set, f->data, vps, extra);
 }
 
-/* The Ex IPI (HvCallSendSyntheticClusterIpiEx), as ex_flush. */
+/* HvCallSendSyntheticClusterIpiEx to @vps (bank 0), see ex_call. */
 static bool ex_ipi(u64 vps, u16 extra)
 {
 	struct hv_send_ipi_ex *ipi = hv_this_cpu()->input;
-	u64 r;
 
-	memset(ipi, 0, sizeof(*ipi) + 16);
 	ipi->vector = SOAK_VEC;
-	ipi->vp_set.format = HV_GENERIC_SET_SPARSE_4K;
-	ipi->vp_set.valid_bank_mask = 1;
-	ipi->bank_contents[0] = vps;
-	r = hv_hypercall_pcpu(hv_control(HVCALL_SEND_IPI_EX, false, (u16)(1 + extra), 0, 0));
-	if (extra)
-		refused(r);
-	return !extra && hv_result_status(r) == 0;
+	ipi->reserved = 0;
+	return ex_call(HVCALL_SEND_IPI_EX, &ipi->vp_set, ipi->bank_contents, vps, extra);
 }
 
 static void native_ipis(const struct cpumask *m)
@@ -263,98 +260,97 @@ static void pick_hot(struct cpumask *hot, u64 r)
 			cpumask_clear_cpu(hot, cpu);
 }
 
+enum call_res {
+	CALL_OK,
+	CALL_NATIVE, /* this kind takes the native path (after a refused call, or at once) */
+	CALL_FAILED, /* a hypercall that should have worked failed: the native path, counted */
+};
+
+/* The flush (ipi false) or IPI of kind k to the checkers, whose VP indexes are vps. */
+static enum call_res chk_call(enum kind k, bool ipi, const struct cpumask *chk, u64 vps)
+{
+	switch (k) {
+	case K_RUNTIME:
+		if (ipi)
+			send_ipi_mask(chk, SOAK_VEC, NULL);
+		else
+			flush_tlb_others(chk, SOAK_VA, SOAK_VA + PAGE_SIZE, NULL);
+		return CALL_OK;
+	case K_EX:
+		return (ipi ? ex_ipi(vps, 0) : ex_flush(vps, 0)) ? CALL_OK : CALL_FAILED;
+	case K_ALL:
+		return (ipi ? pv_ipi(vps) : pv_flush(0, true)) ? CALL_OK : CALL_FAILED;
+	case K_FALLBACK:
+		if (ipi)
+			ex_ipi(vps, 1); /* refused: then the native path, as Linux does */
+		else
+			ex_flush(vps, 1);
+		return CALL_NATIVE;
+	default:
+		return CALL_NATIVE;
+	}
+}
+
 /*
- * One round to the checkers and a random half of the hot-added CPUs: every flush first,
- * then the checkers are asked to read (a read before the flush would see the old page
- * legitimately), then the IPIs.
+ * One phase (the flushes, or the IPIs) of a round to the checkers and a random half of the
+ * hot-added CPUs.
  *
  * The hot-added CPUs may not leave the target set while a call names them, so their calls
  * are made under its lock; the checkers' are made without it, because CHK_HALT's flushes
  * may be suspended (its inhibit) and the runtime's and the native paths wait for their
  * targets: holding the lock through either would stop a CPU coming online in its
  * "cpu:targets" step. Only calls that never wait for a target go to the hot-added CPUs
- * (hypercalls whose targets hvemu tracks, ICR writes).
+ * (hypercalls whose targets hvemu tracks, ICR writes); their TLBs are not checked.
  */
-static void send_round(enum kind k, u64 r, const struct cpumask *chk, u64 g)
+static void round_phase(enum kind k, bool ipi, u64 r, const struct cpumask *chk)
 {
-	bool pv_hot = k != K_FALLBACK && k != K_NATIVE, chk_ok = true;
-	u64 flags, vps, chk_vps = vp_mask(chk);
+	enum call_res res;
 	struct cpumask hot;
+	u64 flags, vps;
 	u32 cpu;
 
-	/* flushes */
-	if (pv_hot) {
+	if (k != K_FALLBACK && k != K_NATIVE) {
 		flags = cpu_hp_targets_lock(&hot);
 		pick_hot(&hot, r);
 		vps = vp_mask(&hot);
-		if (vps && !(k == K_EX ? ex_flush(vps, 0) : pv_flush(vps, false)))
-			fl.failed++; /* the hot CPUs' TLBs are not checked */
-		cpu_hp_targets_unlock(flags);
-	}
-	switch (k) {
-	case K_RUNTIME:
-		flush_tlb_others(chk, SOAK_VA, SOAK_VA + PAGE_SIZE, NULL);
-		break;
-	case K_EX:
-		chk_ok = ex_flush(chk_vps, 0);
-		break;
-	case K_ALL:
-		chk_ok = pv_flush(0, true);
-		break;
-	case K_FALLBACK:
-		ex_flush(chk_vps, 1); /* refused: then the native path, as Linux does */
-		chk_ok = false;
-		break;
-	default:
-		chk_ok = false;
-		break;
-	}
-	if (!chk_ok) {
-		if (k == K_EX || k == K_ALL)
+		if (ipi)
+			for_each_cpu (cpu, &hot)
+				ipi_sent[cpu]++;
+		if (vps && !(ipi ? (k == K_EX ? ex_ipi(vps, 0) : pv_ipi(vps))
+				 : (k == K_EX ? ex_flush(vps, 0) : pv_flush(vps, false)))) {
 			fl.failed++;
-		flush_tlb_native_range(chk, SOAK_VA, SOAK_VA + PAGE_SIZE);
-	}
-	for_each_cpu (cpu, chk)
-		WRITE_ONCE(chk_req[cpu], g);
-
-	/* IPIs */
-	if (pv_hot) {
-		flags = cpu_hp_targets_lock(&hot);
-		pick_hot(&hot, r);
-		vps = vp_mask(&hot);
-		for_each_cpu (cpu, &hot)
-			ipi_sent[cpu]++;
-		if (vps && !(k == K_EX ? ex_ipi(vps, 0) : pv_ipi(vps))) {
-			fl.failed++;
-			native_ipis(&hot);
+			if (ipi)
+				native_ipis(&hot); /* an IPI does not wait */
 		}
 		cpu_hp_targets_unlock(flags);
 	}
-	for_each_cpu (cpu, chk)
-		ipi_sent[cpu]++;
-	switch (k) {
-	case K_RUNTIME:
-		send_ipi_mask(chk, SOAK_VEC, NULL);
-		break;
-	case K_EX:
-		chk_ok = ex_ipi(chk_vps, 0);
-		break;
-	case K_ALL:
-		chk_ok = pv_ipi(chk_vps);
-		break;
-	case K_FALLBACK:
-		ex_ipi(chk_vps, 1);
-		chk_ok = false;
-		break;
-	default:
-		chk_ok = false;
-		break;
-	}
-	if (!chk_ok) {
-		if (k == K_EX || k == K_ALL)
-			fl.failed++;
+	if (ipi)
+		for_each_cpu (cpu, chk)
+			ipi_sent[cpu]++;
+	if (!ipi && noflush)
+		return; /* the control: the checkers must then read stale values */
+	res = chk_call(k, ipi, chk, vp_mask(chk));
+	if (res == CALL_OK)
+		return;
+	fl.failed += res == CALL_FAILED;
+	if (ipi)
 		native_ipis(chk);
-	}
+	else
+		flush_tlb_native_range(chk, SOAK_VA, SOAK_VA + PAGE_SIZE);
+}
+
+/*
+ * A round: every flush first, then the checkers are asked to read (a read before the
+ * flush would see the old page legitimately), then the IPIs.
+ */
+static void send_round(enum kind k, u64 r, const struct cpumask *chk, u64 g)
+{
+	u32 cpu;
+
+	round_phase(k, false, r, chk);
+	for_each_cpu (cpu, chk)
+		WRITE_ONCE(chk_req[cpu], g);
+	round_phase(k, true, r, chk);
 }
 
 static void sender_job(void *arg)
@@ -494,6 +490,8 @@ int main(void)
 	char slots[16];
 	int r;
 
+	noflush =
+	    cmdline_get_str("control", slots, sizeof(slots)) == 0 && !strcmp(slots, "noflush");
 	if (!cmdline_get_str("guest_slots", slots, sizeof(slots))) {
 		const char *dash = strchr(slots, '-');
 		u64 a, b;

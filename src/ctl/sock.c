@@ -7,15 +7,13 @@
 #include "ctl/ctl_internal.h"
 
 #include <errno.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "util/compiler.h"
+#include "util/errbuf.h"
 #include "util/log.h"
 
 static int make_addr(const char *path, struct sockaddr_un *sa)
@@ -51,18 +49,6 @@ static int probe_live(const struct sockaddr_un *sa)
 	return r;
 }
 
-/* The failure's one-line description, for the caller to print (err may be NULL). */
-static void __printf(3, 4) set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char *err,
 		    size_t errlen)
 {
@@ -72,16 +58,16 @@ int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char 
 
 	r = make_addr(path, &sa);
 	if (r == -ENAMETOOLONG)
-		set_err(err, errlen, "the socket path is too long (%zu bytes, at most %zu)",
+		errbuf_set(err, errlen, "the socket path is too long (%zu bytes, at most %zu)",
 			strlen(path), sizeof(sa.sun_path) - 1);
 	else if (r)
-		set_err(err, errlen, "the socket path is empty");
+		errbuf_set(err, errlen, "the socket path is empty");
 	if (r)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		r = -errno;
-		set_err(err, errlen, "socket: %s", strerror(-r));
+		errbuf_set(err, errlen, "socket: %s", strerror(-r));
 		return r;
 	}
 	for (int attempt = 0;; attempt++) {
@@ -92,13 +78,13 @@ int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char 
 			goto fail_msg;
 		/* Never unlink something that is not a socket (a typo must not eat a file). */
 		if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
-			set_err(err, errlen, "%s exists and is not a socket", path);
+			errbuf_set(err, errlen, "%s exists and is not a socket", path);
 			r = -EEXIST;
 			goto fail;
 		}
 		r = probe_live(&sa);
 		if (r == 1) {
-			set_err(err, errlen, "another hvemu is listening on %s", path);
+			errbuf_set(err, errlen, "another hvemu is listening on %s", path);
 			r = -EADDRINUSE;
 			goto fail;
 		}
@@ -134,7 +120,7 @@ int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char 
 fail_unlink:
 	unlink(path);
 fail_msg:
-	set_err(err, errlen, "cannot listen on %s: %s", path, strerror(-r));
+	errbuf_set(err, errlen, "cannot listen on %s: %s", path, strerror(-r));
 fail:
 	close(fd);
 	return r;

@@ -4,12 +4,12 @@
  * (docs/system/i386/hyperv.rst, without the "hv-" prefix), and its canonical text.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "hv/hv_internal.h"
 #include "util/compiler.h"
+#include "util/errbuf.h"
 
 /* "all" turns spinlock notification on with KVM's default retry count. */
 #define HV_SPINLOCKS_DEFAULT 0xFFFu
@@ -36,33 +36,21 @@ static const struct {
 	{ HV_FEAT_IPI, HV_FEAT_VPINDEX },
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __printf(3, 4);
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int hv_features_check(const struct hv_features *f, char *err, size_t errlen)
 {
 	if (f->mask & ~((1u << HV_FEAT_NR) - 1)) {
-		set_err(err, errlen, "unknown Hyper-V feature bits 0x%x", f->mask);
+		errbuf_set(err, errlen, "unknown Hyper-V feature bits 0x%x", f->mask);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(feature_deps); i++) {
 		if (hv_has(f, feature_deps[i].feat) && !hv_has(f, feature_deps[i].needs)) {
-			set_err(err, errlen, "%s needs %s", feature_names[feature_deps[i].feat],
+			errbuf_set(err, errlen, "%s needs %s", feature_names[feature_deps[i].feat],
 				feature_names[feature_deps[i].needs]);
 			return -EINVAL;
 		}
 	}
 	if (hv_has(f, HV_FEAT_SPINLOCKS) && f->spinlock_retries == 0) {
-		set_err(err, errlen, "spinlocks must be at least 1");
+		errbuf_set(err, errlen, "spinlocks must be at least 1");
 		return -EINVAL;
 	}
 	return 0;
@@ -108,7 +96,7 @@ static int parse_word(const char *w, size_t n, struct hv_features *f, bool *spin
 	size_t name_len = eq ? (size_t)(eq - w) : n;
 
 	if (n == 0) {
-		set_err(err, errlen, "empty Hyper-V feature name in the list");
+		errbuf_set(err, errlen, "empty Hyper-V feature name in the list");
 		return -EINVAL;
 	}
 	if (name_len == 3 && !memcmp(w, "all", 3) && !eq) {
@@ -127,12 +115,12 @@ static int parse_word(const char *w, size_t n, struct hv_features *f, bool *spin
 			int r;
 
 			if (!eq) {
-				set_err(err, errlen, "spinlocks needs a value (spinlocks=N)");
+				errbuf_set(err, errlen, "spinlocks needs a value (spinlocks=N)");
 				return -EINVAL;
 			}
 			r = parse_u32(eq + 1, n - name_len - 1, &v);
 			if (r || v == 0) {
-				set_err(err, errlen,
+				errbuf_set(err, errlen,
 					"bad spinlocks value '%.*s' (want 1-4294967295, "
 					"0xffffffff = never notify)",
 					(int)(n - name_len - 1), eq + 1);
@@ -141,13 +129,13 @@ static int parse_word(const char *w, size_t n, struct hv_features *f, bool *spin
 			f->spinlock_retries = v;
 			*spin_given = true;
 		} else if (eq) {
-			set_err(err, errlen, "Hyper-V feature '%s' takes no value", name);
+			errbuf_set(err, errlen, "Hyper-V feature '%s' takes no value", name);
 			return -EINVAL;
 		}
 		f->mask |= 1u << i;
 		return 0;
 	}
-	set_err(err, errlen, "unknown Hyper-V feature '%.*s'", (int)name_len, w);
+	errbuf_set(err, errlen, "unknown Hyper-V feature '%.*s'", (int)name_len, w);
 	return -EINVAL;
 }
 
@@ -161,7 +149,7 @@ int hv_features_parse(const char *list, struct hv_features *out, char *err, size
 	if (err && errlen)
 		err[0] = '\0';
 	if (!list || !out) {
-		set_err(err, errlen, "no Hyper-V feature list");
+		errbuf_set(err, errlen, "no Hyper-V feature list");
 		return -EINVAL;
 	}
 	p = list;

@@ -61,3 +61,15 @@ int t_done(void)
 	printf("1..%u\n", t_num);
 	return t_failed_total ? 1 : 0;
 }
+
+unsigned t_count_lines(FILE *f, const char *needle)
+{
+	char line[1024];
+	unsigned n = 0;
+
+	fflush(f);
+	rewind(f);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	return n;
+}

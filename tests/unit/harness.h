@@ -22,6 +22,8 @@ void t_pass_check(void);
 /* Marks the running test skipped (call, then return). */
 void t_skip(const char *reason);
 int t_done(void);
+/* Lines of the file f (a captured log: log_set_output) that contain needle. */
+unsigned t_count_lines(FILE *f, const char *needle);
 
 #define RUN(fn) t_run(#fn, fn)
 

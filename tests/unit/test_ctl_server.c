@@ -688,19 +688,6 @@ static void test_too_many_clients(void)
 	ctl_server_stop(s);
 }
 
-/* Lines of the log captured in f that contain needle. */
-static unsigned log_count(FILE *f, const char *needle)
-{
-	char line[1024];
-	unsigned n = 0;
-
-	fflush(f);
-	rewind(f);
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	return n;
-}
-
 /*
  * A client can connect as often as it likes: each refusal is counted, but the log gets at
  * most one burst of lines per window, not a line per refused client.
@@ -728,9 +715,9 @@ static void test_refused_clients_log_limited(void)
 	CHECK(wait_ctr(s, "ctl_clients_refused", n));
 	log_set_output(NULL);
 	log_set_level(LOG_ERR);
-	CHECK_MSG(log_count(logf, "refused") > 0, "the first refusal is logged");
-	CHECK_MSG(log_count(logf, "refused") <= RATELIMIT_BURST,
-		  "%u log lines for %u refused clients", log_count(logf, "refused"), n);
+	CHECK_MSG(t_count_lines(logf, "refused") > 0, "the first refusal is logged");
+	CHECK_MSG(t_count_lines(logf, "refused") <= RATELIMIT_BURST,
+		  "%u log lines for %u refused clients", t_count_lines(logf, "refused"), n);
 	fclose(logf);
 	conn_close(&keep);
 	ctl_server_stop(s);
@@ -791,7 +778,7 @@ static void test_socket_file_rules(void)
 		CHECK_STR(err, "the socket path is empty");
 		log_set_output(NULL);
 		log_set_level(LOG_ERR);
-		CHECK_EQ(log_count(logf, "ctl"), 0);
+		CHECK_EQ(t_count_lines(logf, "ctl"), 0);
 		fclose(logf);
 	}
 }

@@ -10,18 +10,6 @@
 #include "harness.h"
 #include "util/log.h"
 
-static unsigned count_lines(FILE *f, const char *needle)
-{
-	char line[512];
-	unsigned n = 0;
-
-	fflush(f);
-	rewind(f);
-	while (fgets(line, sizeof(line), f))
-		n += strstr(line, needle) != NULL;
-	return n;
-}
-
 static void test_burst_then_summary(void)
 {
 	static struct ratelimit rl;
@@ -34,14 +22,14 @@ static void test_burst_then_summary(void)
 	log_set_output(f);
 	for (int i = 0; i < 1000; i++)
 		pr_ratelimited(&rl, LOG_WARN, "flood %d", i);
-	CHECK_EQ(count_lines(f, "flood"), RATELIMIT_BURST);
+	CHECK_EQ(t_count_lines(f, "flood"), RATELIMIT_BURST);
 	CHECK_EQ(atomic_load(&rl.suppressed), 1000 - RATELIMIT_BURST);
 	/* the next window: one summary line, then the line itself */
 	atomic_store(&rl.window_start_ns, 1);
 	pr_ratelimited(&rl, LOG_WARN, "flood again");
 	log_set_output(NULL);
-	CHECK_EQ(count_lines(f, "990 similar messages suppressed"), 1);
-	CHECK_EQ(count_lines(f, "flood again"), 1);
+	CHECK_EQ(t_count_lines(f, "990 similar messages suppressed"), 1);
+	CHECK_EQ(t_count_lines(f, "flood again"), 1);
 	fclose(f);
 }
 
