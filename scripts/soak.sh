@@ -16,7 +16,7 @@
 # SOAK_GUEST_ARGS adds guest options: control=noflush leaves the checkers' flushes out,
 # and the run must then fail (stale reads): the control that shows a lost flush is seen.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 SECONDS_WANTED=${SOAK_SECONDS:-1800}
 STALL=${SOAK_STALL_S:-60}
 HOSTCPU_PERIOD=${SOAK_HOSTCPU_PERIOD:-30}

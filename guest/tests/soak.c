@@ -550,7 +550,7 @@ int main(void)
 		} else if (tsc_cycles_to_ns(now - last_progress) > STALL_MS * 1000000ull) {
 			ctl.stalls++;
 			last_progress = now;
-			printf("INFO: the sender made no progress for %u ms\n", STALL_MS);
+			printf("INFO: the sender made no progress for %d ms\n", STALL_MS);
 		}
 		if (now >= next_print) {
 			progress(t0, "progress");
@@ -603,6 +603,6 @@ int main(void)
 	report(ctl.inhibits > 0 && !inhibited_left,
 	       "TLB-flush inhibit set and cleared %lu times; the sender is not left suspended",
 	       ctl.inhibits);
-	report(!ctl.stalls, "no stall of the sender over %u ms (%lu)", STALL_MS, ctl.stalls);
+	report(!ctl.stalls, "no stall of the sender over %d ms (%lu)", STALL_MS, ctl.stalls);
 	return report_summary();
 }

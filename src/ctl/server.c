@@ -264,7 +264,8 @@ int ctl_server_start_ex(const char *path, const struct ctl_backend_ops *ops, voi
 	s->disp = (struct ctl_dispatch){ .ops = ops, .opaque = opaque, .stats = &s->stats };
 	if (strlen(path) >= sizeof(s->path)) {
 		if (err && errlen)
-			snprintf(err, errlen, "the socket path is too long (%zu bytes, at most %zu)",
+			snprintf(err, errlen,
+				 "the socket path is too long (%zu bytes, at most %zu)",
 				 strlen(path), sizeof(s->path) - 1);
 		free(s);
 		return -ENAMETOOLONG;

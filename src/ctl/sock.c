@@ -49,8 +49,7 @@ static int probe_live(const struct sockaddr_un *sa)
 	return r;
 }
 
-int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char *err,
-		    size_t errlen)
+int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char *err, size_t errlen)
 {
 	struct sockaddr_un sa;
 	struct stat st;
@@ -59,7 +58,7 @@ int ctl_sock_listen(const char *path, int *fd_out, dev_t *dev, ino_t *ino, char 
 	r = make_addr(path, &sa);
 	if (r == -ENAMETOOLONG)
 		errbuf_set(err, errlen, "the socket path is too long (%zu bytes, at most %zu)",
-			strlen(path), sizeof(sa.sun_path) - 1);
+			   strlen(path), sizeof(sa.sun_path) - 1);
 	else if (r)
 		errbuf_set(err, errlen, "the socket path is empty");
 	if (r)

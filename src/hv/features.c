@@ -45,7 +45,7 @@ int hv_features_check(const struct hv_features *f, char *err, size_t errlen)
 	for (size_t i = 0; i < ARRAY_SIZE(feature_deps); i++) {
 		if (hv_has(f, feature_deps[i].feat) && !hv_has(f, feature_deps[i].needs)) {
 			errbuf_set(err, errlen, "%s needs %s", feature_names[feature_deps[i].feat],
-				feature_names[feature_deps[i].needs]);
+				   feature_names[feature_deps[i].needs]);
 			return -EINVAL;
 		}
 	}
@@ -121,9 +121,9 @@ static int parse_word(const char *w, size_t n, struct hv_features *f, bool *spin
 			r = parse_u32(eq + 1, n - name_len - 1, &v);
 			if (r || v == 0) {
 				errbuf_set(err, errlen,
-					"bad spinlocks value '%.*s' (want 1-4294967295, "
-					"0xffffffff = never notify)",
-					(int)(n - name_len - 1), eq + 1);
+					   "bad spinlocks value '%.*s' (want 1-4294967295, "
+					   "0xffffffff = never notify)",
+					   (int)(n - name_len - 1), eq + 1);
 				return -EINVAL;
 			}
 			f->spinlock_retries = v;
