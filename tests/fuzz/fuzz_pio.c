@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The port bus with every port device hvemu puts on it (COM1, isa-debug-exit and the ACPI
- * sleep/reset ports, the test device, the CPU hotplug controller), driven the way a guest
+ * sleep/reset ports, the test device, fw_cfg, the CPU hotplug controller), driven the way a guest
  * can: any port near a device and any 16-bit port, widths 1/2/4, string I/O of up to four
  * elements, from vCPU indexes inside and outside the per-vCPU tables. A model predicts
  * what every read returns and which VMM callback every write causes; the controller's own
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev/fw_cfg.h"
 #include "dev/hpctl.h"
 #include "dev/sysctl.h"
 #include "dev/testdev.h"
@@ -31,6 +32,7 @@ static const uint16_t bases[] = {
 	UART_COM1_BASE,
 	TDEV_PORT_ECHO,
 	HPCTL_PORT_BASE,
+	FW_CFG_PORT_SEL,
 	0xe6,
 	0x80,
 };
@@ -48,7 +50,29 @@ static struct {
 	int want_tdev; /* a TDEV_CMD_*, or 0 */
 	uint32_t want_tdev_arg;
 	unsigned calls;
+	/* fw_cfg: the items as the device was built (copied), the selected one, the offset */
+	struct fw_cfg_item items[FW_CFG_MAX_ITEMS];
+	unsigned nitems;
+	int cur;
+	uint32_t offset;
 } m;
+
+/* One byte of fw_cfg's data register: the selected item's next byte, 0 past its end. */
+static uint8_t fw_cfg_model_byte(void)
+{
+	if (m.cur < 0 || m.offset >= m.items[m.cur].size)
+		return 0;
+	return m.items[m.cur].data[m.offset++];
+}
+
+static void fw_cfg_model_select(uint16_t key)
+{
+	m.cur = -1;
+	m.offset = 0;
+	for (unsigned i = 0; !(key & FW_CFG_WRITE_CHANNEL) && i < m.nitems; i++)
+		if (m.items[i].key == key)
+			m.cur = (int)i;
+}
 
 static unsigned f_index(void *opaque, struct vcpu *vcpu)
 {
@@ -144,10 +168,19 @@ static bool in(uint16_t port, uint16_t base, unsigned len)
 }
 
 /* A read of the full 32-bit register value; NULL-device ports read all ones. */
-static uint32_t model_read(unsigned idx, uint16_t port)
+static uint32_t model_read(unsigned idx, uint16_t port, unsigned size)
 {
 	bool dlab = m.lcr & 0x80;
 
+	if (port == FW_CFG_PORT_SEL)
+		return 0;
+	if (port == FW_CFG_PORT_DATA) {
+		uint32_t v = 0;
+
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint32_t)fw_cfg_model_byte() << (8 * i);
+		return v;
+	}
 	if (in(port, UART_COM1_BASE, 8)) {
 		static const uint32_t fixed[8] = { [2] = 1, [5] = 0x60 };
 
@@ -235,6 +268,8 @@ static void model_write(unsigned idx, uint16_t port, unsigned size, uint32_t v)
 		   (port == SYSCTL_KBC_PORT && b == 0xfe)) {
 		m.want_sys = SYSCTL_RESET;
 		m.want_sys_value = b;
+	} else if (port == FW_CFG_PORT_SEL) {
+		fw_cfg_model_select((uint16_t)v);
 	} else if (in(port, TDEV_PORT_ECHO, 12) && idx < NVCPU) {
 		if (port == TDEV_PORT_ARG) {
 			m.arg[idx] = v;
@@ -271,15 +306,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sysctl_dev sys;
 	struct testdev td;
 	struct hpctl hp;
+	struct fw_cfg fw;
 
 	memset(&m, 0, sizeof(m));
 	m.want_sys = -1;
 	memset(&bus, 0, sizeof(bus));
 	if (uart_init(&u, UART_SINK_NONE, NULL) || testdev_init(&td, NVCPU, &tdev_ops, NULL) ||
-	    hpctl_init(&hp, NVCPU, &hp_ops, NULL) || uart_attach(&u, &bus) ||
+	    hpctl_init(&hp, NVCPU, &hp_ops, NULL) || fw_cfg_init(&fw, 128u << 20, 2, NVCPU) ||
+	    fw_cfg_add_file(&fw, "etc/fuzz", "hvemu", 5) || uart_attach(&u, &bus) ||
 	    sysctl_attach(&sys, &bus, f_sys, NULL) || testdev_attach(&td, &bus) ||
-	    hpctl_attach(&hp, &bus))
+	    hpctl_attach(&hp, &bus) || fw_cfg_attach(&fw, &bus))
 		abort();
+	/* The model serves the items the device was built with (after the file was added). */
+	m.nitems = fw.n;
+	memcpy(m.items, fw.items, sizeof(m.items));
+	m.cur = -1;
 	for (size_t off = 0; off + 8 <= size; off += 8) {
 		const uint8_t *r = data + off;
 		bool is_write = r[0] & 1;
@@ -312,7 +353,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 				continue;
 			}
-			want = model_read(idx, port) & mask;
+			want = model_read(idx, port, sz) & mask;
 			pio_dispatch(&bus, vcpu, port, sz, false, 1, buf + i * sz);
 			memcpy(&got, buf + i * sz, sz);
 			/* The hotplug controller has its own model (fuzz_hpctl). */
@@ -325,5 +366,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hpctl_destroy(&hp);
 	testdev_destroy(&td);
 	uart_destroy(&u);
+	fw_cfg_destroy(&fw);
 	return 0;
 }
