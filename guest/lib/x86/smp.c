@@ -264,9 +264,13 @@ __noreturn void ap_start_c(struct percpu *pc)
 		atomic_inc(&ap_booted); /* counted, so the boot CPU does not wait for it */
 		halt_forever();
 	}
-	atomic_store(&pc->state, (u32)CPU_ONLINE);
+	/*
+	 * In cpu_online_mask before CPU_ONLINE: whoever sees the state (cpu_online()'s
+	 * wait, for one) also sees the mask. Going down is the mirror: out of the mask first.
+	 */
 	cpumask_set_atomic(&cpu_online_mask, pc->cpu);
 	atomic_inc(&nr_online);
+	atomic_store(&pc->state, (u32)CPU_ONLINE);
 	atomic_inc(&ap_booted);
 	irq_enable();
 	if (ap_main)
