@@ -138,6 +138,7 @@
 #define HV_X64_MSR_SINT15		   0x4000009Fu
 #define HV_X64_MSR_STIMER0_CONFIG	   0x400000B0u
 #define HV_X64_MSR_STIMER0_COUNT	   0x400000B1u
+#define HV_X64_MSR_STIMER3_CONFIG	   0x400000B6u
 #define HV_X64_MSR_STIMER3_COUNT	   0x400000B7u
 #define HV_X64_MSR_GUEST_IDLE		   0x400000F0u
 #define HV_X64_MSR_SYNDBG_CONTROL	   0x400000F1u
@@ -199,11 +200,105 @@
 #define HV_CRASH_CTL_CRASH_NOTIFY     HV_BIT_ULL(63)
 #define HV_CRASH_PARAMS		      5 /* CRASH_P0..CRASH_P4 */
 
+/* HV_X64_MSR_TSC_INVARIANT_CONTROL: bit 0 exposes CPUID 0x80000007.EDX[8] (invariant TSC). */
+#define HV_EXPOSE_INVARIANT_TSC HV_BIT_ULL(0)
+
 /* HV_X64_MSR_TPR: TPR in 7:0. HV_X64_MSR_ICR: ICR-high in 63:32, ICR-low in 31:0. */
 #define HV_X64_MSR_TPR_MASK 0xFFull
 
 /* The partition reference time counts 100 ns units. */
 #define HV_CLOCK_HZ 10000000ull
+
+/* --- SynIC (TLFS "Inter-Partition Communication", "Synthetic Interrupt Controller") --- */
+
+#define HV_SYNIC_SINT_COUNT	    16
+#define HV_SYNIC_VERSION_1	    1ull /* HV_X64_MSR_SVERSION */
+#define HV_SYNIC_CONTROL_ENABLE	    HV_BIT_ULL(0)
+#define HV_SYNIC_SIMP_ENABLE	    HV_BIT_ULL(0)
+#define HV_SYNIC_SIEFP_ENABLE	    HV_BIT_ULL(0)
+#define HV_SYNIC_SINT_VECTOR_MASK   0xFFull
+#define HV_SYNIC_SINT_MASKED	    HV_BIT_ULL(16)
+#define HV_SYNIC_SINT_AUTO_EOI	    HV_BIT_ULL(17)
+#define HV_SYNIC_SINT_POLLING	    HV_BIT_ULL(18)
+#define HV_SYNIC_FIRST_VALID_VECTOR 16
+/* A SINT's value after reset: masked, vector 0. */
+#define HV_SYNIC_SINT_RESET   HV_SYNIC_SINT_MASKED
+#define HV_SYNIC_STIMER_COUNT 4
+
+/* STIMERn_CONFIG (TLFS "Synthetic Timer Configuration Register"). */
+#define HV_STIMER_ENABLE	    HV_BIT_ULL(0)
+#define HV_STIMER_PERIODIC	    HV_BIT_ULL(1)
+#define HV_STIMER_LAZY		    HV_BIT_ULL(2)
+#define HV_STIMER_AUTOENABLE	    HV_BIT_ULL(3)
+#define HV_STIMER_APIC_VECTOR_SHIFT 4
+#define HV_STIMER_APIC_VECTOR_MASK  0xFF0ull /* bits 11:4 */
+#define HV_STIMER_DIRECT_MODE	    HV_BIT_ULL(12)
+#define HV_STIMER_SINT_SHIFT	    16
+#define HV_STIMER_SINT_MASK	    0xF0000ull /* bits 19:16 */
+#define HV_STIMER_CONFIG(n)	    (HV_X64_MSR_STIMER0_CONFIG + 2u * (n))
+#define HV_STIMER_COUNT(n)	    (HV_X64_MSR_STIMER0_COUNT + 2u * (n))
+
+/* Connection IDs are 24 bits (TLFS HV_CONNECTION_ID). */
+#define HV_CONNECTION_ID_MASK 0xFFFFFFull
+/* HvCallSignalEvent's fast input: connection ID 23:0, flag number 47:32. */
+#define HV_SIGNAL_EVENT_FLAG_SHIFT 32
+#define HV_SIGNAL_EVENT_FLAG_MASK  0xFFFF00000000ull
+
+/* Message types (TLFS HV_MESSAGE_TYPE); bit 31 set: sent by the hypervisor. */
+#define HVMSG_NONE		   0x00000000u
+#define HVMSG_TIMER_EXPIRED	   0x80000010u
+#define HV_MESSAGE_TYPE_HYPERVISOR 0x80000000u
+
+#define HV_MESSAGE_SIZE		       256
+#define HV_MESSAGE_PAYLOAD_BYTE_COUNT  240
+#define HV_MESSAGE_PAYLOAD_QWORD_COUNT 30
+#define HV_MESSAGE_FLAG_PENDING	       HV_BIT(0) /* hv_message_header.message_flags */
+
+/* TLFS HV_MESSAGE_HEADER and HV_MESSAGE: one 256-byte slot of the message page. */
+struct hv_message_header {
+	uint32_t message_type;
+	uint8_t payload_size;
+	uint8_t message_flags; /* HV_MESSAGE_FLAG_PENDING: msg_pending */
+	uint8_t reserved[2];
+	uint64_t sender; /* port ID or partition ID; 0 here */
+};
+
+struct hv_message {
+	struct hv_message_header header;
+	uint64_t payload[HV_MESSAGE_PAYLOAD_QWORD_COUNT];
+};
+
+/* The SIMP page: one message slot per SINT. */
+struct hv_message_page {
+	struct hv_message sint_message[HV_SYNIC_SINT_COUNT];
+};
+
+/* The SIEFP page: 2048 event flags per SINT. */
+#define HV_EVENT_FLAGS_COUNT  2048
+#define HV_EVENT_FLAGS_QWORDS (HV_EVENT_FLAGS_COUNT / 64)
+struct hv_synic_event_flags {
+	uint64_t flags[HV_EVENT_FLAGS_QWORDS];
+};
+struct hv_synic_event_flags_page {
+	struct hv_synic_event_flags sintevent_flags[HV_SYNIC_SINT_COUNT];
+};
+
+/* HVMSG_TIMER_EXPIRED's payload (TLFS HV_TIMER_MESSAGE_PAYLOAD). */
+struct hv_timer_message_payload {
+	uint32_t timer_index;
+	uint32_t reserved;
+	uint64_t expiration_time; /* reference time the timer was due */
+	uint64_t delivery_time;	  /* reference time the message was written */
+};
+
+/* HvCallPostMessage (0x005C) input (TLFS HV_INPUT_POST_MESSAGE). */
+struct hv_input_post_message {
+	uint32_t connection_id;
+	uint32_t reserved;
+	uint32_t message_type;
+	uint32_t payload_size;
+	uint64_t payload[HV_MESSAGE_PAYLOAD_QWORD_COUNT];
+};
 
 /* --- hypercall input value (TLFS hypercall-interface "Hypercall Inputs") ------------- */
 
@@ -483,6 +578,34 @@ HV_TLFS_OFFSET(struct hv_vp_assist_page, virtualization_fault_information, 64);
 HV_TLFS_OFFSET(struct hv_vp_assist_page, reserved4, 104);
 HV_TLFS_OFFSET(struct hv_vp_assist_page, intercept_message, 112);
 HV_TLFS_OFFSET(struct hv_vp_assist_page, vtl_ret_actions, 368);
+
+_Static_assert(sizeof(struct hv_message_header) == 16, "hv_message_header size");
+HV_TLFS_OFFSET(struct hv_message_header, message_type, 0);
+HV_TLFS_OFFSET(struct hv_message_header, payload_size, 4);
+HV_TLFS_OFFSET(struct hv_message_header, message_flags, 5);
+HV_TLFS_OFFSET(struct hv_message_header, reserved, 6);
+HV_TLFS_OFFSET(struct hv_message_header, sender, 8);
+_Static_assert(sizeof(struct hv_message) == HV_MESSAGE_SIZE, "hv_message size");
+HV_TLFS_OFFSET(struct hv_message, payload, 16);
+_Static_assert(sizeof(struct hv_message_page) == HV_PAGE_SIZE, "hv_message_page size");
+_Static_assert(sizeof(struct hv_synic_event_flags) == 256, "hv_synic_event_flags size");
+_Static_assert(sizeof(struct hv_synic_event_flags_page) == HV_PAGE_SIZE,
+	       "hv_synic_event_flags_page size");
+_Static_assert(sizeof(struct hv_timer_message_payload) == 24, "hv_timer_message_payload size");
+HV_TLFS_OFFSET(struct hv_timer_message_payload, timer_index, 0);
+HV_TLFS_OFFSET(struct hv_timer_message_payload, reserved, 4);
+HV_TLFS_OFFSET(struct hv_timer_message_payload, expiration_time, 8);
+HV_TLFS_OFFSET(struct hv_timer_message_payload, delivery_time, 16);
+_Static_assert(sizeof(struct hv_input_post_message) == 256, "hv_input_post_message size");
+HV_TLFS_OFFSET(struct hv_input_post_message, connection_id, 0);
+HV_TLFS_OFFSET(struct hv_input_post_message, reserved, 4);
+HV_TLFS_OFFSET(struct hv_input_post_message, message_type, 8);
+HV_TLFS_OFFSET(struct hv_input_post_message, payload_size, 12);
+HV_TLFS_OFFSET(struct hv_input_post_message, payload, 16);
+_Static_assert((HV_STIMER_ENABLE | HV_STIMER_PERIODIC | HV_STIMER_LAZY | HV_STIMER_AUTOENABLE |
+		HV_STIMER_APIC_VECTOR_MASK | HV_STIMER_DIRECT_MODE | HV_STIMER_SINT_MASK) ==
+		   0xFFFFFull - 0xE000ull,
+	       "STIMER config fields");
 
 /* The control-word fields must tile bits 63:0 exactly once. */
 _Static_assert((HV_HYPERCALL_CODE_MASK ^ HV_HYPERCALL_FAST_BIT ^ HV_HYPERCALL_VARHEAD_MASK ^
