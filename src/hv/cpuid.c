@@ -47,6 +47,16 @@ void hv_cpuid_cache_build(const struct hv_features *f, struct hv_cpuid_cache *c)
 		c->features_edx |= HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
 	if (hv_has(f, HV_FEAT_XMM_INPUT))
 		c->features_edx |= HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE;
+	if (hv_has(f, HV_FEAT_SYNIC)) {
+		c->features_eax |= HV_X64_MSR_SYNIC_AVAILABLE;
+		c->features_ebx |= HV_POST_MESSAGES | HV_SIGNAL_EVENTS;
+	}
+	if (hv_has(f, HV_FEAT_STIMER))
+		c->features_eax |= HV_X64_MSR_SYNTIMER_AVAILABLE;
+	if (hv_has(f, HV_FEAT_STIMER_DIRECT))
+		c->features_edx |= HV_STIMER_DIRECT_MODE_AVAILABLE;
+	if (hv_has(f, HV_FEAT_TSC_INVARIANT))
+		c->features_eax |= HV_X64_ACCESS_TSC_INVARIANT;
 	/*
 	 * CPU dynamic partitioning: not exposed by KVM, but QEMU always sets it because
 	 * Windows needs it for CPU hotplug (target/i386/kvm/kvm.c hyperv_fill_cpuids), and
@@ -73,6 +83,12 @@ void hv_cpuid_cache_build(const struct hv_features *f, struct hv_cpuid_cache *c)
 	if (hv_has(f, HV_FEAT_IPI))
 		c->enlight_eax |=
 		    HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED;
+	/*
+	 * KVM's supported set recommends against AutoEOI (Linux then never sets it on its
+	 * SINTs). hvemu supports AutoEOI anyway (docs/synic.md), at a higher delivery cost.
+	 */
+	if (hv_has(f, HV_FEAT_SYNIC))
+		c->enlight_eax |= HV_DEPRECATING_AEOI_RECOMMENDED;
 	c->enlight_ebx =
 	    hv_has(f, HV_FEAT_SPINLOCKS) ? f->spinlock_retries : HYPERV_SPINLOCK_NEVER_NOTIFY;
 }

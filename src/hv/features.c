@@ -26,14 +26,19 @@ static const char *const feature_names[HV_FEAT_NR] = {
 	[HV_FEAT_CRASH] = "crash",
 	[HV_FEAT_SPINLOCKS] = "spinlocks",
 	[HV_FEAT_XMM_INPUT] = "xmm-input",
+	[HV_FEAT_SYNIC] = "synic",
+	[HV_FEAT_STIMER] = "stimer",
+	[HV_FEAT_STIMER_DIRECT] = "stimer-direct",
+	[HV_FEAT_TSC_INVARIANT] = "tsc-invariant",
 };
 
 /* QEMU's dependencies (target/i386/kvm/kvm.c kvm_hyperv_properties[].dependencies). */
 static const struct {
 	enum hv_feature feat, needs;
 } feature_deps[] = {
-	{ HV_FEAT_TLBFLUSH, HV_FEAT_VPINDEX },
-	{ HV_FEAT_IPI, HV_FEAT_VPINDEX },
+	{ HV_FEAT_TLBFLUSH, HV_FEAT_VPINDEX }, { HV_FEAT_IPI, HV_FEAT_VPINDEX },
+	{ HV_FEAT_SYNIC, HV_FEAT_VPINDEX },    { HV_FEAT_STIMER, HV_FEAT_SYNIC },
+	{ HV_FEAT_STIMER, HV_FEAT_TIME },      { HV_FEAT_STIMER_DIRECT, HV_FEAT_STIMER },
 };
 
 int hv_features_check(const struct hv_features *f, char *err, size_t errlen)

@@ -101,6 +101,14 @@ struct hv_ipi_req {
 	uint32_t vector;
 };
 
+/* HvPostMessage's input and HvSignalEvent's parameter (synic_conn.c). */
+struct hv_post_message_req {
+	struct hv_input_post_message msg;
+};
+struct hv_signal_event_req {
+	uint64_t param; /* connection ID 23:0, flag number 47:32 */
+};
+
 /* Memory input lies in one page, so a rep list has at most this many 8-byte elements. */
 #define HV_HC_MAX_REPS (HV_PAGE_SIZE / sizeof(uint64_t))
 
@@ -127,6 +135,8 @@ struct hv_hc_req {
 	union {
 		struct hv_flush_req flush;
 		struct hv_ipi_req ipi;
+		struct hv_post_message_req post_message;
+		struct hv_signal_event_req signal_event;
 	};
 };
 
@@ -168,9 +178,20 @@ uint16_t hv_decode_send_ipi(struct hv_vp *vp, const struct hv_hcall *hc, const u
 			    struct hv_hc_req *req);
 uint16_t hv_decode_send_ipi_ex(struct hv_vp *vp, const struct hv_hcall *hc,
 			       const union hv_hc_hdr *hdr, struct hv_hc_req *req);
-/* The flush engine (flush.c) and the IPI engine (ipi.c). */
+/*
+ * HvPostMessage and HvSignalEvent read their own input (in_size 0): what KVM + QEMU answer
+ * for a fast or unmapped input differs from the dispatcher's generic statuses
+ * (synic_conn.c).
+ */
+uint16_t hv_decode_post_message(struct hv_vp *vp, const struct hv_hcall *hc,
+				const union hv_hc_hdr *hdr, struct hv_hc_req *req);
+uint16_t hv_decode_signal_event(struct hv_vp *vp, const struct hv_hcall *hc,
+				const union hv_hc_hdr *hdr, struct hv_hc_req *req);
+/* The flush engine (flush.c), the IPI engine (ipi.c) and the SynIC calls (synic_conn.c). */
 int hv_flush(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req);
 int hv_send_ipi(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req);
+int hv_post_message(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req);
+int hv_signal_event(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req);
 
 /* vpset.c: building a set: every VP; the processor mask of the non-Ex calls (bank 0); ... */
 void hv_vpset_fill(struct hv_vpset *set);

@@ -18,20 +18,6 @@ static int hc_notify_long_spin_wait(struct hv_vp *vp, struct hv_hcall *hc,
 }
 
 /*
- * TLFS HvCallPostMessage / HvCallSignalEvent: hvemu has no SynIC and never offers
- * PostMessages/SignalEvents, so the access check stops them first (ACCESS_DENIED, KVM
- * selftest hyperv_features stages 1 and 3). Were the bit set, KVM answers
- * INVALID_HYPERCALL_INPUT for an inactive SynIC (stages 2 and 4).
- */
-static int hc_no_synic(struct hv_vp *vp, struct hv_hcall *hc, const struct hv_hc_req *req)
-{
-	(void)vp;
-	(void)hc;
-	(void)req;
-	return HV_STATUS_INVALID_HYPERCALL_INPUT;
-}
-
-/*
  * TLFS debugging hypercalls (HvPostDebugData, HvRetrieveDebugData, HvResetDebugSession):
  * with SynDbg disabled KVM lets them through the access check and answers
  * INVALID_HYPERCALL_CODE (hyperv_features stage 5), after rejecting fast Post/Retrieve
@@ -113,20 +99,22 @@ const struct hv_hc_row hv_hcall_table[] = {
 	  .in_size = sizeof(struct hv_send_ipi_ex),
 	  .decode = hv_decode_send_ipi_ex,
 	  .handler = hv_send_ipi },
-	/* TLFS HvCallPostMessage (0x005C) */
+	/* TLFS HvCallPostMessage (0x005C): memory input only, read by its decoder */
 	{ .code = HVCALL_POST_MESSAGE,
 	  .name = "post_message",
 	  .kind = HV_HC_SIMPLE,
 	  .input = HV_HC_IN_ANY,
 	  .gate = HV_GATE_POST_MESSAGES,
-	  .handler = hc_no_synic },
-	/* TLFS HvCallSignalEvent (0x005D) */
+	  .decode = hv_decode_post_message,
+	  .handler = hv_post_message },
+	/* TLFS HvCallSignalEvent (0x005D): fast, or its parameter in memory */
 	{ .code = HVCALL_SIGNAL_EVENT,
 	  .name = "signal_event",
 	  .kind = HV_HC_SIMPLE,
 	  .input = HV_HC_IN_ANY,
 	  .gate = HV_GATE_SIGNAL_EVENTS,
-	  .handler = hc_no_synic },
+	  .decode = hv_decode_signal_event,
+	  .handler = hv_signal_event },
 	/* TLFS HvPostDebugData (0x0069) */
 	{ .code = HVCALL_POST_DEBUG_DATA,
 	  .name = "post_debug_data",

@@ -28,6 +28,7 @@
 
 struct hv_partition;
 struct hv_vp;
+struct tsvc;
 
 /*
  * The port the hypercall page exits through: the page written on HV_X64_MSR_HYPERCALL
@@ -42,17 +43,21 @@ struct hv_vp;
 
 /* One bit per --hv feature, QEMU's vocabulary. */
 enum hv_feature {
-	HV_FEAT_VPINDEX,     /* vpindex: HV_X64_MSR_VP_INDEX */
-	HV_FEAT_RUNTIME,     /* runtime: HV_X64_MSR_VP_RUNTIME */
-	HV_FEAT_TIME,	     /* time: TIME_REF_COUNT + REFERENCE_TSC page */
-	HV_FEAT_FREQUENCIES, /* frequencies: TSC_FREQUENCY, APIC_FREQUENCY */
-	HV_FEAT_VAPIC,	     /* vapic: VP assist page, EOI/ICR/TPR MSRs */
-	HV_FEAT_TLBFLUSH,    /* tlbflush: remote TLB flush hypercalls (+ Ex) (needs vpindex) */
-	HV_FEAT_IPI,	     /* ipi: synthetic cluster IPI hypercalls (+ Ex) (needs vpindex) */
-	HV_FEAT_RESET,	     /* reset: HV_X64_MSR_RESET */
-	HV_FEAT_CRASH,	     /* crash: crash MSRs */
-	HV_FEAT_SPINLOCKS,   /* spinlocks=N: 0x40000004.EBX = N, HvCallNotifyLongSpinWait */
-	HV_FEAT_XMM_INPUT,   /* xmm-input: XMM fast hypercall input (0x40000003.EDX b4) */
+	HV_FEAT_VPINDEX,       /* vpindex: HV_X64_MSR_VP_INDEX */
+	HV_FEAT_RUNTIME,       /* runtime: HV_X64_MSR_VP_RUNTIME */
+	HV_FEAT_TIME,	       /* time: TIME_REF_COUNT + REFERENCE_TSC page */
+	HV_FEAT_FREQUENCIES,   /* frequencies: TSC_FREQUENCY, APIC_FREQUENCY */
+	HV_FEAT_VAPIC,	       /* vapic: VP assist page, EOI/ICR/TPR MSRs */
+	HV_FEAT_TLBFLUSH,      /* tlbflush: remote TLB flush hypercalls (+ Ex) (needs vpindex) */
+	HV_FEAT_IPI,	       /* ipi: synthetic cluster IPI hypercalls (+ Ex) (needs vpindex) */
+	HV_FEAT_RESET,	       /* reset: HV_X64_MSR_RESET */
+	HV_FEAT_CRASH,	       /* crash: crash MSRs */
+	HV_FEAT_SPINLOCKS,     /* spinlocks=N: 0x40000004.EBX = N, HvCallNotifyLongSpinWait */
+	HV_FEAT_XMM_INPUT,     /* xmm-input: XMM fast hypercall input (0x40000003.EDX b4) */
+	HV_FEAT_SYNIC,	       /* synic: SynIC MSRs, messages, events (needs vpindex) */
+	HV_FEAT_STIMER,	       /* stimer: synthetic timers (needs synic and time) */
+	HV_FEAT_STIMER_DIRECT, /* stimer-direct: direct-mode timers (needs stimer) */
+	HV_FEAT_TSC_INVARIANT, /* tsc-invariant: HV_X64_MSR_TSC_INVARIANT_CONTROL */
 	HV_FEAT_NR,
 };
 
@@ -187,6 +192,14 @@ struct hv_platform_ops {
 	 * from the thread that unsuspends it, no src/hv lock held. Every other op is required.
 	 */
 	void (*unsuspended)(void *opaque, struct hv_vp *vp);
+	/*
+	 * SynIC (required with the synic feature): raise `vector` on vp's own local APIC as a
+	 * fixed, edge interrupt, from any thread, possibly under vp's SynIC lock (it must not
+	 * call back into src/hv). auto_eoi: the SINT has AutoEOI set, so the interrupt must
+	 * not need an EOI (a handler that never writes EOI blocks nothing; docs/synic.md).
+	 * Returns 0, or -errno when it could not be raised.
+	 */
+	int (*raise_irq)(void *opaque, struct hv_vp *vp, uint32_t vector, bool auto_eoi);
 };
 
 /* --- partition and VPs --------------------------------------------------------------- */
@@ -198,6 +211,12 @@ struct hv_partition_params {
 	uint64_t apic_hz; /* APIC bus frequency (HV_X64_MSR_APIC_FREQUENCY) */
 	const struct hv_platform_ops *ops;
 	void *opaque; /* passed to every op */
+	/*
+	 * With the synic feature: the timer service the synthetic timers and the message
+	 * retry poll run on (its callbacks call into src/hv). Stop it before destroying the
+	 * partition.
+	 */
+	struct tsvc *timers;
 };
 
 /* -EINVAL for bad params (a missing op, max_vps out of range, a feature set that breaks a
@@ -360,6 +379,73 @@ struct hv_vp_info {
 	uint64_t vp_assist_page; /* HV_X64_MSR_VP_ASSIST_PAGE */
 };
 void hv_vp_query(struct hv_vp *vp, struct hv_vp_info *out);
+
+/* --- SynIC messages, events and connections (TLFS "Inter-Partition Communication") --- */
+
+/*
+ * A SINT route: a device's way to reach SINT `sint` of VP `vp_index` (QEMU's HvSintRoute).
+ * Messages posted through a route are staged: one at a time, delivered at once when the
+ * slot is free, else kept (msg_pending set in the slot) and delivered after the guest
+ * frees the slot (EOM, or the retry poll: docs/synic.md).
+ */
+struct hv_sint_route;
+/* -EINVAL (sint >= 16), -ENOENT (no such VP now), -ENOMEM. */
+int hv_sint_route_create(struct hv_partition *part, uint32_t vp_index, uint32_t sint,
+			 struct hv_sint_route **out);
+/* Drops a staged message. */
+void hv_sint_route_destroy(struct hv_sint_route *r);
+uint32_t hv_sint_route_vp(const struct hv_sint_route *r);
+uint32_t hv_sint_route_sint(const struct hv_sint_route *r);
+/* Raises the SINT (no message). 0, -ENOENT (VP gone or SINT masked), -ENXIO (SCONTROL off). */
+int hv_sint_route_set_sint(struct hv_sint_route *r);
+/*
+ * Posts a message (payload_size <= 240). 0: delivered or staged behind a busy slot;
+ * -EAGAIN: a message is already staged (HV_STATUS_INSUFFICIENT_BUFFERS); -ENOENT: the VP
+ * is gone; -EINVAL: bad size. A message that cannot be written (SIMP disabled, page not
+ * RAM) is dropped and counted, as the post itself succeeded.
+ */
+int hv_sint_route_post(struct hv_sint_route *r, uint32_t message_type, const void *payload,
+		       uint32_t payload_size);
+/* Sets event flag `flag` (< 2048) in the SIEFP slot, raising the SINT on 0 -> 1. */
+int hv_sint_route_set_event(struct hv_sint_route *r, uint32_t flag);
+
+/*
+ * Connections: what HvPostMessage / HvSignalEvent reach (TLFS "Connection IDs"). A VMM
+ * device registers a handler per connection ID (24 bits; message and event IDs are
+ * separate spaces). Handlers run on the calling vCPU's thread and return the HV_STATUS of
+ * the hypercall; a handler must not add or remove connections.
+ */
+typedef uint16_t (*hv_msg_handler_fn)(void *opaque, struct hv_vp *caller,
+				      const struct hv_input_post_message *msg);
+typedef uint16_t (*hv_event_handler_fn)(void *opaque, struct hv_vp *caller, uint32_t conn_id);
+enum hv_conn_kind {
+	HV_CONN_MESSAGE,
+	HV_CONN_EVENT,
+};
+/* -EINVAL (ID beyond 24 bits, no handler, no SynIC), -EEXIST, -ENOMEM. */
+int hv_conn_add_msg(struct hv_partition *part, uint32_t conn_id, hv_msg_handler_fn fn,
+		    void *opaque);
+int hv_conn_add_event(struct hv_partition *part, uint32_t conn_id, hv_event_handler_fn fn,
+		      void *opaque);
+/* Waits until no handler of it runs. -ENOENT if there is none. */
+int hv_conn_remove(struct hv_partition *part, enum hv_conn_kind kind, uint32_t conn_id);
+
+/* A VP's SynIC and timer registers (control socket). */
+struct hv_synic_info {
+	bool enabled; /* the synic feature is on */
+	uint64_t scontrol, simp, siefp;
+	uint64_t sint[HV_SYNIC_SINT_COUNT];
+	uint64_t stimer_config[HV_SYNIC_STIMER_COUNT], stimer_count[HV_SYNIC_STIMER_COUNT];
+	uint64_t stimer_exp_time[HV_SYNIC_STIMER_COUNT];
+	uint32_t waiting; /* SINTs with a message waiting for its slot */
+};
+void hv_vp_synic_info(struct hv_vp *vp, struct hv_synic_info *out);
+/*
+ * The backend calls this after an exit of vp (on its thread) when hv_vp_synic_waiting()
+ * is non-zero: messages whose slot the guest has freed are delivered now.
+ */
+void hv_vp_synic_poll(struct hv_vp *vp);
+uint32_t hv_vp_synic_waiting(struct hv_vp *vp);
 
 /* --- statistics ---------------------------------------------------------------------- */
 

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 
 #include "hv/hv.h"
+#include "hv/synic.h"
 #include "hv/tlfs.h"
 
 /* waiting_on of a VP that is not suspended. */
@@ -48,7 +49,8 @@ struct hv_cpuid_cache {
 	X(CRASH_P2, crash_p2)             \
 	X(CRASH_P3, crash_p3)             \
 	X(CRASH_P4, crash_p4)             \
-	X(CRASH_CTL, crash_ctl)
+	X(CRASH_CTL, crash_ctl)           \
+	X(TSC_INVARIANT_CONTROL, tsc_invariant_control)
 
 enum hv_msr_idx {
 #define HV_MSR_ENUM(u, l) HV_MSR_IDX_##u,
@@ -110,6 +112,30 @@ struct hv_partition_stats {
 	_Atomic uint64_t ipi_errors;
 	_Atomic uint64_t spin_waits;
 
+	/* The SynIC MSR ranges, counted per range (SCONTROL-SINT15, STIMERn). */
+	struct hv_msr_counters msr_synic, msr_stimer;
+
+	/* SynIC (docs/synic.md). */
+	_Atomic uint64_t synic_msgs_posted;	    /* HvPostMessage calls that succeeded */
+	_Atomic uint64_t synic_msgs_delivered;	    /* messages written into a slot */
+	_Atomic uint64_t synic_msgs_pending;	    /* a busy slot got msg_pending */
+	_Atomic uint64_t synic_msgs_redelivered;    /* waiting messages delivered later */
+	_Atomic uint64_t synic_msgs_dropped;	    /* not deliverable (SIMP off, not RAM) */
+	_Atomic uint64_t synic_msgs_busy;	    /* post refused: one already staged */
+	_Atomic uint64_t synic_msg_polls;	    /* retry polls of waiting messages */
+	_Atomic uint64_t synic_event_signals;	    /* HvSignalEvent calls that succeeded */
+	_Atomic uint64_t synic_event_flags_set;	    /* 0 -> 1 flag transitions (raised) */
+	_Atomic uint64_t synic_event_flags_already; /* flag already set: not raised */
+	_Atomic uint64_t synic_sints_raised;	    /* interrupts raised for SINTs */
+	_Atomic uint64_t synic_sints_masked;	    /* raises that found the SINT masked/off */
+	_Atomic uint64_t synic_sints_polled;	    /* polling-mode SINTs: message, no interrupt */
+	_Atomic uint64_t synic_raise_errors;	    /* ops->raise_irq failed */
+	_Atomic uint64_t synic_bad_conn;	    /* unknown connection IDs */
+	_Atomic uint64_t stimer_expirations;	    /* expirations delivered */
+	_Atomic uint64_t stimer_missed_ticks;	    /* periodic ticks lost (late or slot busy) */
+	_Atomic uint64_t stimer_direct_irqs;	    /* direct-mode expirations */
+	_Atomic uint64_t stimer_arm_errors;	    /* the timer service refused an arm */
+
 	_Atomic uint64_t suspensions;	/* times a VP was suspended */
 	_Atomic uint64_t suspended_ns;	/* total time VPs spent suspended */
 	_Atomic uint64_t suspended_vps; /* instant: VPs suspended now */
@@ -125,6 +151,8 @@ struct hv_vp_stats {
 	_Atomic uint64_t flushes;
 	_Atomic uint64_t suspensions;
 	_Atomic uint64_t suspended_ns;
+	_Atomic uint64_t stimer_expirations;
+	_Atomic uint64_t stimer_missed_ticks;
 };
 
 /*
@@ -172,6 +200,18 @@ struct hv_partition {
 	uint64_t reference_tsc;
 	uint64_t crash_p[HV_CRASH_PARAMS];
 
+	uint64_t tsc_invariant_control; /* under lock */
+
+	/* SynIC (synic.h: lock order conns.lock -> routes_lock -> a VP's synic.lock). */
+	struct tsvc *timers;
+	pthread_mutex_t routes_lock;
+	struct hv_sint_route *routes; /* every route, in creation order reversed */
+	struct hv_conns {
+		pthread_rwlock_t lock;
+		struct hv_conn *v; /* [n], unsorted */
+		size_t n, cap;
+	} conns;
+
 	_Atomic uint32_t cancelled;
 	_Atomic uint32_t inhibited_vps; /* VPs with inhibit set: 0 skips the flush scan */
 	struct hv_readers readers;
@@ -187,6 +227,9 @@ struct hv_vp {
 
 	/* HV_X64_MSR_VP_ASSIST_PAGE: written by its vCPU thread, read by queries (atomic). */
 	_Atomic uint64_t vp_assist_page;
+
+	struct hv_synic synic;				/* synic.h */
+	struct hv_stimer stimer[HV_SYNIC_STIMER_COUNT]; /* stimer.c */
 
 	/* The suspended state (suspend.c, docs/suspend.md). */
 	_Atomic uint32_t inhibit;

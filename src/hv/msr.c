@@ -5,8 +5,9 @@
  *
  * Access is gated by the CPUID bits hvemu offers, as KVM's hv_check_msr_access() does
  * with enforced CPUID (arch/x86/kvm/hyperv.c): an MSR whose bit is not offered takes #GP on
- * read and write. Synthetic MSRs hvemu does not implement (SynIC, timers,
- * reenlightenment, ...) have no bit offered, so they #GP too. Read-only MSRs #GP on write.
+ * read and write. Synthetic MSRs hvemu does not implement (reenlightenment, SynDbg, ...)
+ * have no bit offered, so they #GP too. Read-only MSRs #GP on write. The SynIC and
+ * synthetic-timer ranges are handled in synic.c and stimer.c.
  */
 #include <string.h>
 
@@ -69,6 +70,8 @@ static bool msr_allowed(const struct hv_cpuid_cache *c, enum hv_msr_idx idx)
 	case HV_MSR_IDX_CRASH_P4:
 	case HV_MSR_IDX_CRASH_CTL:
 		return c->features_edx & HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE;
+	case HV_MSR_IDX_TSC_INVARIANT_CONTROL:
+		return c->features_eax & HV_X64_ACCESS_TSC_INVARIANT;
 	case HV_MSR_IDX_NR:
 		break;
 	}
@@ -96,6 +99,34 @@ static enum hv_msr_result unimplemented(struct hv_vp *vp, uint32_t msr, bool wri
 	pr_info_ratelimited("hv: vp %u: %s of unimplemented synthetic MSR 0x%x: #GP\n", vp->index,
 			    write ? "write" : "read", msr);
 	return HV_MSR_GP;
+}
+
+/*
+ * The SynIC (SCONTROL-SINT15, CPUID AccessSynicRegs) and synthetic-timer (STIMERn,
+ * AccessSyntheticTimerRegs) ranges: gated like the others, counted per range.
+ */
+static enum hv_msr_result range_access(struct hv_vp *vp, uint32_t msr, bool write, uint64_t *value)
+{
+	struct hv_partition *part = vp->part;
+	bool synic = hv_synic_msr(msr);
+	struct hv_msr_counters *c = synic ? &part->stats.msr_synic : &part->stats.msr_stimer;
+	uint32_t bit = synic ? HV_X64_MSR_SYNIC_AVAILABLE : HV_X64_MSR_SYNTIMER_AVAILABLE;
+	enum hv_msr_result res;
+
+	if (!(part->cpuid.features_eax & bit)) {
+		res = HV_MSR_GP;
+	} else {
+		stat_inc(write ? &c->writes : &c->reads);
+		if (synic)
+			res = write ? hv_synic_msr_write(vp, msr, *value)
+				    : hv_synic_msr_read(vp, msr, value);
+		else
+			res = write ? hv_stimer_msr_write(vp, msr, *value)
+				    : hv_stimer_msr_read(vp, msr, value);
+	}
+	if (res == HV_MSR_GP)
+		stat_inc(&c->gp);
+	return res;
 }
 
 /*
@@ -130,6 +161,8 @@ enum hv_msr_result hv_msr_read(struct hv_vp *vp, uint32_t msr, uint64_t *value)
 	int idx;
 	uint64_t v = 0;
 
+	if (hv_synic_msr(msr) || hv_stimer_msr(msr))
+		return range_access(vp, msr, false, value);
 	res = msr_admit(vp, msr, false, &idx);
 	if (res != HV_MSR_OK)
 		return res;
@@ -187,6 +220,11 @@ enum hv_msr_result hv_msr_read(struct hv_vp *vp, uint32_t msr, uint64_t *value)
 	case HV_MSR_IDX_CRASH_CTL:
 		/* The capabilities: CrashNotify (what QEMU programs into KVM's hv_crash_ctl). */
 		v = HV_CRASH_CTL_CRASH_NOTIFY;
+		break;
+	case HV_MSR_IDX_TSC_INVARIANT_CONTROL:
+		pthread_mutex_lock(&part->lock);
+		v = part->tsc_invariant_control;
+		pthread_mutex_unlock(&part->lock);
 		break;
 	case HV_MSR_IDX_NR:
 		return gp(part, -1);
@@ -283,13 +321,37 @@ static enum hv_msr_result write_vp_assist(struct hv_vp *vp, uint64_t value)
 	return HV_MSR_OK;
 }
 
+/*
+ * TLFS HV_X64_MSR_TSC_INVARIANT_CONTROL with KVM's rules (kvm_hv_set_msr_pw): only bit 0
+ * (HV_EXPOSE_INVARIANT_TSC) may be set, and the guest cannot clear it once set. KVM also
+ * hides CPUID 0x80000007.EDX[8] until bit 0 is written; hvemu cannot change CPUID after
+ * the first KVM_RUN, so the bit shows what the host offers from the start (docs/synic.md).
+ */
+static enum hv_msr_result write_tsc_invariant(struct hv_partition *part, uint64_t value)
+{
+	enum hv_msr_result res = HV_MSR_OK;
+
+	if (value & ~HV_EXPOSE_INVARIANT_TSC)
+		return HV_MSR_GP;
+	pthread_mutex_lock(&part->lock);
+	if (part->tsc_invariant_control && !value)
+		res = HV_MSR_GP;
+	else
+		part->tsc_invariant_control = value;
+	pthread_mutex_unlock(&part->lock);
+	return res;
+}
+
 enum hv_msr_result hv_msr_write(struct hv_vp *vp, uint32_t msr, uint64_t value)
 {
 	struct hv_partition *part = vp->part;
 	const struct hv_platform_ops *ops = part->ops;
 	int idx;
-	enum hv_msr_result res = msr_admit(vp, msr, true, &idx);
+	enum hv_msr_result res;
 
+	if (hv_synic_msr(msr) || hv_stimer_msr(msr))
+		return range_access(vp, msr, true, &value);
+	res = msr_admit(vp, msr, true, &idx);
 	if (res != HV_MSR_OK)
 		return res;
 
@@ -361,6 +423,9 @@ enum hv_msr_result hv_msr_write(struct hv_vp *vp, uint32_t msr, uint64_t value)
 					    (unsigned long long)p[3], (unsigned long long)p[4]);
 			ops->system_event(part->opaque, vp, HV_EVENT_CRASH, p);
 		}
+		break;
+	case HV_MSR_IDX_TSC_INVARIANT_CONTROL:
+		res = write_tsc_invariant(part, value);
 		break;
 	case HV_MSR_IDX_NR:
 		res = HV_MSR_GP;

@@ -18,7 +18,7 @@
 
 static bool ops_complete(const struct hv_platform_ops *o)
 {
-	/* Every op but unsuspended is required (hv.h). */
+	/* Every op but unsuspended (and raise_irq without SynIC) is required (hv.h). */
 	return o && o->gpa_ptr && o->guest_tsc && o->vp_runtime_ns && o->flush_tlb && o->send_ipi &&
 	       o->apic_write && o->apic_read && o->vp_assist_page && o->system_event && o->yield &&
 	       o->get_xmm;
@@ -44,6 +44,10 @@ int hv_partition_create(const struct hv_partition_params *p, struct hv_partition
 		pr_err("hv: %s\n", err);
 		return -EINVAL;
 	}
+	if (hv_has(&p->features, HV_FEAT_SYNIC) && (!p->ops->raise_irq || !p->timers)) {
+		pr_err("hv: the SynIC needs the raise_irq op and a timer service\n");
+		return -EINVAL;
+	}
 	/* The reference TSC scale (10^7 << 64) / tsc_hz must fit in 64 bits. */
 	if (hv_has(&p->features, HV_FEAT_TIME) && p->tsc_hz <= HV_CLOCK_HZ) {
 		pr_err("hv: TSC frequency %llu Hz too low for the reference TSC page\n",
@@ -65,11 +69,14 @@ int hv_partition_create(const struct hv_partition_params *p, struct hv_partition
 	part->apic_hz = p->apic_hz;
 	part->ops = p->ops;
 	part->opaque = p->opaque;
+	part->timers = p->timers;
 	hv_cpuid_cache_build(&part->features, &part->cpuid);
 	pthread_mutex_init(&part->vp_lock, NULL);
 	pthread_mutex_init(&part->lock, NULL);
 	hv_readers_init(part);
 	pthread_mutex_init(&part->ref_lock, NULL);
+	pthread_mutex_init(&part->routes_lock, NULL);
+	hv_conns_init(part);
 	for (uint32_t i = 0; i < p->max_vps; i++)
 		atomic_init(&part->vps[i], NULL);
 	if (hv_has(&part->features, HV_FEAT_TIME))
@@ -82,8 +89,19 @@ void hv_partition_destroy(struct hv_partition *part)
 {
 	if (!part)
 		return;
+	/* The timer service may outlive the partition: no timer of a VP stays armed. */
+	for (uint32_t i = 0; i < part->max_vps; i++) {
+		struct hv_vp *vp = atomic_load(&part->vps[i]);
+
+		if (vp)
+			hv_synic_stop(vp);
+	}
 	for (uint32_t i = 0; i < part->max_vps; i++)
 		free(atomic_load(&part->vps[i]));
+	while (part->routes)
+		hv_sint_route_destroy(part->routes);
+	hv_conns_destroy(part);
+	pthread_mutex_destroy(&part->routes_lock);
 	hv_readers_destroy(part);
 	pthread_mutex_destroy(&part->ref_lock);
 	pthread_mutex_destroy(&part->lock);
@@ -115,6 +133,7 @@ int hv_vp_create(struct hv_partition *part, uint32_t vp_index, void *vp_opaque, 
 	atomic_init(&vp->online, 0);
 	atomic_init(&vp->inhibit, 0);
 	atomic_init(&vp->waiting_on, HV_VP_NONE);
+	hv_synic_init(vp);
 
 	pthread_mutex_lock(&part->vp_lock);
 	hv_vp_reclaim_locked(part); /* VPs destroyed while a reader held them */
@@ -139,6 +158,7 @@ void hv_vp_destroy(struct hv_vp *vp)
 		return;
 	part = vp->part;
 	atomic_store(&vp->online, 0);
+	hv_synic_stop(vp);
 	if (atomic_exchange(&vp->inhibit, 0))
 		atomic_fetch_sub(&part->inhibited_vps, 1);
 	pthread_mutex_lock(&part->vp_lock);
@@ -159,8 +179,13 @@ void hv_vp_destroy(struct hv_vp *vp)
 void hv_vp_set_online(struct hv_vp *vp, bool online)
 {
 	atomic_store(&vp->online, online ? 1u : 0u);
-	if (!online)
+	/* A parked or removed vCPU stops its synthetic timers. */
+	if (online) {
+		hv_synic_start(vp);
+	} else {
+		hv_synic_stop(vp);
 		hv_unsuspend_waiters_of(vp->part, vp->index);
+	}
 }
 
 uint32_t hv_vp_index(const struct hv_vp *vp)
