@@ -11,6 +11,7 @@
  *   port          `out %al, $0xE0; jmp .-2`; sync regs REGS|SREGS copied out (as hvemu asks)
  *   port_nosync   the same with kvm_valid_regs = 0 (as QEMU runs)
  *   port_regs     the same with kvm_valid_regs = REGS only
+ *   port_events   the same with REGS|SREGS|EVENTS (as hvemu asks with the SynIC)
  *   stub          `call stub; jmp .-5`, stub = `out %al, $0xE1; ret`: the guest executes the
  *                 call and the ret, the loop writes nothing back
  *   hcall_ret     `call page; jmp .-5`, page = `out %al, $0xE6; ret`: the loop does what a
@@ -67,6 +68,7 @@ static struct variant variants[] = {
 	{ .name = "port", .entry = CODE + 0x00, .valid_regs = 3, .port = 0xE0 },
 	{ .name = "port_nosync", .entry = CODE + 0x00, .valid_regs = 0, .port = 0xE0 },
 	{ .name = "port_regs", .entry = CODE + 0x00, .valid_regs = 1, .port = 0xE0 },
+	{ .name = "port_events", .entry = CODE + 0x00, .valid_regs = 7, .port = 0xE0 },
 	{ .name = "stub", .entry = CODE + 0x10, .valid_regs = 3, .port = 0xE1 },
 	{ .name = "hcall_ret",
 	  .entry = CODE + 0x20,

@@ -48,18 +48,32 @@ static bool emulate_ret(struct vcpu *v)
 	return true;
 }
 
+/*
+ * With the SynIC every event goes through the sync-regs area (an AutoEOI injection before
+ * the same entry then sees the exception and waits: autoeoi.c); flags = 0 leaves the NMI,
+ * SIPI and shadow state alone. Without it the events are not copied out on exits, so the
+ * exception takes the ioctls.
+ */
 static void inject_ud(struct vcpu *v)
 {
-	struct kvm_vcpu_events ev;
+	struct kvm_vcpu_events *ev = &v->run->s.regs.events, io;
 
-	if (kvm_ioctl(v->fd, KVM_GET_VCPU_EVENTS, &ev) == 0) {
-		ev.exception.injected = 1;
-		ev.exception.nr = X86_TRAP_UD;
-		ev.exception.has_error_code = 0;
-		ev.flags = 0;
-		if (kvm_ioctl(v->fd, KVM_SET_VCPU_EVENTS, &ev) == 0)
-			return;
+	if (!(v->run->kvm_valid_regs & KVM_SYNC_X86_EVENTS)) {
+		ev = &io;
+		if (kvm_ioctl(v->fd, KVM_GET_VCPU_EVENTS, ev))
+			goto fail;
 	}
+	ev->exception.injected = 1;
+	ev->exception.nr = X86_TRAP_UD;
+	ev->exception.has_error_code = 0;
+	ev->flags = 0;
+	if (ev != &io) {
+		v->run->kvm_dirty_regs |= KVM_SYNC_X86_EVENTS;
+		return;
+	}
+	if (!kvm_ioctl(v->fd, KVM_SET_VCPU_EVENTS, ev))
+		return;
+fail:
 	vm_stop(v->vm, VM_EXIT_HOST_ERROR, "vcpu%u: cannot inject #UD for a hypercall", v->slot);
 }
 

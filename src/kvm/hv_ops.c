@@ -7,6 +7,7 @@
 
 #include "kvm/vm_internal.h"
 #include "util/log.h"
+#include "util/timersvc.h"
 
 #define APIC_BUS_HZ 1000000000ull /* KVM's APIC timer runs at 1 GHz */
 
@@ -143,6 +144,19 @@ static int op_get_xmm(void *opaque, struct hv_vp *vp, uint64_t xmm[12])
 	return 0;
 }
 
+/*
+ * A SINT or a direct-mode timer: a fixed MSI to the VP's own APIC (APIC ID = slot), or,
+ * for an AutoEOI SINT, an injection past the APIC (autoeoi.c).
+ */
+static int op_raise_irq(void *opaque, struct hv_vp *vp, uint32_t vector, bool auto_eoi)
+{
+	struct vcpu *v = vp_vcpu(vp);
+
+	if (auto_eoi)
+		return vcpu_aeoi_raise(v, (uint8_t)vector);
+	return vm_send_msi(opaque, v->slot, (uint8_t)vector);
+}
+
 static const struct hv_platform_ops kvm_hv_ops = {
 	.gpa_ptr = op_gpa_ptr,
 	.guest_tsc = op_guest_tsc,
@@ -155,6 +169,7 @@ static const struct hv_platform_ops kvm_hv_ops = {
 	.system_event = op_system_event,
 	.yield = op_yield,
 	.get_xmm = op_get_xmm,
+	.raise_irq = op_raise_irq,
 };
 
 int vm_hv_create(struct vm *vm, char *err, size_t errlen)
@@ -185,15 +200,38 @@ int vm_hv_create(struct vm *vm, char *err, size_t errlen)
 			 (unsigned long long)vm->tsc_khz, (unsigned)(HV_CLOCK_HZ / 1000));
 		return -ENOTSUP;
 	}
+	if (hv_has(&vm->cfg.hv, HV_FEAT_SYNIC)) {
+		/* Synthetic timers of every VP and the SynIC retries run on one thread. */
+		struct tsvc_params tp = {
+			.capacity = 6 * vm->cfg.max_vcpus,
+			.name = "timers",
+		};
+
+		r = tsvc_create(&tp, &vm->timers);
+		if (r) {
+			snprintf(err, errlen, "starting the timer thread: %s", strerror(-r));
+			return r;
+		}
+		p.timers = vm->timers;
+	}
 	r = hv_partition_create(&p, &vm->hv);
 	if (r)
 		snprintf(err, errlen, "creating the Hyper-V partition: %s", strerror(-r));
 	return r;
 }
 
+void vm_timers_stop(struct vm *vm)
+{
+	if (vm->timers)
+		tsvc_stop(vm->timers);
+}
+
 void vm_hv_destroy(struct vm *vm)
 {
+	vm_timers_stop(vm);
 	if (vm->hv)
 		hv_partition_destroy(vm->hv);
 	vm->hv = NULL;
+	tsvc_destroy(vm->timers);
+	vm->timers = NULL;
 }

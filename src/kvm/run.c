@@ -38,6 +38,8 @@ static bool vcpu_handle_requests(struct vcpu *v)
 		vcpu_do_work(v);
 	if (req & VCPU_REQ_FLUSH)
 		vcpu_flush_tlb_sregs(v);
+	if (req & VCPU_REQ_AEOI)
+		vcpu_aeoi_deliver(v);
 	return false;
 }
 
@@ -141,6 +143,9 @@ static void vcpu_run_loop(struct vcpu *v)
 		atomic_fetch_add(&v->run_gen, 1);
 		if (atomic_load(&v->gen_waiters))
 			futex_wake(&v->run_gen, INT_MAX);
+		/* An AutoEOI interrupt that waited for this exit (autoeoi.c). */
+		if (v->aeoi.wait_exit)
+			atomic_fetch_or(&v->requests, VCPU_REQ_AEOI);
 		/* A kick that lands after this only costs one spurious, immediate exit. */
 		__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_RELAXED);
 		if (r < 0) {
@@ -159,6 +164,9 @@ static void vcpu_run_loop(struct vcpu *v)
 			vcpu_park_on_error(v);
 			return;
 		}
+		/* Messages waiting for a slot the guest has freed since (docs/synic.md). */
+		if (v->hv && hv_vp_synic_waiting(v->hv))
+			hv_vp_synic_poll(v->hv);
 	}
 }
 
@@ -257,6 +265,7 @@ int vcpu_thread_start(struct vcpu *v)
 	atomic_store(&v->requests, 0);
 	atomic_store(&v->started, 0);
 	atomic_store(&v->exited, 0);
+	vcpu_aeoi_reset(v); /* a re-added vCPU starts with no AutoEOI interrupt pending */
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, VCPU_THREAD_STACK);
 	r = -pthread_create(&v->thread, &attr, vcpu_thread_main, v);

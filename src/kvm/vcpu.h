@@ -25,6 +25,7 @@
 #include "kvm/oncpu.h"
 #include "util/hist.h"
 #include "util/stats.h"
+#include "util/timersvc.h"
 
 struct vm;
 struct hv_vp;
@@ -34,6 +35,7 @@ enum vcpu_req {
 	VCPU_REQ_STOP = 1u << 0,  /* leave the run loop; the thread exits */
 	VCPU_REQ_WORK = 1u << 1,  /* run the pending vcpu_call work item */
 	VCPU_REQ_FLUSH = 1u << 2, /* flush the guest TLB before the next entry (SREGS method) */
+	VCPU_REQ_AEOI = 1u << 3,  /* inject pending AutoEOI interrupts (autoeoi.c) */
 };
 
 /*
@@ -67,6 +69,24 @@ struct vcpu_stats {
 	_Atomic uint64_t msr_unknown;
 	_Atomic uint64_t hcall_ret_emulated; /* hypercalls whose `ret` hvemu performed */
 	_Atomic uint64_t suspended_waits;
+	_Atomic uint64_t aeoi_raised;	   /* AutoEOI interrupts requested */
+	_Atomic uint64_t aeoi_injected;	   /* ... injected past the local APIC */
+	_Atomic uint64_t aeoi_merged;	   /* ... already pending (one interrupt, as an IRR bit) */
+	_Atomic uint64_t aeoi_deferred;	   /* attempts that found the interrupt not deliverable */
+	_Atomic uint64_t aeoi_retry_kicks; /* retries the timer thread asked for */
+	_Atomic uint64_t aeoi_woken;	   /* injections into a halted vCPU */
+};
+
+/*
+ * AutoEOI interrupts waiting to be injected (autoeoi.c): a 256-bit vector set like an IRR,
+ * set by any thread, consumed by the vCPU thread; and its retry timer.
+ */
+struct vcpu_aeoi {
+	_Atomic uint64_t pending[4];
+	struct tsvc_timer retry;
+	uint32_t retry_seq;  /* vCPU thread only */
+	uint64_t backoff_ns; /* vCPU thread only: the next retry delay */
+	bool wait_exit;	     /* vCPU thread only: look again after the next exit */
 };
 
 struct vcpu {
@@ -117,6 +137,7 @@ struct vcpu {
 	struct vcpu_exit_timing *exit_timing;
 	/* [max_vcpus]: the targets its flushes wait for, allocated by its first (flush.c) */
 	struct flush_wait *flush_waits;
+	struct vcpu_aeoi aeoi;
 
 	struct vcpu_stats stats;
 };

@@ -66,10 +66,15 @@ static int vcpu_create(struct vm *vm, unsigned slot, struct vcpu **out)
 	 * Registers come with every exit through the sync regs (no ioctl). The special
 	 * registers are needed by the hypercall exit only (CPU mode, CPL, the page walk of its
 	 * `ret`); copying them out costs KVM about 0.27 us of every exit here (bench/kvm_floor:
-	 * `in` loop with and without), so a VM without Hyper-V does without.
+	 * `in` loop with and without), so a VM without Hyper-V does without. The events too,
+	 * only with the SynIC: AutoEOI injection goes through them (autoeoi.c), and so does
+	 * a hypercall's #UD then (hcall.c).
 	 */
-	v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | (vm->hv ? KVM_SYNC_X86_SREGS : 0);
+	v->run->kvm_valid_regs =
+	    KVM_SYNC_X86_REGS | (vm->hv ? KVM_SYNC_X86_SREGS : 0) |
+	    (vm->hv && hv_has(&vm->cfg.hv, HV_FEAT_SYNIC) ? KVM_SYNC_X86_EVENTS : 0);
 	oncpu_init_none(&v->oncpu);
+	vcpu_aeoi_init(v);
 	pthread_mutex_init(&v->work_lock, NULL);
 	atomic_init(&v->state, VCPU_ABSENT);
 	*out = v;

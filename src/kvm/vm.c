@@ -364,10 +364,13 @@ void vm_destroy(struct vm *vm)
 	/* No host CPU event may reach a control socket that the caller stops after this. */
 	vm_host_unregister(vm);
 	vm_attach_ctl(vm, NULL);
+	/* The timer thread's callbacks reach vCPUs and VPs: stop it before they go. */
+	vm_timers_stop(vm);
 	vm_vcpus_remove_all(vm);
 	vm_slots_destroy(vm);
-	vm_hv_destroy(vm);
+	/* Devices may hold SynIC routes and connections of the partition. */
 	vm_devices_destroy(vm);
+	vm_hv_destroy(vm);
 	free(vm->cpuid);
 	guest_mem_destroy(&vm->ram);
 	fd_close(&vm->stats_fd);

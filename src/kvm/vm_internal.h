@@ -110,6 +110,7 @@ struct vm {
 	bool fwcfg_ready;
 	struct hpctl hpctl;
 	struct hv_partition *hv; /* NULL without --hv */
+	struct tsvc *timers;	 /* synthetic timers and SynIC retries; NULL without SynIC */
 
 	pthread_mutex_t lock; /* the slots and hotplug (hotplug.c) */
 	/*
@@ -174,6 +175,8 @@ void vm_devices_destroy(struct vm *vm);
 
 /* hv_ops.c */
 int vm_hv_create(struct vm *vm, char *err, size_t errlen);
+/* Stops the timer thread: no synthetic timer or retry fires afterwards. */
+void vm_timers_stop(struct vm *vm);
 void vm_hv_destroy(struct vm *vm);
 
 /* hostcpus.c */
@@ -260,6 +263,16 @@ void vcpu_handle_hypercall(struct vcpu *v);
 
 /* ipi.c */
 int vm_send_msi(struct vm *vm, uint32_t apic_id, uint8_t vector);
+
+/* autoeoi.c: AutoEOI interrupts injected past the local APIC */
+void vcpu_aeoi_init(struct vcpu *v);
+/* Drops pending AutoEOI interrupts (a vCPU that starts again). */
+void vcpu_aeoi_reset(struct vcpu *v);
+/* Any thread: raise an AutoEOI vector on v. */
+int vcpu_aeoi_raise(struct vcpu *v, uint8_t vector);
+/* v's thread, outside KVM_RUN: inject the highest pending one if the guest can take it. */
+void vcpu_aeoi_deliver(struct vcpu *v);
+bool vcpu_aeoi_pending(struct vcpu *v);
 
 /* targets.c */
 /*
