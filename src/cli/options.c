@@ -31,7 +31,10 @@ const char run_usage[] =
     "  --serial stdio|file:PATH|none   where COM1 output goes (default stdio)\n"
     "  --hv LIST              Hyper-V enlightenments: vpindex, runtime, time, frequencies,\n"
     "                         vapic, tlbflush, ipi, reset, crash, spinlocks=N, xmm-input,\n"
-    "                         or all (default: none, no Hyper-V CPUID leaf)\n"
+    "                         synic, stimer, stimer-direct, tsc-invariant, or all\n"
+    "                         (default: none, no Hyper-V CPUID leaf)\n"
+    "  --device NAME          an optional device: hyperv-testdev (QEMU's Hyper-V test\n"
+    "                         device at port 0x3000; needs --hv synic)\n"
     "  --api-socket PATH      control socket (JSON lines, see docs/control-socket.md)\n"
     "  --host-cpus LIST       host CPUs vCPU threads may use, e.g. 0-3,6\n"
     "  --flush-method auto|steal|sregs   how remote TLB flushes reach vCPUs (default auto)\n"
@@ -53,6 +56,14 @@ const char run_usage[] =
     "/dev/kvm, missing KVM capability, out of memory, stuck vCPU). SIGINT, SIGTERM and\n"
     "SIGHUP stop the VM (status 0); SIGPIPE, SIGUSR2 and SIGALRM are ignored.\n"
     "Environment: HVEMU_FAULT=point[@N][*],... injects failures (tests).\n";
+
+int parse_device(const char *s, uint32_t *devices)
+{
+	if (!s || strcmp(s, "hyperv-testdev") != 0)
+		return -EINVAL;
+	*devices |= VM_DEV_HYPERV_TESTDEV;
+	return 0;
+}
 
 int parse_size(const char *s, uint64_t *bytes)
 {
@@ -216,6 +227,7 @@ enum {
 	OPT_VCPU_SCHED,
 	OPT_INTERNAL_ERROR,
 	OPT_EXIT_TIMING,
+	OPT_DEVICE,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 };
@@ -236,6 +248,7 @@ static const struct option run_longopts[] = {
 	{ "vcpu-sched", required_argument, NULL, OPT_VCPU_SCHED },
 	{ "internal-error", required_argument, NULL, OPT_INTERNAL_ERROR },
 	{ "exit-timing", no_argument, NULL, OPT_EXIT_TIMING },
+	{ "device", required_argument, NULL, OPT_DEVICE },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
@@ -346,6 +359,13 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 		case OPT_EXIT_TIMING:
 			o->vm.exit_timing = true;
 			break;
+		case OPT_DEVICE:
+			if (parse_device(optarg, &o->vm.devices)) {
+				snprintf(err, errlen,
+					 "--device '%s': unknown device (hyperv-testdev)", optarg);
+				return -EINVAL;
+			}
+			break;
 		case OPT_LOG_LEVEL:
 			if (log_parse_level(optarg, &o->log_level)) {
 				snprintf(err, errlen,
@@ -377,6 +397,11 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 	}
 	if (!o->kernel) {
 		snprintf(err, errlen, "--kernel FILE is required");
+		return -EINVAL;
+	}
+	/* QEMU's hyperv-testdev needs the SynIC (its routes are SynIC routes). */
+	if ((o->vm.devices & VM_DEV_HYPERV_TESTDEV) && !hv_has(&o->vm.hv, HV_FEAT_SYNIC)) {
+		snprintf(err, errlen, "--device hyperv-testdev needs --hv synic");
 		return -EINVAL;
 	}
 	return 0;

@@ -40,6 +40,8 @@ int parse_cpus(const char *s, unsigned *boot, unsigned *max, char *err, size_t e
 int parse_serial(const char *s, enum uart_sink *sink, const char **path);
 int parse_flush_method(const char *s, enum vm_flush_method *m);
 int parse_vcpu_sched(const char *s, enum vm_vcpu_sched *p);
+/* "hyperv-testdev": adds VM_DEV_HYPERV_TESTDEV to *devices. */
+int parse_device(const char *s, uint32_t *devices);
 
 extern const char run_usage[];
 

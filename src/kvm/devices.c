@@ -2,6 +2,7 @@
 /* The platform devices of a VM and what they ask of it. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "boot/e820.h"
@@ -168,11 +169,36 @@ int vm_devices_init(struct vm *vm, char *err, size_t errlen)
 	return r;
 }
 
+int vm_hv_devices_init(struct vm *vm, char *err, size_t errlen)
+{
+	int r;
+
+	if (!(vm->cfg.devices & VM_DEV_HYPERV_TESTDEV))
+		return 0;
+	/* The command line was checked; a partition without SynIC here is a bug. */
+	vm->hv_testdev = calloc(1, sizeof(*vm->hv_testdev));
+	if (!vm->hv_testdev) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	r = hyperv_testdev_init(vm->hv_testdev, vm->hv);
+	if (!r)
+		r = hyperv_testdev_attach(vm->hv_testdev, &vm->pio);
+	if (r)
+		snprintf(err, errlen, "setting up hyperv-testdev: %s", strerror(-r));
+	return r;
+}
+
 void vm_devices_destroy(struct vm *vm)
 {
 	if (vm->fwcfg_ready)
 		fw_cfg_destroy(&vm->fwcfg);
 	vm->fwcfg_ready = false;
+	if (vm->hv_testdev) {
+		hyperv_testdev_destroy(vm->hv_testdev);
+		free(vm->hv_testdev);
+		vm->hv_testdev = NULL;
+	}
 	hpctl_destroy(&vm->hpctl);
 	testdev_destroy(&vm->tdev);
 	if (vm->uart_ready)

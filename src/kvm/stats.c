@@ -5,6 +5,9 @@
 #include "kvm/vm_internal.h"
 #include "sandbox/sandbox.h"
 #include "util/compiler.h"
+#include "util/timersvc.h"
+
+#include <stdio.h>
 
 static const struct stat_desc vm_stat_descs[] = {
 	STAT_DESC(struct vm_stats, flush_calls, STAT_CUMULATIVE, STAT_UNIT_NONE),
@@ -37,7 +40,36 @@ static const struct stat_desc vcpu_stat_descs[] = {
 	STAT_DESC(struct vcpu_stats, msr_unknown, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vcpu_stats, hcall_ret_emulated, STAT_CUMULATIVE, STAT_UNIT_NONE),
 	STAT_DESC(struct vcpu_stats, suspended_waits, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vcpu_stats, aeoi_raised, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vcpu_stats, aeoi_injected, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vcpu_stats, aeoi_merged, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vcpu_stats, aeoi_deferred, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vcpu_stats, aeoi_retry_kicks, STAT_CUMULATIVE, STAT_UNIT_NONE),
+	STAT_DESC(struct vcpu_stats, aeoi_woken, STAT_CUMULATIVE, STAT_UNIT_NONE),
 };
+
+/* The timer thread's statistics, prefixed (timer_arms, timer_fired, ...). */
+struct prefix_ctx {
+	stat_visit_fn fn;
+	void *ctx;
+};
+
+static void prefixed(void *c, const char *name, enum stat_type type, enum stat_unit unit,
+		     uint64_t value)
+{
+	struct prefix_ctx *p = c;
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "timer_%s", name);
+	p->fn(p->ctx, buf, type, unit, value);
+}
+
+void vm_timer_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
+{
+	struct prefix_ctx p = { .fn = fn, .ctx = ctx };
+
+	tsvc_stats_visit(vm->timers, prefixed, &p);
+}
 
 void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 {
@@ -89,6 +121,10 @@ void vm_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx)
 	fn(ctx, "hotplug_ejects", STAT_CUMULATIVE, STAT_UNIT_NONE, stat_get(&vm->hpctl.ejects));
 	if (vm->hv)
 		hv_partition_stats_visit(vm->hv, fn, ctx);
+	if (vm->hv_testdev)
+		hyperv_testdev_stats_visit(vm->hv_testdev, fn, ctx);
+	if (vm->timers)
+		vm_timer_stats_visit(vm, fn, ctx);
 }
 
 void vcpu_stats_visit(struct vcpu *v, stat_visit_fn fn, void *ctx)

@@ -190,6 +190,9 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	r = vm_hv_create(vm, err, errlen);
 	if (r)
 		goto fail;
+	r = vm_hv_devices_init(vm, err, errlen);
+	if (r)
+		goto fail;
 	r = vm_slots_init(vm, err, errlen);
 	if (r)
 		goto fail;

@@ -87,6 +87,11 @@ enum vm_internal_error {
 	VM_INTERNAL_ERROR_PAUSE,
 };
 
+/* Optional devices (--device NAME). */
+enum vm_device {
+	VM_DEV_HYPERV_TESTDEV = 1u << 0, /* QEMU's hyperv-testdev at port 0x3000 (needs synic) */
+};
+
 struct vm_config {
 	uint64_t mem_size;
 	unsigned boot_vcpus;
@@ -97,6 +102,7 @@ struct vm_config {
 	enum vm_vcpu_sched vcpu_sched;
 	enum vm_internal_error internal_error;
 	bool exit_timing; /* --exit-timing: per-exit histograms (kvm/exit_timing.h) */
+	uint32_t devices; /* enum vm_device */
 	enum uart_sink serial;
 	const char *serial_path;
 	const char *kvm_path;  /* NULL: /dev/kvm */

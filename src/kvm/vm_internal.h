@@ -20,6 +20,7 @@
 #include "boot/layout.h"
 #include "dev/fw_cfg.h"
 #include "dev/hpctl.h"
+#include "dev/hyperv_testdev.h"
 #include "dev/pio.h"
 #include "dev/sysctl.h"
 #include "dev/testdev.h"
@@ -109,8 +110,9 @@ struct vm {
 	struct fw_cfg fwcfg;
 	bool fwcfg_ready;
 	struct hpctl hpctl;
-	struct hv_partition *hv; /* NULL without --hv */
-	struct tsvc *timers;	 /* synthetic timers and SynIC retries; NULL without SynIC */
+	struct hv_partition *hv;	   /* NULL without --hv */
+	struct hyperv_testdev *hv_testdev; /* --device hyperv-testdev, else NULL */
+	struct tsvc *timers; /* synthetic timers and SynIC retries; NULL without SynIC */
 
 	pthread_mutex_t lock; /* the slots and hotplug (hotplug.c) */
 	/*
@@ -171,10 +173,14 @@ void vcpu_handle_msr(struct vcpu *v);
 
 /* devices.c */
 int vm_devices_init(struct vm *vm, char *err, size_t errlen);
+/* The devices built on the Hyper-V partition (after vm_hv_create). */
+int vm_hv_devices_init(struct vm *vm, char *err, size_t errlen);
 void vm_devices_destroy(struct vm *vm);
 
 /* hv_ops.c */
 int vm_hv_create(struct vm *vm, char *err, size_t errlen);
+/* stats.c */
+void vm_timer_stats_visit(struct vm *vm, stat_visit_fn fn, void *ctx);
 /* Stops the timer thread: no synthetic timer or retry fires afterwards. */
 void vm_timers_stop(struct vm *vm);
 void vm_hv_destroy(struct vm *vm);
