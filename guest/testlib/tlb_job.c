@@ -94,6 +94,23 @@ bool cpu_job_wait(u32 cpu, u64 timeout_ms)
 	return true;
 }
 
+bool cpu_job_run_all(void (*fn)(void *arg), void *arg, u64 timeout_ms)
+{
+	u32 cpu, me = smp_id();
+	bool ok = true;
+
+	for_each_cpu (cpu, &cpu_online_mask) {
+		if (cpu != me && cpu_job_start(cpu, fn, arg))
+			ok = false;
+	}
+	fn(arg);
+	for_each_cpu (cpu, &cpu_online_mask) {
+		if (cpu != me && !cpu_job_wait(cpu, timeout_ms))
+			ok = false;
+	}
+	return ok;
+}
+
 int cpu_of_vp(u32 vp)
 {
 	u32 cpu;

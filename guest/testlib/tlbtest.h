@@ -40,6 +40,11 @@ __noreturn void cpu_job_loop(void);
 int cpu_job_start(u32 cpu, void (*fn)(void *arg), void *arg);
 /* Waits until @cpu's job is done: true, or false after @timeout_ms. */
 bool cpu_job_wait(u32 cpu, u64 timeout_ms);
+/*
+ * Runs fn(arg) on every online CPU at once (the caller's inline) and waits for all: false
+ * when a job could not be posted or did not finish within @timeout_ms.
+ */
+bool cpu_job_run_all(void (*fn)(void *arg), void *arg, u64 timeout_ms);
 /* Whether @cpu has a job posted or running. */
 bool cpu_job_busy(u32 cpu);
 /* The first online CPU with that VP index in hv_vp_index[], or -ENOENT. */

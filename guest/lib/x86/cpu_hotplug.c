@@ -173,6 +173,11 @@ static int add_step_locked(const struct cpuhp_step_desc *d, bool ap, unsigned in
 	return r;
 }
 
+bool cpu_hotplug_machine_ready(void)
+{
+	return atomic_load(&hp_ready);
+}
+
 int cpu_hotplug_add_step(const struct cpuhp_step_desc *d, bool ap)
 {
 	int r;

@@ -92,6 +92,8 @@ extern void (*cpu_hotplug_wait_hook)(void);
  * (CPUHP_INVOKE; AP steps run on their CPU by cross-CPU call). The position or -errno.
  */
 int cpu_hotplug_add_step(const struct cpuhp_step_desc *d, bool ap);
+/* cpu_hotplug_init() has run: steps added now also run on CPUs brought online later. */
+bool cpu_hotplug_machine_ready(void);
 /* The machine, for queries (cpuhp_cpu_state, cpuhp_find_step) when no operation runs. */
 const struct cpuhp_machine *cpu_hotplug_machine(void);
 

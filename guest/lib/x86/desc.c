@@ -26,6 +26,7 @@ static u64 gdt[GDT_FIXED + 2 * MAX_CPUS] __aligned(16);
 static struct idt_gate idt[256] __aligned(16);
 static handler_fn exc_handlers[32];
 static handler_fn irq_handlers[256];
+static u64 no_eoi[4]; /* vectors whose handlers take no EOI (AutoEOI) */
 static u64 spurious_count;
 
 /* 256 stubs of 16 bytes each, in entry.S. */
@@ -102,7 +103,7 @@ handler_fn handle_exception(u8 vector, handler_fn fn)
 	return old;
 }
 
-handler_fn handle_irq(u8 vector, handler_fn fn)
+static handler_fn set_irq_handler(u8 vector, handler_fn fn, bool eoi)
 {
 	handler_fn old;
 
@@ -110,9 +111,22 @@ handler_fn handle_irq(u8 vector, handler_fn fn)
 		return NULL;
 	/* cppcheck-suppress arrayIndexOutOfBoundsCond ; a u8 indexes all 256 entries */
 	old = irq_handlers[vector];
-	/* cppcheck-suppress arrayIndexOutOfBoundsCond */
+	if (eoi)
+		atomic_and(&no_eoi[vector / 64], ~(1ull << (vector % 64)));
+	else
+		atomic_or(&no_eoi[vector / 64], 1ull << (vector % 64));
 	WRITE_ONCE(irq_handlers[vector], fn);
 	return old;
+}
+
+handler_fn handle_irq(u8 vector, handler_fn fn)
+{
+	return set_irq_handler(vector, fn, true);
+}
+
+handler_fn handle_irq_no_eoi(u8 vector, handler_fn fn)
+{
+	return set_irq_handler(vector, fn, false);
 }
 
 const char *exception_mnemonic(unsigned int vector)
@@ -201,5 +215,6 @@ void do_interrupt(struct ex_regs *r)
 	if (!fn)
 		unhandled_exception(r);
 	fn(r);
-	apic_eoi();
+	if (!(READ_ONCE(no_eoi[v / 64]) & (1ull << (v % 64))))
+		apic_eoi();
 }

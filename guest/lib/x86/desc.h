@@ -48,6 +48,11 @@ handler_fn handle_exception(u8 vector, handler_fn fn);
  * handler returns. Returns the previous handler.
  */
 handler_fn handle_irq(u8 vector, handler_fn fn);
+/*
+ * Installs a handler for interrupt @vector whose EOI nobody sends: for interrupts that
+ * need none (a SynIC SINT with AutoEOI set). A handler that must EOI calls apic_eoi().
+ */
+handler_fn handle_irq_no_eoi(u8 vector, handler_fn fn);
 /* Loads an IDT with the given limit (0 makes every exception a triple fault). */
 void load_idt_limit(u16 limit);
 

@@ -108,6 +108,7 @@ struct hv_cpu {
 	void *input;			     /* hypercall input page (slow calls) */
 	void *output;			     /* hypercall output page */
 	struct hv_vp_assist_page *vp_assist; /* allocated by hv_vp_assist_enable() */
+	struct hv_synic_cpu *synic;	     /* synic.h */
 	u32 safe;			     /* a *_safe call is in flight: its faults are caught */
 	int fault; /* the vector the last *_safe call raised, or FAULT_NONE */
 };
