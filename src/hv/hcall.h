@@ -10,7 +10,9 @@
  *   .input        the input forms it takes: memory, fast (RDX, R8), fast with XMM0-5
  *   .gate         the CPUID bit without which the call is ACCESS_DENIED
  *   .in_size      the fixed input header the dispatcher reads (0: the input is not read)
- *   .decode       turns that header into the call's typed request (struct hv_hc_req)
+ *   .decode       turns that header into the call's typed request (struct hv_hc_req); a
+ *                 decoder of a row without in_size reads the input itself (the SynIC
+ *                 calls, whose statuses for a fast or unmapped input are QEMU's)
  *   .handler      acts on the request: the flush engine (flush.c), the IPI engine (ipi.c)...
  * The dispatcher does the generic checks in KVM's order, reads the fixed header, calls the
  * decoder, reads the sparse VP-set banks (the variable header) and the rep list into the

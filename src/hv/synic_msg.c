@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "hv/hv_internal.h"
+#include "util/fault.h"
 #include "util/log.h"
 
 struct hv_sint_route {
@@ -48,8 +49,11 @@ int hv_synic_deliver_locked(struct hv_vp *vp, uint32_t sint, const struct hv_mes
 		return -EFAULT;
 	type = __atomic_load_n(&slot->header.message_type, __ATOMIC_SEQ_CST);
 	if (type != HVMSG_NONE) {
-		/* KVM: periodic timer ticks are not queued behind a busy slot ("lazy"). */
-		if (no_retry)
+		/*
+		 * KVM: periodic timer ticks are not queued behind a busy slot ("lazy"). The fault
+		 * point treats every message so: the tests' control without msg_pending.
+		 */
+		if (no_retry || fault_hit("synic.msg_pending"))
 			return 1;
 		__atomic_fetch_or(&slot->header.message_flags, HV_MESSAGE_FLAG_PENDING,
 				  __ATOMIC_SEQ_CST);
@@ -214,11 +218,13 @@ static int route_try(struct hv_sint_route *r, struct hv_vp *vp)
 	 * SCONTROL is off: delivered, no interrupt (KVM). A message that could not be written
 	 * at all is dropped: QEMU's post succeeded before its delivery failed.
 	 */
-	if (ret == -EFAULT || (ret == -ENOENT && !simp_on)) {
+	if (ret == 1 || ret == -EFAULT || (ret == -ENOENT && !simp_on)) {
 		stat_inc(&part->stats.synic_msgs_dropped);
 		pr_info_ratelimited("hv: vp %u: message for SINT%u dropped: %s\n", vp->index,
 				    r->sint,
-				    ret == -EFAULT ? "SIMP page is not RAM" : "SIMP disabled");
+				    ret == 1	     ? "slot busy"
+				    : ret == -EFAULT ? "SIMP page is not RAM"
+						     : "SIMP disabled");
 	}
 	return 0;
 }

@@ -148,6 +148,24 @@ static void mock_unsuspended(void *opaque, struct hv_vp *vp)
 	atomic_fetch_add(&m->unsuspended[hv_vp_index(vp)], 1);
 }
 
+static int mock_raise_irq(void *opaque, struct hv_vp *vp, uint32_t vector, bool auto_eoi)
+{
+	struct hvmock *m = opaque;
+	uint32_t i = hv_vp_index(vp);
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	m->raise_calls++;
+	r = m->raise_ret;
+	if (!r && i < HVMOCK_RAISE_VPS && vector < 256) {
+		m->raised[i][vector]++;
+		if (auto_eoi)
+			m->raised_aeoi[i]++;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
 const struct hv_platform_ops hvmock_ops = {
 	.gpa_ptr = mock_gpa_ptr,
 	.guest_tsc = mock_guest_tsc,
@@ -161,6 +179,7 @@ const struct hv_platform_ops hvmock_ops = {
 	.yield = mock_yield,
 	.get_xmm = mock_get_xmm,
 	.unsuspended = mock_unsuspended,
+	.raise_irq = mock_raise_irq,
 };
 
 struct hvmock *hvmock_new(uint64_t ram_size)
@@ -177,6 +196,15 @@ struct hvmock *hvmock_new(uint64_t ram_size)
 	m->ram_size = ram_size;
 	atomic_init(&m->tsc, 1000000);
 	pthread_mutex_init(&m->lock, NULL);
+	{
+		struct tsvc_params tp = { .manual = true, .name = "mock-timers" };
+
+		if (tsvc_create(&tp, &m->timers)) {
+			free(m->ram);
+			free(m);
+			return NULL;
+		}
+	}
 	return m;
 }
 
@@ -184,6 +212,7 @@ void hvmock_free(struct hvmock *m)
 {
 	if (!m)
 		return;
+	tsvc_destroy(m->timers);
 	pthread_mutex_destroy(&m->lock);
 	free(m->ram);
 	free(m);
@@ -192,6 +221,25 @@ void hvmock_free(struct hvmock *m)
 void *hvmock_gpa(struct hvmock *m, uint64_t gpa)
 {
 	return m->ram + gpa;
+}
+
+unsigned hvmock_advance(struct hvmock *m, uint64_t ns)
+{
+	atomic_fetch_add(&m->tsc, ns * (HVMOCK_TSC_HZ / 1000000000ull) +
+				      ns * (HVMOCK_TSC_HZ % 1000000000ull) / 1000000000ull);
+	tsvc_set_now(m->timers, tsvc_now(m->timers) + ns);
+	return tsvc_run_due(m->timers);
+}
+
+unsigned hvmock_raised(struct hvmock *m, uint32_t vp)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&m->lock);
+	for (int v = 0; v < 256; v++)
+		n += m->raised[vp][v];
+	pthread_mutex_unlock(&m->lock);
+	return n;
 }
 
 int hvmock_partition(struct hvmock *m, const char *features, uint32_t max_vps,
@@ -203,6 +251,7 @@ int hvmock_partition(struct hvmock *m, const char *features, uint32_t max_vps,
 		.apic_hz = HVMOCK_APIC_HZ,
 		.ops = &hvmock_ops,
 		.opaque = m,
+		.timers = m->timers,
 	};
 	char err[128];
 	int r;

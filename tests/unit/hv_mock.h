@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 #include "hv/hv.h"
+#include "util/timersvc.h"
+
+#define HVMOCK_RAISE_VPS 64
 
 struct hvmock {
 	struct hv_partition *part; /* set by hvmock_partition */
@@ -60,6 +63,13 @@ struct hvmock {
 	unsigned xmm_reads;
 
 	_Atomic unsigned unsuspended[HV_VPSET_MAX_VP];
+
+	/* SynIC: a manual timer service (hvmock_advance) and the interrupts raised. */
+	struct tsvc *timers;
+	unsigned raise_calls;
+	unsigned raised[HVMOCK_RAISE_VPS][256]; /* [VP index][vector] */
+	unsigned raised_aeoi[HVMOCK_RAISE_VPS]; /* of them with AutoEOI */
+	int raise_ret;
 };
 
 extern const struct hv_platform_ops hvmock_ops;
@@ -72,6 +82,14 @@ void *hvmock_gpa(struct hvmock *m, uint64_t gpa);
 
 #define HVMOCK_TSC_HZ  2600000000ull
 #define HVMOCK_APIC_HZ 1000000000ull
+
+/*
+ * Moves time forward by ns: the guest TSC (so the reference time) and the timer service's
+ * clock, then runs the timers that are due. Returns how many callbacks ran.
+ */
+unsigned hvmock_advance(struct hvmock *m, uint64_t ns);
+/* Interrupts raised on VP vp (all vectors), and the total of every VP. */
+unsigned hvmock_raised(struct hvmock *m, uint32_t vp);
 
 /* A partition on m with the --hv list features. Returns 0 or -errno. */
 int hvmock_partition(struct hvmock *m, const char *features, uint32_t max_vps,

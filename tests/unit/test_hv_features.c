@@ -112,9 +112,9 @@ static void test_format(void)
 	CHECK_EQ(hv_features_parse("all", &f, NULL, 0), 0);
 	CHECK_EQ(hv_features_format(&f, buf, sizeof(buf)),
 		 (int)strlen("vpindex,runtime,time,frequencies,vapic,tlbflush,ipi,reset,crash,"
-			     "spinlocks=0xfff,xmm-input"));
+			     "spinlocks=0xfff,xmm-input,synic,stimer,stimer-direct,tsc-invariant"));
 	CHECK_STR(buf, "vpindex,runtime,time,frequencies,vapic,tlbflush,ipi,reset,crash,"
-		       "spinlocks=0xfff,xmm-input");
+		       "spinlocks=0xfff,xmm-input,synic,stimer,stimer-direct,tsc-invariant");
 	/* The text parses back to the same set. */
 	{
 		struct hv_features g;
@@ -197,18 +197,21 @@ static void test_cpuid(void)
 	      x->eax == (HV_X64_MSR_VP_RUNTIME_AVAILABLE | HV_X64_MSR_TIME_REF_COUNT_AVAILABLE |
 			 HV_X64_MSR_APIC_ACCESS_AVAILABLE | HV_X64_MSR_HYPERCALL_AVAILABLE |
 			 HV_X64_MSR_VP_INDEX_AVAILABLE | HV_X64_MSR_RESET_AVAILABLE |
-			 HV_X64_MSR_REFERENCE_TSC_AVAILABLE | HV_X64_ACCESS_FREQUENCY_MSRS));
-	CHECK(x && x->ebx == 0);
+			 HV_X64_MSR_REFERENCE_TSC_AVAILABLE | HV_X64_ACCESS_FREQUENCY_MSRS |
+			 HV_X64_MSR_SYNIC_AVAILABLE | HV_X64_MSR_SYNTIMER_AVAILABLE |
+			 HV_X64_ACCESS_TSC_INVARIANT));
+	CHECK(x && x->ebx == (HV_POST_MESSAGES | HV_SIGNAL_EVENTS));
 	CHECK(x && x->edx ==
 		       (HV_X64_CPU_DYNAMIC_PARTITIONING_AVAILABLE |
 			HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE | HV_FEATURE_FREQUENCY_MSRS_AVAILABLE |
-			HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE));
+			HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE | HV_STIMER_DIRECT_MODE_AVAILABLE));
 	/* Linux's hv_spinlock.c would wait in RDMSR GUEST_IDLE, which hvemu does not halt on. */
 	CHECK(x && !(x->eax & HV_X64_MSR_GUEST_IDLE_AVAILABLE));
 	x = find_leaf(l, n, 0x40000004);
 	CHECK(x &&
 	      x->eax == (HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED | HV_X64_RELAXED_TIMING_RECOMMENDED |
-			 HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED));
+			 HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED |
+			 HV_DEPRECATING_AEOI_RECOMMENDED));
 	CHECK(x && !(x->eax & HV_X64_APIC_ACCESS_RECOMMENDED));
 	CHECK(x && x->ebx == 0x2000);
 	x = find_leaf(l, n, 0x40000005);
@@ -233,7 +236,7 @@ static void test_partition_and_vps(void)
 	struct hvmock *m = hvmock_new(4096);
 	struct hv_platform_ops ops = hvmock_ops;
 	struct hv_partition_params p = {
-		.max_vps = 4, .tsc_hz = HVMOCK_TSC_HZ, .ops = &ops, .opaque = m
+		.max_vps = 4, .tsc_hz = HVMOCK_TSC_HZ, .ops = &ops, .opaque = m, .timers = m->timers
 	};
 	struct hv_partition *part;
 	struct hv_vp *vp, *vp2;

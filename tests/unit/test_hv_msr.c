@@ -56,6 +56,12 @@ static const struct {
 	{ HV_X64_MSR_CRASH_P0, "crash", "vpindex", true },
 	{ HV_X64_MSR_CRASH_P4, "crash", "vpindex", true },
 	{ HV_X64_MSR_CRASH_CTL, "crash", "vpindex", true },
+	{ HV_X64_MSR_SCONTROL, "vpindex,synic", "vpindex", true },
+	{ HV_X64_MSR_EOM, "vpindex,synic", "vpindex,time", true },
+	{ HV_X64_MSR_SINT0 + 7, "vpindex,synic", "vpindex", false }, /* vector 0 unmasked */
+	{ HV_X64_MSR_STIMER0_COUNT, "vpindex,synic,time,stimer", "vpindex,synic,time", true },
+	{ HV_X64_MSR_STIMER3_CONFIG, "vpindex,synic,time,stimer", "vpindex,synic", true },
+	{ HV_X64_MSR_TSC_INVARIANT_CONTROL, "tsc-invariant", "vpindex,time", true },
 };
 
 static void test_gating(void)
@@ -86,15 +92,10 @@ static void test_gating(void)
 static void test_unimplemented_and_foreign(void)
 {
 	static const uint32_t unimpl[] = {
-		HV_X64_MSR_SCONTROL,
-		HV_X64_MSR_EOM,
-		HV_X64_MSR_SINT0,
-		HV_X64_MSR_STIMER0_CONFIG,
 		HV_X64_MSR_GUEST_IDLE,
 		HV_X64_MSR_SYNDBG_OPTIONS,
 		HV_X64_MSR_REENLIGHTENMENT_CONTROL,
 		HV_X64_MSR_TSC_EMULATION_STATUS,
-		HV_X64_MSR_TSC_INVARIANT_CONTROL,
 		0x40000004u,
 		HV_X64_MSR_SYNTHETIC_LAST,
 	};
@@ -473,9 +474,11 @@ static void test_msr_stats(void)
 	hv_msr_write(e.vp, HV_X64_MSR_VP_INDEX, 1);
 	hv_msr_read(e.vp, HV_X64_MSR_TSC_FREQUENCY, &v);
 	hv_msr_read(e.vp, HV_X64_MSR_SCONTROL, &v);
+	hv_msr_read(e.vp, HV_X64_MSR_GUEST_IDLE, &v);
 	CHECK_EQ(hvmock_pstat(e.part, "msr_vp_index_reads"), 1);
 	CHECK_EQ(hvmock_pstat(e.part, "msr_vp_index_gp"), 1);
 	CHECK_EQ(hvmock_pstat(e.part, "msr_tsc_frequency_gp"), 1);
+	CHECK_EQ(hvmock_pstat(e.part, "msr_synic_gp"), 1); /* no synic feature */
 	CHECK_EQ(hvmock_pstat(e.part, "msr_unimplemented"), 1);
 	env_fini(&e);
 }
