@@ -33,24 +33,36 @@
 
 static struct {
 	bool present;
-	u32 eax, edx, enl_eax, enl_ebx;
+	u32 eax, ebx, edx, enl_eax, enl_ebx;
 } want = { .enl_ebx = HYPERV_SPINLOCK_NEVER_NOTIFY };
 
 static const struct {
 	const char *name;
-	u32 eax, edx, enl_eax;
+	u32 eax, edx, enl_eax, ebx;
 } hv_words[] = {
-	{ "vpindex", 0, 0, 0 },
-	{ "runtime", HV_X64_MSR_VP_RUNTIME_AVAILABLE, 0, 0 },
-	{ "time", HV_X64_MSR_TIME_REF_COUNT_AVAILABLE | HV_X64_MSR_REFERENCE_TSC_AVAILABLE, 0, 0 },
-	{ "frequencies", HV_X64_ACCESS_FREQUENCY_MSRS, HV_FEATURE_FREQUENCY_MSRS_AVAILABLE, 0 },
-	{ "vapic", HV_X64_MSR_APIC_ACCESS_AVAILABLE, 0, 0 },
-	{ "tlbflush", 0, 0,
-	  HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED },
-	{ "ipi", 0, 0, HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED },
-	{ "reset", HV_X64_MSR_RESET_AVAILABLE, 0, 0 },
-	{ "crash", 0, HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE, 0 },
-	{ "xmm-input", 0, HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE, 0 },
+	{ .name = "vpindex" },
+	{ .name = "runtime", .eax = HV_X64_MSR_VP_RUNTIME_AVAILABLE },
+	{ .name = "time",
+	  .eax = HV_X64_MSR_TIME_REF_COUNT_AVAILABLE | HV_X64_MSR_REFERENCE_TSC_AVAILABLE },
+	{ .name = "frequencies",
+	  .eax = HV_X64_ACCESS_FREQUENCY_MSRS,
+	  .edx = HV_FEATURE_FREQUENCY_MSRS_AVAILABLE },
+	{ .name = "vapic", .eax = HV_X64_MSR_APIC_ACCESS_AVAILABLE },
+	{ .name = "tlbflush",
+	  .enl_eax = HV_X64_REMOTE_TLB_FLUSH_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED },
+	{ .name = "ipi",
+	  .enl_eax = HV_X64_CLUSTER_IPI_RECOMMENDED | HV_X64_EX_PROCESSOR_MASKS_RECOMMENDED },
+	{ .name = "reset", .eax = HV_X64_MSR_RESET_AVAILABLE },
+	{ .name = "crash", .edx = HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE },
+	{ .name = "xmm-input", .edx = HV_X64_HYPERCALL_XMM_INPUT_AVAILABLE },
+	/* The SynIC also recommends against AutoEOI, as KVM's supported set does. */
+	{ .name = "synic",
+	  .eax = HV_X64_MSR_SYNIC_AVAILABLE,
+	  .enl_eax = HV_DEPRECATING_AEOI_RECOMMENDED,
+	  .ebx = HV_POST_MESSAGES | HV_SIGNAL_EVENTS },
+	{ .name = "stimer", .eax = HV_X64_MSR_SYNTIMER_AVAILABLE },
+	{ .name = "stimer-direct", .edx = HV_STIMER_DIRECT_MODE_AVAILABLE },
+	{ .name = "tsc-invariant", .eax = HV_X64_ACCESS_TSC_INVARIANT },
 };
 
 /* Hints hvemu may add to any set: CPU dynamic partitioning (hot-add), relaxed timing. */
@@ -79,6 +91,7 @@ static bool add_word(const char *w, size_t n)
 		if (strlen(hv_words[i].name) == n && !memcmp(w, hv_words[i].name, n)) {
 			want.present = true;
 			want.eax |= hv_words[i].eax;
+			want.ebx |= hv_words[i].ebx;
 			want.edx |= hv_words[i].edx;
 			want.enl_eax |= hv_words[i].enl_eax;
 			return true;
@@ -124,9 +137,10 @@ static void test_cpuid(void)
 	       HYPERV_CPUID_MAX);
 	report(h->features_eax == want.eax, "0x40000003.EAX privileges %#x (want %#x)",
 	       h->features_eax, want.eax);
-	report(h->features_ebx == 0 && h->features_ecx == 0,
-	       "0x40000003.EBX/ECX %#x/%#x: no SynIC, debugging or extended-call privileges",
-	       h->features_ebx, h->features_ecx);
+	report(h->features_ebx == want.ebx && h->features_ecx == 0,
+	       "0x40000003.EBX/ECX %#x/%#x (want %#x/0: SynIC calls only with synic; no "
+	       "debugging or extended-call privileges)",
+	       h->features_ebx, h->features_ecx, want.ebx);
 	report((h->features_edx & ~HINT_EDX) == want.edx,
 	       "0x40000003.EDX %#x (want %#x, hints %#x)", h->features_edx, want.edx, HINT_EDX);
 	report((h->enlight_eax & ~HINT_ENL_EAX) == want.enl_eax,
@@ -165,16 +179,16 @@ static const struct msr_row {
 	{ "CRASH_P0", HV_X64_MSR_CRASH_P0, 0, HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE, true, 0x1234 },
 	{ "CRASH_P4", HV_X64_MSR_CRASH_P4, 0, HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE, true, 0x5678 },
 	{ "CRASH_CTL", HV_X64_MSR_CRASH_CTL, 0, HV_FEATURE_GUEST_CRASH_MSR_AVAILABLE, true, 0 },
-	/* Not implemented by hvemu, so their CPUID bits must be off and they must #GP. */
-	{ "SCONTROL", HV_X64_MSR_SCONTROL, HV_X64_MSR_SYNIC_AVAILABLE, 0, true, 0 },
+	{ "SCONTROL", HV_X64_MSR_SCONTROL, HV_X64_MSR_SYNIC_AVAILABLE, 0, true, WVAL_SAME },
 	{ "EOM", HV_X64_MSR_EOM, HV_X64_MSR_SYNIC_AVAILABLE, 0, true, 0 },
 	{ "STIMER0_CONFIG", HV_X64_MSR_STIMER0_CONFIG, HV_X64_MSR_SYNTIMER_AVAILABLE, 0, true, 0 },
+	{ "TSC_INVARIANT_CONTROL", HV_X64_MSR_TSC_INVARIANT_CONTROL, HV_X64_ACCESS_TSC_INVARIANT, 0,
+	  true, 0 },
+	/* Not implemented by hvemu, so their CPUID bits must be off and they must #GP. */
 	{ "GUEST_IDLE", HV_X64_MSR_GUEST_IDLE, HV_X64_MSR_GUEST_IDLE_AVAILABLE, 0, false, 0 },
 	{ "REENLIGHTENMENT_CONTROL", HV_X64_MSR_REENLIGHTENMENT_CONTROL,
 	  HV_X64_ACCESS_REENLIGHTENMENT, 0, true, 0 },
 	{ "TSC_EMULATION_STATUS", HV_X64_MSR_TSC_EMULATION_STATUS, HV_X64_ACCESS_REENLIGHTENMENT, 0,
-	  true, 0 },
-	{ "TSC_INVARIANT_CONTROL", HV_X64_MSR_TSC_INVARIANT_CONTROL, HV_X64_ACCESS_TSC_INVARIANT, 0,
 	  true, 0 },
 	{ "SYNDBG_CONTROL", HV_X64_MSR_SYNDBG_CONTROL, 0, HV_FEATURE_DEBUG_MSRS_AVAILABLE, true,
 	  0 },
@@ -524,8 +538,11 @@ static const struct hc_row hc_rows[] = {
 	R("code 0", 0, G_ALWAYS, SLOW, 2, 0, 0, 0),
 	R("HvCallResetDebugSession, SynDbg off", HVCALL_RESET_DEBUG_SESSION, G_ALWAYS, SLOW, 2, 0,
 	  0, 0),
-	R("HvCallPostMessage (SynIC inactive)", HVCALL_POST_MESSAGE, G_POST, SLOW, 3, 0, 0, 0),
-	R("HvCallSignalEvent (SynIC inactive)", HVCALL_SIGNAL_EVENT, G_SIGNAL, SLOW, 3, 0, 0, 0),
+	/* With the SynIC (then always active): connection ID 0 is nobody's. */
+	R("HvCallPostMessage, no such connection", HVCALL_POST_MESSAGE, G_POST, SLOW,
+	  HV_STATUS_INVALID_CONNECTION_ID, 0, 0, 0),
+	R("HvCallSignalEvent, no such connection", HVCALL_SIGNAL_EVENT, G_SIGNAL, SLOW,
+	  HV_STATUS_INVALID_CONNECTION_ID, 0, 0, 0),
 	R("HvExtCallQueryCapabilities, fast",
 	  HV_EXT_CALL_QUERY_CAPABILITIES | HV_HYPERCALL_FAST_BIT, G_EXT, FAST, 5, 0, 0, 0),
 	R("FlushVASpace, all-zero input", FLUSH, G_FLUSH, SLOW, 0, 0, 0, 0),

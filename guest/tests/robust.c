@@ -438,7 +438,7 @@ static void test_msrs(void)
 			    wrmsr_safe(msr, orig) != 0 && wrmsr_safe(msr, 0) != 0 &&
 			    msr != HV_X64_MSR_VP_INDEX && msr != HV_X64_MSR_VP_RUNTIME &&
 			    msr != HV_X64_MSR_TIME_REF_COUNT && msr != HV_X64_MSR_TSC_FREQUENCY &&
-			    msr != HV_X64_MSR_APIC_FREQUENCY;
+			    msr != HV_X64_MSR_APIC_FREQUENCY && msr != HV_X64_MSR_SVERSION;
 		}
 		if (msr == HV_X64_MSR_GUEST_OS_ID) {
 			/* zeroing it disabled the hypercall page: put both back */

@@ -4,7 +4,7 @@
 # (guest/tests/hv_conf.c) with several --hv sets, 1 and 4 vCPUs; the reset and crash MSRs;
 # the --hv dependency check.
 . "$(dirname "$0")/lib.sh"
-HV_SETS=("none" "vpindex" "vpindex,tlbflush" "vpindex,ipi,xmm-input" "all")
+HV_SETS=("none" "vpindex" "vpindex,tlbflush" "vpindex,ipi,xmm-input" "vpindex,synic,time,stimer" "all")
 CPU_COUNTS=${CPU_COUNTS:-"1 4"}
 names=()
 for n in $CPU_COUNTS; do
@@ -20,7 +20,7 @@ G="$GUESTS/hv_conf.elf"
 # declares two skips: the real-mode hypercall (the runtime has no real-mode path) and, on
 # kvm_pvm, the hypercall from CPL3 with IOPL 3.
 declare -A CONF_TESTS=([none]=25 [vpindex]=114 [vpindex,tlbflush]=117
-	[vpindex,ipi,xmm-input]=116 [all]=131)
+	[vpindex,ipi,xmm-input]=116 [vpindex,synic,time,stimer]=120 [all]=131)
 
 # conf NAME SET CPUS: hv_conf passes with that --hv set ("none": no --hv at all).
 conf() {
