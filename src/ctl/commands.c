@@ -256,6 +256,92 @@ static int cmd_query_cpus(const struct ctl_dispatch *d, json_t *args, json_t **r
 	return 0;
 }
 
+static int set_hex(json_t *o, const char *key, uint64_t v)
+{
+	char b[24];
+
+	snprintf(b, sizeof(b), "0x%llx", (unsigned long long)v);
+	return ctl_json_set_str(o, key, b);
+}
+
+/* Registers as hex strings: they are bit fields, and may use all 64 bits. */
+static void add_synic(void *ctx, const struct ctl_synic_info *s)
+{
+	struct list_ctx *c = ctx;
+	json_t *o, *sints, *timers;
+	int r = 0;
+
+	if (c->err)
+		return;
+	o = json_object();
+	sints = json_array();
+	timers = json_array();
+	if (!o || !sints || !timers) {
+		json_decref(o);
+		json_decref(sints);
+		json_decref(timers);
+		c->err = -ENOMEM;
+		return;
+	}
+	r |= ctl_json_set_int(o, "slot", s->slot);
+	r |= ctl_json_set_int(o, "vp-index", s->vp_index);
+	r |= set_hex(o, "scontrol", s->scontrol);
+	r |= set_hex(o, "simp", s->simp);
+	r |= set_hex(o, "siefp", s->siefp);
+	for (int i = 0; i < 16; i++) {
+		char b[24];
+
+		snprintf(b, sizeof(b), "0x%llx", (unsigned long long)s->sint[i]);
+		r |= json_array_append_new(sints, json_string(b));
+	}
+	for (int i = 0; i < 4; i++) {
+		json_t *t = json_object();
+
+		if (!t || json_array_append_new(timers, t)) {
+			r = -1;
+			break;
+		}
+		r |= set_hex(t, "config", s->stimer_config[i]);
+		r |= ctl_json_set_int(t, "count", (json_int_t)s->stimer_count[i]);
+		r |= ctl_json_set_int(t, "expiration", (json_int_t)s->stimer_expiration[i]);
+	}
+	r |= ctl_json_set_new(o, "sints", sints);
+	r |= ctl_json_set_new(o, "stimers", timers);
+	r |= ctl_json_set_int(o, "waiting-sints", s->waiting_sints);
+	r |= ctl_json_set_int(o, "autoeoi-pending", s->autoeoi_pending);
+	if (r) {
+		json_decref(o);
+		c->err = -ENOMEM;
+		return;
+	}
+	if (json_array_append_new(c->arr, o))
+		c->err = -ENOMEM;
+}
+
+static int cmd_query_synic(const struct ctl_dispatch *d, json_t *args, json_t **ret,
+			   struct ctl_error *e)
+{
+	struct list_ctx c = { 0 };
+	char msg[CTL_ERRMSG_MAX] = "";
+	int r;
+
+	(void)args;
+	if (!d->ops->query_synic)
+		return unsupported(e, "query-synic");
+	c.arr = json_array();
+	if (!c.arr)
+		return -ENOMEM;
+	r = d->ops->query_synic(d->opaque, add_synic, &c, msg);
+	if (r == 0)
+		r = c.err;
+	if (backend_result(e, "query-synic", r, msg)) {
+		json_decref(c.arr);
+		return r;
+	}
+	*ret = c.arr;
+	return 0;
+}
+
 static void add_host_cpu(void *ctx, const struct ctl_host_cpu_info *h)
 {
 	struct list_ctx *c = ctx;
@@ -425,6 +511,10 @@ static const struct ctl_cmd_spec commands[] = {
 	  ctl_cmd_query_hyperv,
 	  "Hyper-V as the guest set it up: guest OS ID, hypercall, reference TSC and VP assist "
 	  "pages",
+	  { { 0 } } },
+	{ "query-synic",
+	  cmd_query_synic,
+	  "Hyper-V SynIC and synthetic-timer registers of every online vCPU",
 	  { { 0 } } },
 	{ "quit", cmd_quit, "stop the VM", { { 0 } } },
 };

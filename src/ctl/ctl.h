@@ -126,8 +126,20 @@ struct ctl_hyperv_vp {
 	uint64_t vp_assist_page; /* HV_X64_MSR_VP_ASSIST_PAGE */
 };
 
-typedef void (*ctl_vcpu_fn)(void *ctx, const struct ctl_vcpu_info *info);
 typedef void (*ctl_hyperv_vp_fn)(void *ctx, const struct ctl_hyperv_vp *vp);
+/* The SynIC and synthetic-timer registers of a vCPU (query-synic). */
+struct ctl_synic_info {
+	uint32_t slot;
+	uint32_t vp_index;
+	uint64_t scontrol, simp, siefp;
+	uint64_t sint[16];
+	uint64_t stimer_config[4], stimer_count[4], stimer_expiration[4];
+	uint32_t waiting_sints;	  /* SINTs with a message waiting for its slot */
+	uint32_t autoeoi_pending; /* AutoEOI vectors waiting to be injected */
+};
+
+typedef void (*ctl_vcpu_fn)(void *ctx, const struct ctl_vcpu_info *info);
+typedef void (*ctl_synic_fn)(void *ctx, const struct ctl_synic_info *info);
 typedef void (*ctl_host_cpu_fn)(void *ctx, const struct ctl_host_cpu_info *info);
 typedef void (*ctl_stat_fn)(void *ctx, const struct ctl_stat *stat);
 
@@ -169,6 +181,8 @@ struct ctl_backend_ops {
 			    char *err);
 	/* Request an orderly stop of the VM and return at once (the reply is sent first). */
 	int (*quit)(void *opaque, char *err);
+	/* Every online vCPU's SynIC and timers; -ENODEV when the VM has no SynIC. */
+	int (*query_synic)(void *opaque, ctl_synic_fn fn, void *ctx, char *err);
 };
 
 /* --- the server ---------------------------------------------------------------------- */

@@ -145,7 +145,6 @@ static int send_msg(struct hv_stimer *t)
 		/* A periodic tick that found its slot busy is lost, as in KVM. */
 		stat_inc(&vp->part->stats.stimer_missed_ticks);
 		stat_inc(&vp->stats.stimer_missed_ticks);
-		return 0;
 	}
 	return r;
 }
@@ -169,7 +168,7 @@ static void expiration(struct hv_stimer *t)
 	} else {
 		r = send_msg(t);
 	}
-	if (r) {
+	if (r < 0) {
 		/* Retried when the guest frees the slot (EOM, poll), as KVM retries on EOM/EOI. */
 		if (!direct) {
 			atomic_fetch_or(&vp->synic.waiting, 1u << stimer_sint(t));
@@ -177,9 +176,12 @@ static void expiration(struct hv_stimer *t)
 		}
 		return;
 	}
+	/* Delivered, or (r == 1) a periodic tick dropped: either way this one is done. */
 	t->msg_pending = false;
-	stat_inc(&part->stats.stimer_expirations);
-	stat_inc(&vp->stats.stimer_expirations);
+	if (r == 0) {
+		stat_inc(&part->stats.stimer_expirations);
+		stat_inc(&vp->stats.stimer_expirations);
+	}
 	if (!(t->config & HV_STIMER_PERIODIC))
 		t->config &= ~HV_STIMER_ENABLE;
 }

@@ -57,6 +57,15 @@ bool vcpu_aeoi_pending(struct vcpu *v)
 	return highest_pending(v) >= 0;
 }
 
+uint32_t vcpu_aeoi_count(struct vcpu *v)
+{
+	uint32_t n = 0;
+
+	for (int w = 0; w < 4; w++)
+		n += (uint32_t)__builtin_popcountll(atomic_load(&v->aeoi.pending[w]));
+	return n;
+}
+
 /* The highest vector set in an APIC register bank (ISR or IRR), or -1. */
 static int apic_highest(const struct kvm_lapic_state *l, unsigned reg)
 {

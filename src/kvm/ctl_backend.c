@@ -64,6 +64,47 @@ static enum ctl_vcpu_state vcpu_ctl_state(struct vm *vm, unsigned slot, struct v
 	return CTL_VCPU_ONLINE;
 }
 
+static int be_query_synic(void *opaque, ctl_synic_fn fn, void *ctx, char *err)
+{
+	struct vm *vm = opaque;
+
+	if (!vm->hv || !hv_has(&vm->cfg.hv, HV_FEAT_SYNIC)) {
+		snprintf(err, CTL_ERRMSG_MAX, "this VM has no SynIC (--hv synic)");
+		return -ENODEV;
+	}
+	for (unsigned s = 0; s < vm->cfg.max_vcpus; s++) {
+		struct vcpu *v = vm_online_vcpu(vm, s);
+		struct ctl_synic_info out = { .slot = s };
+		struct hv_synic_info si;
+		struct hv_vp *hv;
+		uint32_t gen;
+
+		if (!v)
+			continue;
+		/* The VP may be removed meanwhile: read it inside a read section. */
+		gen = hv_read_lock(vm->hv);
+		hv = vcpu_hv(v);
+		if (hv) {
+			hv_vp_synic_info(hv, &si);
+			out.vp_index = hv_vp_index(hv);
+		}
+		hv_read_unlock(vm->hv, gen);
+		if (!hv)
+			continue;
+		out.scontrol = si.scontrol;
+		out.simp = si.simp;
+		out.siefp = si.siefp;
+		memcpy(out.sint, si.sint, sizeof(out.sint));
+		memcpy(out.stimer_config, si.stimer_config, sizeof(out.stimer_config));
+		memcpy(out.stimer_count, si.stimer_count, sizeof(out.stimer_count));
+		memcpy(out.stimer_expiration, si.stimer_exp_time, sizeof(out.stimer_expiration));
+		out.waiting_sints = si.waiting;
+		out.autoeoi_pending = vcpu_aeoi_count(v);
+		fn(ctx, &out);
+	}
+	return 0;
+}
+
 static int be_query_cpus(void *opaque, ctl_vcpu_fn fn, void *ctx, char *err)
 {
 	struct vm *vm = opaque;
@@ -379,4 +420,5 @@ const struct ctl_backend_ops vm_ctl_ops = {
 	.query_stats = be_query_stats,
 	.query_hyperv = be_query_hyperv,
 	.quit = be_quit,
+	.query_synic = be_query_synic,
 };

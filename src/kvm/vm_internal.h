@@ -279,6 +279,7 @@ int vcpu_aeoi_raise(struct vcpu *v, uint8_t vector);
 /* v's thread, outside KVM_RUN: inject the highest pending one if the guest can take it. */
 void vcpu_aeoi_deliver(struct vcpu *v);
 bool vcpu_aeoi_pending(struct vcpu *v);
+uint32_t vcpu_aeoi_count(struct vcpu *v);
 
 /* targets.c */
 /*

@@ -14,15 +14,23 @@
  *   5 poke RAM:  offset (u16), length (u8), bytes
  *   6 online:    vp, on
  *   7 unsuspend: vp / cancel
+ *   8 time:      u16 microseconds: the guest TSC and the timer service move, timers run
+ *   9 testdev:   u32 written to QEMU's hyperv-testdev (SynIC routes and connections)
+ * With the SynIC, the SynIC and synthetic-timer MSRs (SCONTROL-SINT15, STIMER0-3) are in
+ * the fuzzed MSR range, HvPostMessage/HvSignalEvent reach the test device's connections,
+ * and the timers run on a manual timer service.
  * Invariants checked (abort on violation): a completed hypercall writes only RAX (64-bit)
  * or EDX:EAX (32-bit) plus RCX for a 64-bit rep continuation, and leaves the reserved
- * result bits zero; #UD and suspension write nothing.
+ * result bits zero; #UD and suspension write nothing; an AutoEOI interrupt is raised only
+ * with a vector a SINT may hold (>= 16).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "dev/hyperv_testdev.h"
 #include "hv/hv.h"
+#include "util/timersvc.h"
 
 #define RAM_SIZE (3 * 4096 + 512) /* not a page multiple: the last page is partial */
 #define NVP	 4
@@ -34,6 +42,7 @@ struct fuzz_env {
 	int flush_ret;
 	int xmm_ret;
 	struct hv_partition *part;
+	struct tsvc *timers;
 };
 
 static void *f_gpa_ptr(void *o, uint64_t gpa, uint64_t len)
@@ -131,6 +140,15 @@ static int f_get_xmm(void *o, struct hv_vp *vp, uint64_t xmm[12])
 	return e->xmm_ret;
 }
 
+static int f_raise_irq(void *o, struct hv_vp *vp, uint32_t vector, bool auto_eoi)
+{
+	(void)o;
+	(void)vp;
+	if (vector > 0xFF || (auto_eoi && vector < 16))
+		abort();
+	return vector == 0x42 ? -5 : 0; /* a failing delivery now and then */
+}
+
 static const struct hv_platform_ops fuzz_ops = {
 	.gpa_ptr = f_gpa_ptr,
 	.guest_tsc = f_guest_tsc,
@@ -144,6 +162,7 @@ static const struct hv_platform_ops fuzz_ops = {
 	.yield = f_yield,
 	.get_xmm = f_get_xmm,
 	.unsuspended = NULL,
+	.raise_irq = f_raise_irq,
 };
 
 struct reader {
@@ -236,6 +255,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct hv_partition_params p = { 0 };
 	struct fuzz_env e;
 	struct hv_vp *vps[NVP] = { 0 };
+	struct tsvc_params tp = { .manual = true };
+	struct hyperv_testdev *tdev = NULL;
+	uint64_t now = 0;
 	uint16_t feat = 0; /* stays 0 when the input is shorter */
 	uint8_t flags = 0;
 
@@ -248,7 +270,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	take(&r, &feat, sizeof(feat));
 	p.features.mask = feat & ((1u << HV_FEAT_NR) - 1);
-	if (p.features.mask & ((1u << HV_FEAT_TLBFLUSH) | (1u << HV_FEAT_IPI)))
+	/* The dependencies, so that most inputs get a partition. */
+	if (p.features.mask & (1u << HV_FEAT_STIMER_DIRECT))
+		p.features.mask |= 1u << HV_FEAT_STIMER;
+	if (p.features.mask & (1u << HV_FEAT_STIMER))
+		p.features.mask |= (1u << HV_FEAT_SYNIC) | (1u << HV_FEAT_TIME);
+	if (p.features.mask &
+	    ((1u << HV_FEAT_TLBFLUSH) | (1u << HV_FEAT_IPI) | (1u << HV_FEAT_SYNIC)))
 		p.features.mask |= 1u << HV_FEAT_VPINDEX;
 	p.features.spinlock_retries = (feat >> 12) == 0xF ? 0xFFFFFFFF : (feat >> 12) + 1;
 	p.max_vps = (take8(&r) % 130) + 1;
@@ -259,9 +287,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.apic_hz = 1000000000ull;
 	p.ops = &fuzz_ops;
 	p.opaque = &e;
-	if (hv_partition_create(&p, &e.part)) {
+	if (tsvc_create(&tp, &e.timers)) {
 		free(e.ram);
 		return 0;
+	}
+	p.timers = e.timers;
+	if (hv_partition_create(&p, &e.part)) {
+		tsvc_destroy(e.timers);
+		free(e.ram);
+		return 0;
+	}
+	if (hv_has(&p.features, HV_FEAT_SYNIC)) {
+		tdev = malloc(sizeof(*tdev));
+		if (tdev && hyperv_testdev_init(tdev, e.part)) {
+			free(tdev);
+			tdev = NULL;
+		}
 	}
 	for (uint32_t i = 0; i < NVP && i < p.max_vps; i++) {
 		if (hv_vp_create(e.part, i * 33 % p.max_vps, NULL, &vps[i]))
@@ -275,7 +316,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct hv_vp *vp = vps[take8(&r) % NVP];
 		uint64_t v;
 
-		switch (op % 8) {
+		switch (op % 10) {
 		case 0:
 			if (vp)
 				check_hypercall(vp, take8(&r), &r);
@@ -335,9 +376,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					hv_vp_wait_unsuspended(vp, 1000);
 			}
 			break;
+		case 8: {
+			uint16_t us = 0;
+
+			take(&r, &us, sizeof(us));
+			now += us * 1000ull;
+			e.tsc += us * 2000ull; /* the 2 GHz guest TSC */
+			tsvc_set_now(e.timers, now);
+			tsvc_run_due(e.timers);
+			break;
+		}
+		case 9: {
+			uint32_t value = 0;
+
+			take(&r, &value, sizeof(value));
+			if (tdev)
+				hyperv_testdev_write(tdev, value);
+			break;
+		}
 		}
 	}
+	if (tdev) {
+		hyperv_testdev_destroy(tdev);
+		free(tdev);
+	}
 	hv_partition_destroy(e.part);
+	tsvc_destroy(e.timers);
 	free(e.ram);
 	return 0;
 }

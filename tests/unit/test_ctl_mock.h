@@ -29,6 +29,7 @@ enum mock_op {
 	MOCK_STATS,
 	MOCK_QUIT,
 	MOCK_HYPERV,
+	MOCK_SYNIC,
 	MOCK_OP_NR,
 };
 
@@ -121,6 +122,38 @@ static inline int mock_query_status(void *opaque, struct ctl_status *out, char *
 	}
 	pthread_mutex_unlock(&m->lock);
 	return r;
+}
+
+/* Two vCPUs with a SynIC: VP 0 enabled with SINT 2 on a timer, VP 1 untouched. */
+static inline int mock_query_synic(void *opaque, ctl_synic_fn fn, void *ctx, char *err)
+{
+	struct mock_be *m = opaque;
+	struct ctl_synic_info s = { .slot = 0,
+				    .vp_index = 0,
+				    .scontrol = 1,
+				    .simp = 0x5000 | 1,
+				    .siefp = 0x6000 | 1,
+				    .waiting_sints = 1u << 2 };
+	int r;
+
+	pthread_mutex_lock(&m->lock);
+	r = mock_enter(m, MOCK_SYNIC, err);
+	pthread_mutex_unlock(&m->lock);
+	if (r)
+		return r;
+	for (int i = 0; i < 16; i++)
+		s.sint[i] = 0x10000;
+	s.sint[2] = 0xffffffff00020051ull;
+	s.stimer_config[0] = 0x20003;
+	s.stimer_count[0] = 10000;
+	s.stimer_expiration[0] = 123456;
+	fn(ctx, &s);
+	memset(&s, 0, sizeof(s));
+	s.slot = 1;
+	s.vp_index = 1;
+	s.autoeoi_pending = 2;
+	fn(ctx, &s);
+	return 0;
 }
 
 static inline int mock_query_cpus(void *opaque, ctl_vcpu_fn fn, void *ctx, char *err)
@@ -361,6 +394,7 @@ static const struct ctl_backend_ops mock_ops __unused = {
 	.query_stats = mock_query_stats,
 	.quit = mock_quit,
 	.query_hyperv = mock_query_hyperv,
+	.query_synic = mock_query_synic,
 };
 
 #endif

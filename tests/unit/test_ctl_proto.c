@@ -116,6 +116,36 @@ static void test_query_status(void)
 	json_decref(r);
 }
 
+static void test_query_synic(void)
+{
+	json_t *r, *ret, *c;
+
+	reset();
+	r = rq("{\"execute\": \"query-synic\"}");
+	ret = ret_of(r);
+	CHECK_EQ(json_array_size(ret), 2);
+	c = json_array_get(ret, 0);
+	CHECK_EQ(json_integer_value(json_object_get(c, "vp-index")), 0);
+	CHECK_STR(json_string_value(json_object_get(c, "simp")), "0x5001");
+	CHECK_EQ(json_array_size(json_object_get(c, "sints")), 16);
+	CHECK_STR(json_string_value(json_array_get(json_object_get(c, "sints"), 2)),
+		  "0xffffffff00020051");
+	CHECK_STR(json_string_value(
+		      json_object_get(json_array_get(json_object_get(c, "stimers"), 0), "config")),
+		  "0x20003");
+	CHECK_EQ(json_integer_value(json_object_get(
+		     json_array_get(json_object_get(c, "stimers"), 0), "expiration")),
+		 123456);
+	CHECK_EQ(json_integer_value(json_object_get(c, "waiting-sints")), 4);
+	CHECK_EQ(json_integer_value(json_object_get(json_array_get(ret, 1), "autoeoi-pending")), 2);
+	json_decref(r);
+	mock.fail[MOCK_SYNIC] = -ENODEV;
+	mock.fail_msg[MOCK_SYNIC] = "this VM has no SynIC (--hv synic)";
+	expect_error("{\"execute\": \"query-synic\"}", "DeviceNotFound", "no SynIC");
+	mock.fail[MOCK_SYNIC] = 0;
+	mock.fail_msg[MOCK_SYNIC] = NULL;
+}
+
 static void test_query_cpus(void)
 {
 	json_t *r, *ret, *c;
@@ -625,6 +655,7 @@ static void test_backend_failures(void)
 		"{\"execute\": \"query-stats\"}",
 		"{\"execute\": \"quit\"}",
 		"{\"execute\": \"query-hyperv\"}",
+		"{\"execute\": \"query-synic\"}",
 	};
 
 	/* every op failing, with its errno class and the backend's message */
@@ -749,6 +780,7 @@ int main(void)
 	RUN(test_query_status);
 	RUN(test_query_status_states);
 	RUN(test_query_cpus);
+	RUN(test_query_synic);
 	RUN(test_cpu_add);
 	RUN(test_cpu_del);
 	RUN(test_resize_cpus);
