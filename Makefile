@@ -85,6 +85,14 @@ $(B)/hvemu: $(MAIN_OBJS) $(B)/libhvemu.a
 
 tests: $(TEST_BINS)
 
+# make bench's programs built on hvemu's library (bench/timer_scale.c).
+BENCH_BINS := $(B)/bench/timer_scale
+
+$(B)/bench/timer_scale: $(B)/obj/bench/timer_scale.o $(B)/libhvemu.a
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(B)/libhvemu.a $(LDLIBS)
+
 $(B)/tests/%: $(B)/obj/tests/unit/%.o $(TEST_SUPPORT_OBJS) $(B)/libhvemu.a
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  LD      $@")
@@ -155,7 +163,7 @@ build/bench/kvm_floor: bench/kvm_floor.c
 
 bench: deps
 	$(Q)scripts/deps.sh bench
-	$(Q)$(MAKE) --no-print-directory all build/bench/kvm_floor
+	$(Q)$(MAKE) --no-print-directory all build/bench/kvm_floor $(BENCH_BINS)
 	$(Q)$(MAKE) --no-print-directory NO_EXIT_TIMING=1 build/noet/hvemu
 	$(Q)bench/run.sh
 
