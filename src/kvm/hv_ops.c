@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "kvm/vm_internal.h"
+#include "sandbox/sandbox.h"
 #include "util/fault.h"
 #include "util/log.h"
 #include "util/timersvc.h"
@@ -174,6 +175,12 @@ static const struct hv_platform_ops kvm_hv_ops = {
 	.raise_irq = op_raise_irq,
 };
 
+/* The timer thread's first step: its seccomp filter (docs/architecture.md §3.1). */
+static void timers_thread_init(void)
+{
+	sandbox_enter(SANDBOX_TIMERS);
+}
+
 int vm_hv_create(struct vm *vm, char *err, size_t errlen)
 {
 	struct hv_partition_params p = {
@@ -207,6 +214,7 @@ int vm_hv_create(struct vm *vm, char *err, size_t errlen)
 		struct tsvc_params tp = {
 			.capacity = 6 * vm->cfg.max_vcpus,
 			.name = "timers",
+			.thread_init = timers_thread_init,
 		};
 
 		r = tsvc_create(&tp, &vm->timers);

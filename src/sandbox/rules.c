@@ -134,6 +134,15 @@ static const int hostcpu_calls[] = {
 	SYS_recvfrom,	SYS_openat,	 SYS_poll,	SYS_ppoll,
 };
 
+/*
+ * The timer thread (--hv synic): it sleeps on a condition variable (futex, clock_gettime:
+ * the common set), kicks vCPU threads (tgkill) and raises interrupts: KVM_SIGNAL_MSI on
+ * the VM, nothing else. Its timer slack is set before it enters.
+ */
+static const unsigned long timers_ioctls[] = {
+	KVM_SIGNAL_MSI,
+};
+
 /* A compatibility check: CPUID is an instruction; it only learns where it runs. */
 static const int cpuchk_calls[] = {
 	SYS_sched_getaffinity,
@@ -248,6 +257,10 @@ void sandbox_rules_get(enum sandbox_class cls, struct sandbox_rules *out, int *b
 		break;
 	case SANDBOX_CPUCHK:
 		ADD(cpuchk_calls);
+		break;
+	case SANDBOX_TIMERS:
+		out->ioctls =
+		    (struct sandbox_ioctl_set){ timers_ioctls, ARRAY_SIZE(timers_ioctls) };
 		break;
 	case SANDBOX_CLASS_NR:
 		break;

@@ -39,7 +39,7 @@ static const int prctl_ops[] = { PR_SET_NAME, PR_GET_NAME, PR_GET_SECCOMP };
 
 static const char *const class_names[SANDBOX_CLASS_NR] = {
 	[SANDBOX_MAIN] = "main",       [SANDBOX_VCPU] = "vcpu",	    [SANDBOX_CTL] = "ctl",
-	[SANDBOX_HOSTCPU] = "hostcpu", [SANDBOX_CPUCHK] = "cpuchk",
+	[SANDBOX_HOSTCPU] = "hostcpu", [SANDBOX_CPUCHK] = "cpuchk", [SANDBOX_TIMERS] = "timers",
 };
 
 /*
@@ -48,7 +48,7 @@ static const char *const class_names[SANDBOX_CLASS_NR] = {
  */
 static const char *const class_comm[SANDBOX_CLASS_NR] = {
 	[SANDBOX_MAIN] = NULL,	       [SANDBOX_VCPU] = "vcpu",	    [SANDBOX_CTL] = "ctl",
-	[SANDBOX_HOSTCPU] = "hostcpu", [SANDBOX_CPUCHK] = "cpuchk",
+	[SANDBOX_HOSTCPU] = "hostcpu", [SANDBOX_CPUCHK] = "cpuchk", [SANDBOX_TIMERS] = "timers",
 };
 
 const char *sandbox_class_name(enum sandbox_class c)

@@ -33,6 +33,7 @@ enum sandbox_class {
 	SANDBOX_CTL,	 /* ctl: the control socket (and hot-add from a client) */
 	SANDBOX_HOSTCPU, /* hostcpu: uevents, sysfs, re-placing vCPU threads */
 	SANDBOX_CPUCHK,	 /* cpuchkN: a compatibility check pinned to one host CPU */
+	SANDBOX_TIMERS,	 /* timers: synthetic timers and SynIC retries (--hv synic) */
 	SANDBOX_CLASS_NR,
 };
 

@@ -26,6 +26,7 @@ struct tsvc {
 	struct tsvc_timer **heap;
 	size_t n, cap;
 	bool manual, stopping, thread_alive;
+	void (*thread_init)(void);
 	uint64_t manual_now;
 	pthread_t thread;
 	char name[16];
@@ -130,6 +131,8 @@ static void *tsvc_thread(void *arg)
 	log_set_thread_name(s->name);
 	/* The default 50 us slack would add up to 5% error to a 1 ms periodic timer. */
 	prctl(PR_SET_TIMERSLACK, 1ul);
+	if (s->thread_init)
+		s->thread_init();
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
 		uint64_t now = now_ns();
@@ -175,6 +178,7 @@ int tsvc_create(const struct tsvc_params *p, struct tsvc **out)
 		return -ENOMEM;
 	}
 	s->manual = p->manual;
+	s->thread_init = p->thread_init;
 	snprintf(s->name, sizeof(s->name), "%s", p->name ? p->name : "timer");
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);

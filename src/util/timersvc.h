@@ -54,6 +54,9 @@ struct tsvc_params {
 	bool manual;	   /* no thread: tsvc_set_now() / tsvc_run_due() drive it */
 	unsigned capacity; /* initial heap capacity (it grows) */
 	const char *name;  /* thread name */
+	/* Called on the thread before its first wait, after its name and timer slack are set
+	 * (the VMM enters the thread's seccomp filter there). May be NULL. */
+	void (*thread_init)(void);
 };
 
 /* 0, -ENOMEM, or the pthread_create error. */

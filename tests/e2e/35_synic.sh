@@ -16,6 +16,7 @@ need_kvm "hv_synic, $CPUS vCPUs: every check ran and passed" \
 	"AutoEOI SINTs were injected past the local APIC, none went through it" \
 	"control: AutoEOI through the local APIC is seen by the same check" \
 	"query-synic shows every vCPU's SynIC" \
+	"the timer thread runs under its own seccomp filter" \
 	"hv_stimer, $CPUS vCPUs: every check ran and passed" \
 	"hv_stimer direct mode, $CPUS vCPUs: every check ran and passed" \
 	"hv_stimer 1 ms periodic on $PCPUS vCPUs for $PSECS s: on the grid, no stall, every skipped tick counted by hvemu" \
@@ -84,6 +85,7 @@ WANT_AEOI=$((8 * ROUNDS * CPUS + 2))
 aeoi_run() {
 	held --kernel "$G" --cpus "boot=$CPUS" "${COMMON[@]}" --cmdline "mode=sints rounds=$ROUNDS hold=30"
 	AEOI=$(stat vcpu aeoi_injected)
+	TIMERS_FILTERED=$(stat vm sandbox_threads_timers)
 	SYNIC_JSON=$(ctl --json query-synic 2>/dev/null)
 	held_end
 	# mode=sints: 7 checks plus one per vCPU; quit makes hvemu exit 0
@@ -107,6 +109,12 @@ sys.exit(0 if ok else 1)'; then
 	tap_ok "query-synic shows every vCPU's SynIC"
 else
 	tap_fail "query-synic shows every vCPU's SynIC" "$SYNIC_JSON"
+fi
+if [ "$TIMERS_FILTERED" = "1" ]; then
+	tap_ok "the timer thread runs under its own seccomp filter"
+else
+	tap_fail "the timer thread runs under its own seccomp filter" \
+		"sandbox_threads_timers ${TIMERS_FILTERED:-?}, want 1"
 fi
 HVEMU_FAULT="synic.autoeoi*" aeoi_run
 if [ "$AEOI" = "0" ] && [ "$VERDICT" -eq 0 ]; then

@@ -125,6 +125,29 @@ static int vcpu_other_ioctl(void)
 	return 6;
 }
 
+/* The timer thread: KVM_SIGNAL_MSI only (here on a non-KVM fd: the driver refuses it). */
+static int timers_signal_msi(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	prctl(PR_SET_NAME, "timers");
+	sandbox_enter(SANDBOX_TIMERS);
+	if (ioctl(fd, KVM_SIGNAL_MSI, NULL) != -1 || errno != ENOTTY)
+		return 8;
+	close(fd);
+	return 0;
+}
+
+static int timers_run_vcpu(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	prctl(PR_SET_NAME, "timers");
+	sandbox_enter(SANDBOX_TIMERS);
+	ioctl(fd, KVM_RUN, 0); /* a vCPU's request, not the timer thread's */
+	return 9;
+}
+
 static int vcpu_unlinks_file(void)
 {
 	sandbox_enter(SANDBOX_VCPU);
@@ -189,6 +212,9 @@ static void test_forbidden_call_kills(void)
 	CHECK_MSG(died_of_sigsys(&r), "TIOCGWINSZ: status 0x%x", r.status);
 	run_child(SANDBOX_ON, vcpu_unlinks_file, &r);
 	CHECK_MSG(died_of_sigsys(&r), "unlink: status 0x%x", r.status);
+	run_child(SANDBOX_ON, timers_run_vcpu, &r);
+	CHECK_MSG(died_of_sigsys(&r) && strstr(r.err, "thread timers (timers filter)"),
+		  "timers KVM_RUN: status 0x%x, stderr: %s", r.status, r.err);
 }
 
 static void test_log_mode_only_logs(void)
@@ -207,6 +233,8 @@ static void test_allowed_calls_pass(void)
 
 	run_child(SANDBOX_ON, vcpu_allowed, &r);
 	CHECK_MSG(exited(&r, 0), "status 0x%x, stderr: %s", r.status, r.err);
+	run_child(SANDBOX_ON, timers_signal_msi, &r);
+	CHECK_MSG(exited(&r, 0), "timers: status 0x%x, stderr: %s", r.status, r.err);
 }
 
 static void test_stacking(void)
