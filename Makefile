@@ -154,16 +154,18 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	build/hvemu run --cpus boot=4 --hv all --kernel build/guest/demo.elf
 
-# The bench's own programs: bench/kvm_floor.c (a KVM_RUN loop without hvemu) and the
-# build without exit timing.
-build/bench/kvm_floor: bench/kvm_floor.c
+# The bench's own programs: KVM_RUN loops without hvemu (bench/kvm_floor*.c, the floors
+# the bench compares hvemu with; bench/floor.c is their shared VM set-up) and the build
+# without exit timing.
+BENCH_FLOORS := build/bench/kvm_floor
+$(BENCH_FLOORS): build/bench/%: bench/%.c bench/floor.c bench/floor.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -o $@ $<
+	$(Q)$(CC) -std=gnu11 -O2 -g $(WARN) -o $@ $< bench/floor.c -lpthread
 
 bench: deps
 	$(Q)scripts/deps.sh bench
-	$(Q)$(MAKE) --no-print-directory all build/bench/kvm_floor $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_FLOORS) $(BENCH_BINS)
 	$(Q)$(MAKE) --no-print-directory NO_EXIT_TIMING=1 build/noet/hvemu
 	$(Q)bench/run.sh
 

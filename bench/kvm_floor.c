@@ -25,27 +25,23 @@
  *                 that answers the `in` in user space costs at least, per iteration
  *
  * The variants run in interleaved blocks (n exits of each per block), so that they share the
- * machine's noise. Output: "BENCH floor_<variant>_ns median=<ns> p99=<ns> n=<count>".
+ * machine's noise. Output: "BENCH floor_<variant>_ns median=<ns> p90=.. p99=.. max=.. n=<count>".
+ * The same floor for a PV IPI to 64 halted vCPUs is bench/kvm_floor_ipi.c, for 1024 vCPUs
+ * to their first instruction bench/kvm_floor_boot.c.
  * Usage: kvm_floor [-n EXITS_PER_VARIANT] [-b BLOCK] [-v VARIANT,...]
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/kvm.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "floor.h"
+
 #define MEM_SIZE  (2u << 20)
-#define PML4	  0x2000u
-#define PDPT	  0x3000u
-#define PD	  0x4000u
-#define STACK_TOP 0x8000u
-#define CODE	  0x10000u
+#define STACK_TOP FLOOR_STACK_TOP
+#define CODE	  FLOOR_CODE
 
 enum wb {
 	WB_NONE,
@@ -98,81 +94,7 @@ static const uint8_t code[] = {
 	[0x200] = 0xE6, 0xE6, 0xC3,	  /* page: out %al,$0xE6; ret */
 };
 
-static int die(const char *what)
-{
-	fprintf(stderr, "kvm_floor: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void setup_long_mode(int kvm, int vcpu, uint8_t *mem)
-{
-	struct kvm_sregs s;
-	struct kvm_segment cs = { .base = 0,
-				  .limit = 0xffffffff,
-				  .selector = 8,
-				  .type = 11,
-				  .present = 1,
-				  .dpl = 0,
-				  .db = 0,
-				  .s = 1,
-				  .l = 1,
-				  .g = 1 };
-	struct kvm_segment ds = cs;
-	struct kvm_cpuid2 *cpuid;
-	int nent = 256;
-
-	ds.selector = 16;
-	ds.type = 3;
-	ds.l = 0;
-	ds.db = 1;
-	/* Identity map of the first GiB with 2 MiB pages. */
-	*(uint64_t *)(mem + PML4) = PDPT | 3;
-	*(uint64_t *)(mem + PDPT) = PD | 3;
-	for (uint64_t i = 0; i < 512; i++)
-		*(uint64_t *)(mem + PD + i * 8) = (i << 21) | 0x83;
-	if (ioctl(vcpu, KVM_GET_SREGS, &s) < 0)
-		die("KVM_GET_SREGS");
-	s.cs = cs;
-	s.ds = s.es = s.fs = s.gs = s.ss = ds;
-	s.cr3 = PML4;
-	s.cr4 = 1u << 5;				 /* PAE */
-	s.cr0 = 1u | (1u << 4) | (1u << 5) | (1u << 31); /* PE ET NE PG */
-	s.efer = (1u << 8) | (1u << 10);		 /* LME LMA */
-	if (ioctl(vcpu, KVM_SET_SREGS, &s) < 0)
-		die("KVM_SET_SREGS");
-	for (;;) {
-		cpuid = calloc(1, sizeof(*cpuid) + (size_t)nent * sizeof(cpuid->entries[0]));
-		if (!cpuid)
-			die("calloc");
-		cpuid->nent = (uint32_t)nent;
-		if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-			break;
-		if (errno != E2BIG)
-			die("KVM_GET_SUPPORTED_CPUID");
-		free(cpuid);
-		nent *= 2;
-	}
-	if (ioctl(vcpu, KVM_SET_CPUID2, cpuid) < 0)
-		die("KVM_SET_CPUID2");
-	free(cpuid);
-}
-
-static void enter_at(int vcpu, const struct variant *v)
+static void enter_at(const struct floor_vcpu *vcpu, const struct variant *v)
 {
 	struct kvm_regs r;
 
@@ -182,36 +104,36 @@ static void enter_at(int vcpu, const struct variant *v)
 	r.r12 = v->r12;
 	r.rsp = STACK_TOP;
 	r.rflags = 2;
-	if (ioctl(vcpu, KVM_SET_REGS, &r) < 0)
-		die("KVM_SET_REGS");
+	if (ioctl(vcpu->fd, KVM_SET_REGS, &r) < 0)
+		floor_die("KVM_SET_REGS");
 }
 
 /* One block: n timed exits of variant v (plus one untimed to get into the loop). */
-static void run_block(int vcpu, struct kvm_run *run, uint8_t *mem, struct variant *v, size_t n)
+static void run_block(const struct floor_vcpu *vcpu, uint8_t *mem, struct variant *v, size_t n)
 {
+	struct kvm_run *run = vcpu->run;
 	uint64_t prev = 0;
 
 	/* Completes the previous block's last exit (an `in` is finished on the next entry). */
 	run->kvm_dirty_regs = 0;
 	run->immediate_exit = 1;
-	if (ioctl(vcpu, KVM_RUN, 0) == 0 || errno != EINTR)
-		die("KVM_RUN with immediate_exit");
+	if (ioctl(vcpu->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+		floor_die("KVM_RUN with immediate_exit");
 	run->immediate_exit = 0;
 	run->kvm_valid_regs = v->valid_regs;
 	enter_at(vcpu, v);
 	for (size_t i = 0; i <= n;) {
 		uint64_t t;
 
-		if (ioctl(vcpu, KVM_RUN, 0) < 0) {
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			die("KVM_RUN");
+			floor_die("KVM_RUN");
 		}
-		t = now_ns();
+		t = floor_now_ns();
 		if (run->exit_reason != KVM_EXIT_IO || run->io.port != v->port) {
-			fprintf(stderr, "kvm_floor: %s: unexpected exit %u (port 0x%x)\n", v->name,
-				run->exit_reason, run->io.port);
-			exit(1);
+			floor_fail("%s: unexpected exit %u (port 0x%x)", v->name, run->exit_reason,
+				   run->io.port);
 		}
 		if (run->io.direction == KVM_EXIT_IO_IN)
 			memset((uint8_t *)run + run->io.data_offset, 0xff, run->io.size);
@@ -249,10 +171,9 @@ int main(int argc, char **argv)
 {
 	size_t n = 20000, block = 500;
 	const char *only = NULL;
-	struct kvm_userspace_memory_region region;
-	struct kvm_run *run;
-	uint8_t *mem;
-	int kvm, vm, vcpu, opt, mmap_size;
+	struct floor_vm vm;
+	struct floor_vcpu vcpu;
+	int opt;
 
 	while ((opt = getopt(argc, argv, "n:b:v:")) != -1) {
 		if (opt == 'n')
@@ -271,50 +192,25 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvm_floor: -n must be a non-zero multiple of -b\n");
 		return 2;
 	}
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		die("/dev/kvm");
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	if (vm < 0)
-		die("KVM_CREATE_VM");
-	if (ioctl(vm, KVM_CREATE_IRQCHIP, 0) < 0)
-		die("KVM_CREATE_IRQCHIP");
-	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		die("mmap");
-	memcpy(mem + CODE, code, sizeof(code));
-	region = (struct kvm_userspace_memory_region){ .slot = 0,
-						       .guest_phys_addr = 0,
-						       .memory_size = MEM_SIZE,
-						       .userspace_addr = (uintptr_t)mem };
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-		die("KVM_SET_USER_MEMORY_REGION");
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	if (vcpu < 0)
-		die("KVM_CREATE_VCPU");
-	mmap_size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	run = mmap(NULL, (size_t)mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	if (run == MAP_FAILED)
-		die("mmap kvm_run");
-	setup_long_mode(kvm, vcpu, mem);
+	floor_vm_create(&vm, MEM_SIZE, code, sizeof(code));
+	floor_vcpu_create(&vm, 0, &vcpu);
 	for (size_t i = 0; i < NVARIANTS; i++) {
 		variants[i].t = calloc(n, sizeof(uint64_t));
 		if (!variants[i].t)
-			die("calloc");
+			floor_die("calloc");
 	}
 	for (size_t done = 0; done < n; done += block)
 		for (size_t i = 0; i < NVARIANTS; i++)
 			if (wanted(only, variants[i].name))
-				run_block(vcpu, run, mem, &variants[i], block);
+				run_block(&vcpu, vm.mem, &variants[i], block);
 	for (size_t i = 0; i < NVARIANTS; i++) {
 		struct variant *v = &variants[i];
+		char name[64];
 
 		if (!v->n)
 			continue;
-		qsort(v->t, v->n, sizeof(uint64_t), cmp_u64);
-		printf("BENCH floor_%s_ns median=%llu p99=%llu n=%zu\n", v->name,
-		       (unsigned long long)v->t[v->n / 2],
-		       (unsigned long long)v->t[(v->n * 99) / 100], v->n);
+		snprintf(name, sizeof(name), "floor_%s_ns", v->name);
+		floor_print(name, v->t, v->n);
 	}
 	return 0;
 }
