@@ -10,12 +10,16 @@
 #   sender from its call into the hypercall page to the return (the VP set built before),
 #   targets halted (settled 2 ms after the previous round); the same with the targets
 #   running guest code, and where the time goes (--exit-timing: the exit, the MSIs).
+# bench ipi64_floor_us: the same with no VMM (bench/kvm_floor_ipi: the sender exits, its
+#   thread sends 64 KVM_SIGNAL_MSI to 64 halted vCPUs and re-enters), run right after each
+#   hvemu run, and hvemu / floor.
 # Each figure is the median over BENCH_REPS runs of the per-run ratio. Run by bench/run.sh.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 REPS=${BENCH_REPS:-3}
 SAMPLES=${BENCH_FLUSH_SAMPLES:-300}
+FLOOR_IPI=${KVM_FLOOR_IPI:-build/bench/kvm_floor_ipi}
 bench_start "flush_vs_native_p50 flush_vs_native_p99 ipi64_vs_native flush_1024_vs_8 ipi64_hypercall_us" hv_flush
 
 # guest NAME CPUS MEM TEST [OPTION...]: one guest run, output in $tmp/NAME; fails without
@@ -45,9 +49,17 @@ for i in $(seq "$REPS"); do
 		f="$tmp/nipi.$i"
 		ratio "$(field ipi64_native_acks_ns p50 "$f")" "$(field ipi64_pv_send_ns p50 "$f")" >>"$tmp/ipinormal"
 	fi
-	# The IPI hypercall alone, with where its time goes.
-	SAMPLES=100 guest "ipih.$i" 70 512M "ipi64 settle_ms=2" --exit-timing
-	SAMPLES=20 guest "ipir.$i" 70 512M "ipi64 targets=running" --exit-timing
+	# The IPI hypercall alone, with where its time goes, and right after it its floor: the
+	# same rounds from a KVM_RUN loop with no VMM (bench/kvm_floor_ipi.c): plain, with the
+	# perf probe hvemu puts on every vCPU thread, and with that probe and targets whose
+	# handler is shaped like the guest runtime's interrupt entry.
+	SAMPLES=100 guest "ipih.$i" 70 512M "ipi64 settle_ms=2 only=hcall" --exit-timing
+	if [ -x "$FLOOR_IPI" ]; then
+		"$FLOOR_IPI" -n 100 -t 64 -s 2000 >"$tmp/ipifloor.$i" 2>&1
+		"$FLOOR_IPI" -n 100 -t 64 -s 2000 -P >"$tmp/ipifloorp.$i" 2>&1
+		"$FLOOR_IPI" -n 100 -t 64 -s 2000 -P -g >"$tmp/ipifloorg.$i" 2>&1
+	fi
+	SAMPLES=20 guest "ipir.$i" 70 512M "ipi64 targets=running only=hcall" --exit-timing
 	if guest "f8.$i" 8 128M flush2 && guest "f1024.$i" 1024 1G flush2; then
 		ratio "$(field flush2_pv_ns p50 "$tmp/f1024.$i")" "$(field flush2_pv_ns p50 "$tmp/f8.$i")" >>"$tmp/scale"
 	fi
@@ -74,6 +86,44 @@ echo "  64 targets of 70 vCPUs: native IPIs+acks p50 $(us "$(stat ipi64_native_a
 	"(native/PV with acks: $(median <"$tmp/ipiack"))"
 echo "  with --vcpu-sched normal (SCHED_OTHER vCPU threads): one PV IPI hypercall p50" \
 	"$(us "$(stat ipi64_pv_send_ns p50 'nipi.*[0-9]')") us, ipi64_vs_native $(median <"$tmp/ipinormal")"
+# ipi64_floor_us: the floor's sender-side time (guest-timed like ipi64_hcall_ns) and its
+# host part (like hvemu's exit), the ratios per run, and what hvemu adds on top.
+ipi_floor() {
+	local r p hx fx
+	if ! [ -x "$FLOOR_IPI" ]; then
+		echo "bench ipi64_floor_us: skipped (no $FLOOR_IPI; make $FLOOR_IPI)"
+		return
+	fi
+	for r in $(seq "$REPS"); do
+		ratio "$(field ipi64_hcall_ns p50 "$tmp/ipih.$r")" "$(field floor_ipi64_send_ns median "$tmp/ipifloor.$r")"
+	done >"$tmp/ipifr50"
+	for r in $(seq "$REPS"); do
+		ratio "$(field ipi64_hcall_ns p99 "$tmp/ipih.$r")" "$(field floor_ipi64_send_ns p99 "$tmp/ipifloor.$r")"
+	done >"$tmp/ipifr99"
+	for r in $(seq "$REPS"); do
+		ratio "$(field ipi64_hcall_ns p50 "$tmp/ipih.$r")" "$(field floor_ipi64_send_ns median "$tmp/ipifloorg.$r")"
+	done >"$tmp/ipifrg"
+	p=$(median <"$tmp/ipifr50")
+	hx=$(ets hypercall p50 'ipih.*[0-9]')
+	fx=$(stat floor_ipi64_exit_ns median 'ipifloor.*[0-9]')
+	echo "bench ipi64_floor_us: $(us "$(stat floor_ipi64_send_ns median 'ipifloor.*[0-9]')") us"
+	echo "  no VMM, same rounds (bench/kvm_floor_ipi, 1+64 vCPUs, 100 rounds, 2 ms settle):" \
+		"sender-timed p50 $(us "$(stat floor_ipi64_send_ns median 'ipifloor.*[0-9]')") us" \
+		"p99 $(us "$(stat floor_ipi64_send_ns p99 'ipifloor.*[0-9]')") us; host part (KVM_RUN" \
+		"return to the next call) p50 $(us "$fx") us p99 $(us "$(stat floor_ipi64_exit_ns p99 'ipifloor.*[0-9]')") us;" \
+		"one MSI p50 $(stat floor_ipi64_msi_ns median 'ipifloor.*[0-9]') ns" \
+		"p90 $(stat floor_ipi64_msi_ns p90 'ipifloor.*[0-9]') ns p99 $(stat floor_ipi64_msi_ns p99 'ipifloor.*[0-9]') ns;" \
+		"with hvemu's perf probe on every vCPU thread: p50 $(us "$(stat floor_ipi64_send_ns median 'ipifloorp.*[0-9]')") us," \
+		"and the targets' handler shaped like the guest runtime's: p50 $(us "$(stat floor_ipi64_send_ns median 'ipifloorg.*[0-9]')") us" \
+		"(what hvemu's vCPU threads and guest add to the floor, with no VMM logic)"
+	echo "  hvemu / floor: p50 $p (per run: $(tr '\n' ' ' <"$tmp/ipifr50")), p99 $(median <"$tmp/ipifr99");" \
+		"hvemu's exit minus the floor's host part, p50: $(awk -v a="$hx" -v b="$fx" \
+			'BEGIN { if (a != "" && b != "" && a != "nan" && b != "nan") printf "%.1f", (a - b) / 1000; else print "nan" }') us" \
+		"(its MSIs p50 $(us "$(ets ipi_send p50 'ipih.*[0-9]')") us vs the floor's $(us "$fx") us:" \
+		"the rest is decode and hvemu's loop); hvemu / the floor with hvemu's probe and" \
+		"handler shape: p50 $(median <"$tmp/ipifrg")"
+}
+
 # ipi64_hypercall_us: per-run p50 and p99 of the hypercall alone; where it goes from
 # hvemu's exit timing (medians over the runs of each run's figure).
 ets() { for f in "$tmp"/$3; do [ -f "$f.err" ] && et "$1" "$2" "$f.err"; done | median; }
@@ -90,7 +140,8 @@ echo "  where it goes (halted, --exit-timing, ns): hvemu's exit p50 $(ets hyperc
 	"p50 $(ets ipi_msi p50 'ipih.*[0-9]') p90 $(ets ipi_msi p90 'ipih.*[0-9]') p99 $(ets ipi_msi p99 'ipih.*[0-9]');" \
 	"decode and the rest of the exit: exit minus MSIs; the KVM exit and the guest's call: the" \
 	"sender's time minus hvemu's exit; the guest's own send (VP set built from the mask, emulated" \
-	"CPL0 code, then the call) p50 $(us "$(stat ipi64_pv_send_ns p50 'ipih.*[0-9]')") us"
+	"CPL0 code, then the call) p50 $(us "$(stat ipi64_pv_send_ns p50 'ipi.*[0-9]')") us"
+ipi_floor
 echo "  running targets (ns): exit p50 $(ets hypercall p50 'ipir.*[0-9]'), one MSI p50" \
 	"$(ets ipi_msi p50 'ipir.*[0-9]') p99 $(ets ipi_msi p99 'ipir.*[0-9]') (64 spinning vCPUs share the" \
 	"host CPUs with the sender: its scheduling is most of the tail)"

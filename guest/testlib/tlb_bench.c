@@ -9,7 +9,8 @@
  *           hypervisor's side costs the sender), and PV IPIs + acknowledgements (the
  *           cross-CPU call with the PV IPI hook). settle_ms=N: time given to the targets
  *           to halt before each hypercall alone; targets=running: they spin in guest code
- *           during it instead
+ *           during it instead; only=hcall: the hypercall alone and nothing else per round
+ *           (what bench/kvm_floor_ipi.c measures the floor of)
  *   flush2  two targets (CPUs 1 and 2): PV and native flush; run with 8 and 1024 vCPUs
  * Times are TSC deltas around the call at CPL0.
  */
@@ -93,6 +94,38 @@ static bool wait_acks(u32 want)
 	return atomic_load(&bench_acks) == want;
 }
 
+/*
+ * One round of the ipi64 comparison for sample i: native IPIs + acknowledgements (a), the
+ * same cross-CPU call with the PV IPI hook (c), one PV IPI as Linux sends it (b), then its
+ * acknowledgements. Returns the number of wrong outcomes.
+ */
+static u32 ipi64_round(const struct cpumask *m, u32 i, u64 *a, u64 *b, u64 *c)
+{
+	u32 wrong = 0;
+	u64 t0, t1;
+
+	tlb_ipi_hook(false);
+	t0 = rdtsc();
+	on_cpus(m, bench_nop, NULL);
+	t1 = rdtsc();
+	a[i] = t1 - t0;
+	tlb_ipi_hook(true);
+	t0 = rdtsc();
+	on_cpus(m, bench_nop, NULL);
+	t1 = rdtsc();
+	tlb_ipi_hook(false);
+	c[i] = t1 - t0;
+	WRITE_ONCE(bench_acks, 0);
+	t0 = rdtsc();
+	if (!tlb_path_is_pv(send_ipi_mask(m, BENCH_VECTOR, NULL)))
+		wrong++;
+	t1 = rdtsc();
+	b[i] = t1 - t0;
+	if (!wait_acks(64))
+		wrong++;
+	return wrong;
+}
+
 static void bench_mask(struct cpumask *m, u32 count)
 {
 	u32 cpu, n = 0;
@@ -169,34 +202,17 @@ void tlb_test_bench(u64 va)
 			return;
 		}
 		u64 settle = cmdline_u64("settle_ms", 0);
-		char targets[16] = "halted";
-		bool running;
+		char targets[16] = "halted", only[16] = "";
+		bool running, alone;
 
 		cmdline_get_str("targets", targets, sizeof(targets));
+		cmdline_get_str("only", only, sizeof(only));
 		running = !strcmp(targets, "running");
+		alone = !strcmp(only, "hcall");
 		bench_mask(&m, 64);
 		for (u32 i = 0; i < n; i++) {
-			u64 t0, t1;
-
-			tlb_ipi_hook(false);
-			t0 = rdtsc();
-			on_cpus(&m, bench_nop, NULL);
-			t1 = rdtsc();
-			a[i] = t1 - t0;
-			tlb_ipi_hook(true);
-			t0 = rdtsc();
-			on_cpus(&m, bench_nop, NULL);
-			t1 = rdtsc();
-			tlb_ipi_hook(false);
-			c[i] = t1 - t0;
-			WRITE_ONCE(bench_acks, 0);
-			t0 = rdtsc();
-			if (!tlb_path_is_pv(send_ipi_mask(&m, BENCH_VECTOR, NULL)))
-				wrong++;
-			t1 = rdtsc();
-			b[i] = t1 - t0;
-			if (!wait_acks(64))
-				wrong++;
+			if (!alone)
+				wrong += ipi64_round(&m, i, a, b, c);
 			WRITE_ONCE(bench_acks, 0);
 			if (settle)
 				mdelay(settle);
@@ -223,10 +239,12 @@ void tlb_test_bench(u64 va)
 		report_info(
 		    "bench ipi64: %u CPUs, 64 targets (%s for the hypercall alone), %u samples",
 		    smp_nr_online(), running ? "running" : "halted", n);
-		bench_print("ipi64_native_acks_ns", a, n);
-		bench_print("ipi64_pv_send_ns", b, n);
+		if (!alone) {
+			bench_print("ipi64_native_acks_ns", a, n);
+			bench_print("ipi64_pv_send_ns", b, n);
+			bench_print("ipi64_pv_acks_ns", c, n);
+		}
 		bench_print("ipi64_hcall_ns", d, n);
-		bench_print("ipi64_pv_acks_ns", c, n);
 		report(!wrong,
 		       "bench ipi64: every PV IPI was a hypercall and reached all 64 (%u "
 		       "did not)",
