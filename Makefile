@@ -157,7 +157,7 @@ run: deps
 # The bench's own programs: KVM_RUN loops without hvemu (bench/kvm_floor*.c, the floors
 # the bench compares hvemu with; bench/floor.c is their shared VM set-up) and the build
 # without exit timing.
-BENCH_FLOORS := build/bench/kvm_floor build/bench/kvm_floor_ipi
+BENCH_FLOORS := build/bench/kvm_floor build/bench/kvm_floor_ipi build/bench/kvm_floor_boot
 $(BENCH_FLOORS): build/bench/%: bench/%.c bench/floor.c bench/floor.h
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")

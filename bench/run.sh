@@ -5,6 +5,10 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 . bench/lib.sh
 REPS=${BENCH_REPS:-5}
+# BENCH_ONLY=REGEX: only the parts whose name matches (exit, boot, or a script's file name
+# such as bench/20_flush.sh), to rerun one figure
+ONLY=${BENCH_ONLY:-.}
+want() { [[ $1 =~ $ONLY ]]; }
 tmp=$(mktemp -d /tmp/hvemu-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -14,7 +18,9 @@ if [ ! -c /dev/kvm ]; then
 fi
 
 # --- exit_roundtrip_us: a guest `out` to a port the VMM resumes at once -------------------
-if [ -f "$G/bench.elf" ]; then
+if ! want exit; then
+	:
+elif [ -f "$G/bench.elf" ]; then
 	for i in $(seq "$REPS"); do
 		"$HVEMU" run --kernel "$G/bench.elf" --cmdline "test=exit" --serial stdio \
 			>"$tmp/exit.$i" 2>/dev/null
@@ -29,8 +35,28 @@ else
 fi
 
 # --- boot_to_main_ms: hvemu start to every vCPU in the guest's main ----------------------
-if [ -f "$G/smp.elf" ]; then
-	for n in 1 8 64 1024; do
+FLOOR_BOOT=${KVM_FLOOR_BOOT:-build/bench/kvm_floor_boot}
+
+# boot_floor N HVEMU_MEDIAN: the floor under boot_to_main_ms_N, measured in the same rounds
+boot_floor() {
+	local fs
+	if ! [ -x "$FLOOR_BOOT" ]; then
+		echo "bench boot_floor_ms_$1: skipped (no $FLOOR_BOOT; make $FLOOR_BOOT)"
+		return
+	fi
+	fb() { field floor_boot_ms "$2" "$tmp/floorboot.$1" | median; }
+	fs=$(fb sipi total)
+	echo "bench boot_floor_ms_$1: $(fb direct total) ms"
+	echo "  $1 vCPUs to their first exit with no VMM (bench/kvm_floor_boot, same rounds, median of" \
+		"$(field floor_boot_ms total "$tmp/floorboot.direct" | wc -l)): created and set up directly" \
+		"$(fb direct total) ms (KVM_CREATE_VCPU..KVM_SET_MP_STATE done at $(fb direct created) ms);" \
+		"started by INIT/SIPI from the BSP (as hvemu's guest) $fs ms;" \
+		"boot_to_main / INIT-SIPI floor: $(ratio "$2" "$fs")"
+}
+if ! want boot; then
+	:
+elif [ -f "$G/smp.elf" ]; then
+	for n in ${BENCH_BOOT_CPUS:-1 8 64 1024}; do
 		: >"$tmp/boot.$n"
 		reps=$REPS
 		[ "$n" -ge 1024 ] && reps=3
@@ -38,11 +64,21 @@ if [ -f "$G/smp.elf" ]; then
 			"$HVEMU" run --kernel "$G/smp.elf" --cpus "boot=$n" --memory 512M \
 				--cmdline verbose --serial stdio 2>"$tmp/err.$n.$i" >"$tmp/out.$n.$i"
 			grep -o 'guest mark 1 at [0-9.]* ms' "$tmp/err.$n.$i" | awk '{print $5}' >>"$tmp/boot.$n"
+			# The floor in the same round: 1024 vCPUs to their first exit with no VMM
+			# (bench/kvm_floor_boot.c), started directly and by INIT/SIPI.
+			if [ "$n" -ge 1024 ] && [ -x "$FLOOR_BOOT" ]; then
+				for m in direct sipi; do
+					"$FLOOR_BOOT" -c "$n" -m "$m" >>"$tmp/floorboot.$m" 2>&1
+				done
+			fi
 		done
 		read -r med _ max < <(stats <"$tmp/boot.$n")
 		echo "bench boot_to_main_ms_${n}: $med ms"
 		echo "  $n vCPUs: median of $(wc -l <"$tmp/boot.$n") boots, max $max ms" \
 			"$([ "$n" -ge 1024 ] && echo "; target <= 1000 ms")"
+		if [ "$n" -ge 1024 ]; then
+			boot_floor "$n" "$med"
+		fi
 		if [ "$n" -ge 64 ]; then
 			# Where the time goes (medians over the boots): hvemu's timeline, then the guest's.
 			hv() { sed -n "s/.*boot timing (ms):.* $1 \([0-9.]*\).*/\1/p" "$tmp"/err.$n.* | median; }
@@ -62,6 +98,6 @@ fi
 
 # More figures (hypercall, flush, IPI, hot-add) are added by bench/*.sh scripts.
 for b in bench/[0-9]*.sh; do
-	[ -f "$b" ] && HVEMU="$HVEMU" GUESTS="$G" BENCH_REPS="$REPS" bash "$b"
+	[ -f "$b" ] && want "$b" && HVEMU="$HVEMU" GUESTS="$G" BENCH_REPS="$REPS" bash "$b"
 done
 exit 0
