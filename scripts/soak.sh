@@ -129,6 +129,13 @@ hostcpu() { # host CPU 1 offline for 5 s every period, when root
 client 8 9 & pids+=($!)
 client 10 11 & pids+=($!)
 churn & pids+=($!)
+# The clients stop as soon as the guest drains (it removes what is left and waits 3 s
+# of quiet): a client still adding after that would leave a CPU the verdict counts.
+drain_watch() {
+	until grep -q "^SOAK: drain" "$DIR/guest.out" 2>/dev/null; do sleep 0.1; done
+	stop_loops "$@"
+}
+drain_watch "${pids[@]:1}" & pids+=($!)
 if [ "$(id -u)" = 0 ] && [ -w "$HP" ]; then
 	hostcpu &
 	pids+=($!)

@@ -467,7 +467,7 @@ static void drain(u32 nslots)
 		}
 		if (any)
 			quiet_since = rdtsc();
-		else if (tsc_cycles_to_ns(rdtsc() - quiet_since) > 1000000000ull)
+		else if (tsc_cycles_to_ns(rdtsc() - quiet_since) > 3000000000ull)
 			return;
 		mdelay(10);
 	}
