@@ -22,11 +22,7 @@ run_hvemu 60 run --kernel "$GUESTS/platform.elf" --cpus boot=2,max=4 --memory 25
 	--cmdline "expect_cpus=2 expect_max=4 expect_mem_mib=256"
 expect_guest "${tests[0]}" 9
 run_hvemu 60 run --kernel "$GUESTS/platform.elf" --cpus boot=2 --cmdline "expect_cpus=3"
-if [ "$RC" -eq 3 ] && grep -q "FAIL: fw_cfg CPUs at boot: 2 (want 3)" "$OUT"; then
-	tap_ok "${tests[1]}"
-else
-	tap_fail "${tests[1]}" "exit $RC; $(cat "$OUT")"
-fi
+expect_rc_line "${tests[1]}" 3 "FAIL: fw_cfg CPUs at boot: 2 (want 3)" "$OUT"
 
 run_hvemu 10 run --cpu help
 if [ "$RC" -eq 0 ] && grep -q "^  safe " "$OUT" && grep -Eq "^  cx16 +0x00000001.0 ecx\[13\]" "$OUT"; then

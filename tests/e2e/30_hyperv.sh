@@ -35,26 +35,14 @@ for n in $CPU_COUNTS; do
 done
 
 run_hvemu 30 run --kernel "$G" --hv tlbflush
-if [ "$RC" -eq 2 ] && grep -q "tlbflush needs vpindex" "$ERR"; then
-	tap_ok "--hv tlbflush without vpindex is refused"
-else
-	tap_fail "--hv tlbflush without vpindex is refused (status $RC, want 2)" "$(tail -3 "$ERR")"
-fi
+expect_rc_line "--hv tlbflush without vpindex is refused" 2 "tlbflush needs vpindex"
 
 run_hvemu 60 run --kernel "$G" --cpus boot=4 --hv all --cmdline "hv=all mode=reset"
-if [ "$RC" -eq 10 ] && grep -q "HV_X64_MSR_RESET" "$ERR"; then
-	tap_ok "HV_X64_MSR_RESET resets"
-else
-	tap_fail "HV_X64_MSR_RESET resets (status $RC, want 10)" "$(tail -5 "$OUT"; tail -5 "$ERR")"
-fi
+expect_rc_line "HV_X64_MSR_RESET resets" 10 "HV_X64_MSR_RESET"
 
 # Without the feature the WRMSR takes #GP and the guest reports the missing reset (3).
 run_hvemu 60 run --kernel "$G" --hv vpindex --cmdline "hv=vpindex mode=reset"
-if [ "$RC" -eq 3 ] && grep -q "^FAIL: RESET = 1 returned (#GP)" "$OUT"; then
-	tap_ok "HV_X64_MSR_RESET needs the reset feature"
-else
-	tap_fail "HV_X64_MSR_RESET needs the reset feature (status $RC, want 3)" "$(tail -5 "$OUT")"
-fi
+expect_rc_line "HV_X64_MSR_RESET needs the reset feature" 3 "^FAIL: RESET = 1 returned (#GP)" "$OUT"
 
 run_hvemu 60 run --kernel "$G" --cpus boot=4 --hv all --cmdline "hv=all mode=crash"
 params=1
@@ -68,9 +56,5 @@ else
 fi
 
 run_hvemu 60 run --kernel "$G" --hv vpindex,reset --cmdline "hv=vpindex,reset mode=crash"
-if [ "$RC" -eq 3 ] && grep -q "^FAIL: CRASH_CTL notify returned (#GP)" "$OUT"; then
-	tap_ok "crash MSRs need the crash feature"
-else
-	tap_fail "crash MSRs need the crash feature (status $RC, want 3)" "$(tail -5 "$OUT")"
-fi
+expect_rc_line "crash MSRs need the crash feature" 3 "^FAIL: CRASH_CTL notify returned (#GP)" "$OUT"
 tap_done

@@ -38,17 +38,9 @@ SOCK="$E2E_TMP/vm.sock"
 
 # FIFOs: refused before anything waits on them (timeout 20 would mean a hang).
 run_hvemu 20 run --kernel "$FIFO"
-if [ "$RC" -eq 2 ] && grep -q "is not a regular file (a FIFO)" "$ERR"; then
-	tap_ok "${names[0]}"
-else
-	tap_fail "${names[0]} (status $RC)" "$(tail -3 "$ERR")"
-fi
+expect_rc_line "${names[0]}" 2 "is not a regular file (a FIFO)"
 run_hvemu 20 run --kernel "$IDLE" --initrd "$FIFO"
-if [ "$RC" -eq 2 ] && grep -q "is not a regular file (a FIFO)" "$ERR"; then
-	tap_ok "${names[1]}"
-else
-	tap_fail "${names[1]} (status $RC)" "$(tail -3 "$ERR")"
-fi
+expect_rc_line "${names[1]}" 2 "is not a regular file (a FIFO)"
 
 # SIGTERM as soon as hvemu takes it (blocked for its signalfd: /proc SigBlk; a fixed delay
 # lost the race to a slow start under ASan): creating 512 vCPUs takes longer than that.
@@ -137,11 +129,7 @@ one_line 7 --api-socket ""
 one_line 8 --api-socket /nonexistent-hvemu-dir/vm.sock
 one_line 9 --serial file:/nonexistent-hvemu-dir/out
 run_hvemu 20 run --kernel "$IDLE" --seccomp maybe
-if [ "$RC" -eq 2 ] && grep -q "expected on, log or off" "$ERR"; then
-	tap_ok "${names[10]}"
-else
-	tap_fail "${names[10]} (status $RC)" "$(cat "$ERR")"
-fi
+expect_rc_line "${names[10]}" 2 "expected on, log or off"
 
 # Default: on. The stats count the threads that entered a filter, per class.
 start_idle
@@ -171,11 +159,7 @@ else
 	tap_fail "${names[12]} (status $RC, want 159)" "$(tail -3 "$ERR")"
 fi
 HVEMU_FAULT="sandbox.forbidden=vcpu" run_hvemu 30 run --kernel "$G" --cmdline code=0 --seccomp log
-if [ "$RC" -eq 1 ] && grep -q "socket(2) from a vcpu thread returned [0-9]* (made)" "$ERR"; then
-	tap_ok "${names[13]}"
-else
-	tap_fail "${names[13]} (status $RC, want 1)" "$(tail -3 "$ERR")"
-fi
+expect_rc_line "${names[13]}" 1 "socket(2) from a vcpu thread returned [0-9]* (made)"
 HVEMU_FAULT="sandbox.forbidden=vcpu" run_hvemu 30 run --kernel "$G" --cmdline code=0 --seccomp off
 if [ "$RC" -eq 1 ] && ! grep -q "socket(2)" "$ERR"; then
 	tap_ok "${names[14]}"

@@ -63,6 +63,17 @@ expect_rc() {
 	fi
 }
 
+# expect_rc_line NAME WANT PATTERN [FILE]: the last run_hvemu exited with WANT and FILE
+# (default its stderr) has a line matching PATTERN (grep's basic regular expression)
+expect_rc_line() {
+	local f="${4:-$ERR}"
+	if [ "$RC" -eq "$2" ] && grep -q -- "$3" "$f"; then
+		tap_ok "$1"
+	else
+		tap_fail "$1 (status $RC, want $2)" "$(tail -5 "$f")"
+	fi
+}
+
 # A test guest's report (guest/lib/report.h) ends with exactly one line
 #	SUMMARY: N tests, F failures, S skipped, U unexpected skips
 # and hvemu exits with 1 when it passed, 155 when every report was a declared skip.
