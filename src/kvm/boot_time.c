@@ -51,6 +51,9 @@ void vm_boot_report(struct vm *vm)
 	for (unsigned p = 0; p < VM_BOOT_PHASES; p++)
 		append(line, sizeof(line), &n, " %s %.1f", phase_names[p],
 		       (double)vm->boot_ns[p] / 1e6);
+	if (vm->boot_precreate_threads)
+		append(line, sizeof(line), &n, "; of vcpus: created on %u threads %.1f",
+		       vm->boot_precreate_threads, (double)vm->boot_precreate_ns / 1e6);
 	append(line, sizeof(line), &n, "; steps:");
 	for (unsigned s = 1; s < VCPU_STEP_POSITIONS; s++) {
 		const struct vcpu_step_clock *c = &vm->step_clock[s];

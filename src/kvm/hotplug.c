@@ -117,6 +117,8 @@ static void precreate_boot_vcpus(struct vm *vm)
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned n = 0, want;
 
+	uint64_t t0 = now_ns();
+
 	if (vm->cfg.boot_vcpus < PRECREATE_MIN_VCPUS || cpus < 2)
 		return;
 	want = (unsigned)(cpus < PRECREATE_MAX_THREADS ? cpus : PRECREATE_MAX_THREADS) - 1;
@@ -132,8 +134,10 @@ static void precreate_boot_vcpus(struct vm *vm)
 			break;
 	}
 	precreate_worker(&p); /* this thread too */
+	vm->boot_precreate_threads = n + 1;
 	while (n)
 		pthread_join(t[--n], NULL);
+	vm->boot_precreate_ns = now_ns() - t0;
 }
 
 int vm_vcpus_add_boot(struct vm *vm, char *err, size_t errlen)

@@ -11,26 +11,31 @@
 #include <string.h>
 
 #include "kvm/vm_internal.h"
+#include "util/bgcall.h"
+#include "util/fault.h"
 #include "util/log.h"
 
 #define HV_MSR_FIRST HV_X64_MSR_SYNTHETIC_FIRST
 #define HV_MSR_COUNT (HV_X64_MSR_SYNTHETIC_LAST - HV_X64_MSR_SYNTHETIC_FIRST + 1)
 /* KVM's paravirtual MSRs (<asm/kvm_para.h>) that hvemu programs itself. */
-#define KVM_PV_MSR_FIRST MSR_KVM_WALL_CLOCK_NEW
-#define KVM_PV_MSR_COUNT (MSR_KVM_ASYNC_PF_ACK - MSR_KVM_WALL_CLOCK_NEW + 1)
+#define KVM_PV_MSR_FIRST      MSR_KVM_WALL_CLOCK_NEW
+#define KVM_PV_MSR_COUNT      (MSR_KVM_ASYNC_PF_ACK - MSR_KVM_WALL_CLOCK_NEW + 1)
+#define MSR_FILTER_TIMEOUT_NS (5 * NSEC_PER_SEC)
 
-int vm_msr_setup(struct vm *vm)
+/*
+ * KVM_X86_SET_MSR_FILTER waits for an SRCU grace period (kvm_vm_ioctl_set_msr_filter):
+ * 13-15 ms here, with no CPU used. It runs on its own thread (util/bgcall.h) while the VM
+ * is built, and vm_msr_filter_wait takes its result before any vCPU runs. A vCPU created
+ * meanwhile is covered: the ranges denied here are always intercepted, and each access is
+ * checked against the filter installed at that moment (kvm_msr_allowed).
+ */
+static intptr_t set_filter(intptr_t vm_fd)
 {
 	static uint8_t deny_hv[HV_MSR_COUNT / 8];
 	static uint8_t deny_kvm_pv[(KVM_PV_MSR_COUNT + 7) / 8];
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_X86_USER_SPACE_MSR,
-		.args = { KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER },
-	};
 	struct kvm_msr_filter filter;
-	int r;
+	int r = fault_hit("vm.msr_filter");
 
-	r = kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
 	if (r)
 		return r;
 	memset(&filter, 0, sizeof(filter));
@@ -47,7 +52,28 @@ int vm_msr_setup(struct vm *vm)
 		.base = KVM_PV_MSR_FIRST,
 		.bitmap = deny_kvm_pv,
 	};
-	return kvm_ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter);
+	return kvm_ioctl((int)vm_fd, KVM_X86_SET_MSR_FILTER, &filter);
+}
+
+int vm_msr_setup(struct vm *vm)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_X86_USER_SPACE_MSR,
+		.args = { KVM_MSR_EXIT_REASON_UNKNOWN | KVM_MSR_EXIT_REASON_FILTER },
+	};
+	int r = kvm_ioctl(vm->fd, KVM_ENABLE_CAP, &cap);
+
+	return r ? r : bgcall_start(&vm->msr_filter, set_filter, vm->fd, NULL);
+}
+
+int vm_msr_filter_wait(struct vm *vm)
+{
+	intptr_t res;
+	int r = bgcall_wait(&vm->msr_filter, MSR_FILTER_TIMEOUT_NS, &res);
+
+	if (r == -ENOENT)
+		return 0; /* taken already (or never started: vm_msr_setup failed and said so) */
+	return r ? r : (int)res;
 }
 
 void vcpu_handle_msr(struct vcpu *v)

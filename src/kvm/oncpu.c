@@ -10,9 +10,56 @@
 #include <unistd.h>
 
 #include "util/fd.h"
+#include "util/bgcall.h"
+#include "util/log.h"
+#include "util/time.h"
 
 /* One meta page and one page of ring: 512 switch records, plenty (only the last matters). */
-#define ONCPU_PAGES 2
+#define ONCPU_PAGES	   2
+#define ONCPU_WARM_JOIN_NS (2 * NSEC_PER_SEC)
+
+static int switch_event_open(pid_t tid)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.size = sizeof(attr);
+	attr.config = PERF_COUNT_SW_DUMMY;
+	attr.context_switch = 1;
+	return (int)syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+/* bgcall functions: values in, values out (the call may outlive its caller's wait). */
+static intptr_t warm_open(intptr_t tid)
+{
+	/* No ring: the records are dropped; the event only holds the kernel's switch hook. */
+	return switch_event_open((pid_t)tid);
+}
+
+static void warm_close(intptr_t fd)
+{
+	if (fd >= 0)
+		close((int)fd);
+}
+
+void oncpu_warm_start(struct bgcall *w)
+{
+	/* Without the thread the first probe waits for the hook instead: slower, not wrong. */
+	bgcall_start(w, warm_open, (intptr_t)gettid(), warm_close);
+}
+
+void oncpu_warm_stop(struct bgcall *w)
+{
+	intptr_t fd;
+	int r = bgcall_wait(w, ONCPU_WARM_JOIN_NS, &fd);
+
+	if (r == -ETIMEDOUT)
+		pr_warn("scheduler probe warm-up did not finish within %llu ms; left running",
+			(unsigned long long)(ONCPU_WARM_JOIN_NS / NSEC_PER_MSEC));
+	else if (!r)
+		warm_close(fd);
+}
 
 void oncpu_init_none(struct oncpu *o)
 {
@@ -25,18 +72,12 @@ void oncpu_init_none(struct oncpu *o)
 
 int oncpu_open(struct oncpu *o, pid_t tid)
 {
-	struct perf_event_attr attr;
 	long page_size = sysconf(_SC_PAGESIZE);
 	void *p;
 	int fd;
 
 	oncpu_init_none(o);
-	memset(&attr, 0, sizeof(attr));
-	attr.type = PERF_TYPE_SOFTWARE;
-	attr.size = sizeof(attr);
-	attr.config = PERF_COUNT_SW_DUMMY;
-	attr.context_switch = 1;
-	fd = (int)syscall(SYS_perf_event_open, &attr, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	fd = switch_event_open(tid);
 	if (fd < 0)
 		return -errno;
 	/* A read-only mapping puts the ring in overwrite mode: the kernel never stalls on us. */

@@ -24,6 +24,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/bgcall.h"
+
 struct perf_event_mmap_page;
 
 /*
@@ -45,6 +47,17 @@ enum oncpu_state {
 	ONCPU_RUNNING, /* last switch was in (or no switch seen yet) */
 	ONCPU_OFF,     /* last switch was out: not executing anything */
 };
+
+/*
+ * The first context-switch event on the host makes the kernel enable its switch hook (a
+ * static key: kernel text is patched), about 15 ms of waiting and no CPU here; the first
+ * probe of a boot would wait for it on the critical path. oncpu_warm_start has a thread
+ * (util/bgcall.h) open one such event on the caller (the VM's main thread) while
+ * KVM_CREATE_VM and the vCPU creation run; oncpu_warm_stop (idempotent) takes it, within a
+ * time limit, and closes the event once the boot vCPUs' own probes hold the key.
+ */
+void oncpu_warm_start(struct bgcall *w);
+void oncpu_warm_stop(struct bgcall *w);
 
 void oncpu_init_none(struct oncpu *o);
 /* Starts watching thread tid. Returns -errno (o stays "unknown" and usable). */

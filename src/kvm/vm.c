@@ -150,6 +150,7 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	vm->sys.fd = -1;
 	vm->start_ns = now_ns();
 	t = vm->start_ns;
+	oncpu_warm_start(&vm->oncpu_warm);
 	pthread_mutex_init(&vm->lock, NULL);
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0) {
@@ -204,7 +205,15 @@ int vm_create(const struct vm_config *cfg, struct vm **out, char *err, size_t er
 	r = vm_vcpus_add_boot(vm, err, errlen);
 	if (r)
 		goto fail;
+	oncpu_warm_stop(&vm->oncpu_warm);
 	vm_boot_phase_end(vm, VM_BOOT_VCPUS, &t);
+	/* Before any vCPU runs (vm_start); it ran beside everything above. */
+	r = vm_msr_filter_wait(vm);
+	if (r) {
+		snprintf(err, errlen, "setting the MSR filter: %s", strerror(-r));
+		goto fail;
+	}
+	vm_boot_phase_end(vm, VM_BOOT_KVM, &t);
 	*out = vm;
 	return 0;
 fail:
@@ -364,6 +373,8 @@ void vm_destroy(struct vm *vm)
 	if (!vm_stopping(vm))
 		vm_stop(vm, VM_EXIT_POWEROFF, "destroyed");
 	vm_vcpus_join_all(vm, VM_JOIN_TIMEOUT_NS);
+	oncpu_warm_stop(&vm->oncpu_warm);
+	vm_msr_filter_wait(vm); /* a VM that failed before it took the result */
 	/* No host CPU event may reach a control socket that the caller stops after this. */
 	vm_host_unregister(vm);
 	vm_attach_ctl(vm, NULL);

@@ -143,6 +143,10 @@ struct vm {
 	struct hist flush_latency_ns;
 	struct vcpu_step_clock step_clock[VCPU_STEP_POSITIONS];
 	uint64_t boot_ns[VM_BOOT_PHASES];
+	struct bgcall oncpu_warm;   /* until the boot vCPUs' probes are open */
+	struct bgcall msr_filter;   /* KVM_X86_SET_MSR_FILTER, before any vCPU runs */
+	uint64_t boot_precreate_ns; /* vm_vcpus_add_boot's parallel creation */
+	unsigned boot_precreate_threads;
 };
 
 /* boot_time.c: the boot timeline */
@@ -168,7 +172,9 @@ struct ctl_server *vm_ctl_get(struct vm *vm);
 void vm_ctl_put(struct vm *vm);
 
 /* msr.c */
+/* MSR exits; the MSR filter is set on a thread of its own: vm_msr_filter_wait takes it. */
 int vm_msr_setup(struct vm *vm);
+int vm_msr_filter_wait(struct vm *vm);
 void vcpu_handle_msr(struct vcpu *v);
 
 /* devices.c */

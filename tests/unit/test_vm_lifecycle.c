@@ -214,10 +214,11 @@ static void test_run_state(void)
 static void test_create_fault_at_every_step(void)
 {
 	static const char *const points[] = {
-		"vm.kvm",     "hostctx.create", "hostctx.monitor", "vm.irqchip",
-		"vm.memory",  "vm.tables",	"vcpu.kvm_vcpu",   "vcpu.cpuid",
-		"vcpu.state", "vcpu.hv",	"vcpu.thread",	   "vcpu.oncpu",
-		"vcpu.place", "vcpu.apic",	"vcpu.kvm_vcpu@2", "vcpu.thread@2",
+		"vm.kvm",	 "hostctx.create", "hostctx.monitor", "vm.irqchip",
+		"vm.memory",	 "vm.tables",	   "vcpu.kvm_vcpu",   "vcpu.cpuid",
+		"vcpu.state",	 "vcpu.hv",	   "vcpu.thread",     "vcpu.oncpu",
+		"vcpu.place",	 "vcpu.apic",	   "vcpu.kvm_vcpu@2", "vcpu.thread@2",
+		"vm.msr_filter",
 	};
 	struct vm_config c = cfg(2, 4);
 	int fds, thr;
