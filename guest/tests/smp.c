@@ -6,6 +6,9 @@
  * sends TDEV_CMD_MARK 1 (hvemu records the time: boot-time measurement), then checks
  * that the count equals the MADT's enabled count and, with expect=N on the command
  * line, N. A cross-CPU call to all CPUs must then reach every one of them.
+ * With sipi_only=0|1 and init_fallback=N on the command line it also checks how the APs
+ * were started: by a SIPI alone (the platform said they wait for one) or INIT-SIPI, and
+ * how many had to be sent INIT after a SIPI alone went unanswered.
  */
 #include "libguest.h"
 #include "testlib/tdev.h"
@@ -40,6 +43,21 @@ static void count_madt(const struct madt_cpu *c, void *ctx)
 		madt_enabled++;
 }
 
+static void check_start_protocol(void)
+{
+	const struct smp_boot_stats *b = smp_last_boot();
+	u64 want;
+
+	if (!cmdline_get_u64("sipi_only", &want))
+		report(b->sipi_only == (want != 0), "APs started by %s (want %s)",
+		       b->sipi_only ? "a SIPI alone" : "INIT-SIPI",
+		       want ? "a SIPI alone" : "INIT-SIPI");
+	if (!cmdline_get_u64("init_fallback", &want))
+		report(b->init_fallback == want,
+		       "%u APs sent INIT-SIPI after a SIPI alone went unanswered (want %lu)",
+		       b->init_fallback, (unsigned long)want);
+}
+
 int main(void)
 {
 	u32 want_aps = smp_nr_online() - 1, n, bad = 0, cpu;
@@ -70,6 +88,7 @@ int main(void)
 	}
 	report(!bad, "every AP checked in with its own APIC ID (%u wrong)", bad);
 	report(smp_lost_aps() == 0, "no AP started with an unknown APIC ID");
+	check_start_protocol();
 
 	on_all_cpus(xcall_fn, (void *)(uintptr_t)0x5a);
 	bad = 0;

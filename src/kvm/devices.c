@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 /* The platform devices of a VM and what they ask of it. */
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "boot/e820.h"
+#include "hvemu/boot_flags.h"
 #include "kvm/vm_internal.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -114,12 +116,13 @@ static const struct hpctl_ops hp_ops = {
 
 /*
  * fw_cfg as QEMU fills it for a PC: RAM size, CPUs at boot and possible, and etc/e820,
- * the same memory map the boot protocols hand over.
+ * the same memory map the boot protocols hand over; and hvemu's etc/hvemu/boot-flags.
  */
 static int fwcfg_init(struct vm *vm)
 {
 	struct boot_e820_entry map[BOOT_E820_MAX];
 	struct fw_cfg_e820_entry rows[BOOT_E820_MAX];
+	uint32_t flags;
 	int n = boot_e820_build(vm->cfg.mem_size, map, BOOT_E820_MAX);
 	int r;
 
@@ -134,8 +137,12 @@ static int fwcfg_init(struct vm *vm)
 	if (r)
 		return r;
 	vm->fwcfg_ready = true;
-	return fw_cfg_add_file(&vm->fwcfg, FW_CFG_FILE_E820, rows,
-			       (uint32_t)((size_t)n * sizeof(rows[0])));
+	r = fw_cfg_add_file(&vm->fwcfg, FW_CFG_FILE_E820, rows,
+			    (uint32_t)((size_t)n * sizeof(rows[0])));
+	if (r)
+		return r;
+	flags = htole32(HVEMU_BOOT_AP_WAIT_FOR_SIPI); /* vcpu_steps.c: step_state_up */
+	return fw_cfg_add_file(&vm->fwcfg, HVEMU_FW_CFG_BOOT_FLAGS, &flags, sizeof(flags));
 }
 
 int vm_devices_init(struct vm *vm, char *err, size_t errlen)

@@ -99,8 +99,9 @@ struct vcpu {
 	/* Stopped by a KVM internal error (--internal-error pause): never enters the guest again.
 	 */
 	_Atomic bool stopped_on_error;
-	bool cpuid_set;	    /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
-	bool x2apic_preset; /* started in x2APIC mode (vcpu_steps.c) */
+	bool cpuid_set;		   /* KVM_SET_CPUID2 done: kept for the vCPU's lifetime */
+	bool x2apic_preset;	   /* started in x2APIC mode (vcpu_steps.c) */
+	bool wait_for_sipi_preset; /* KVM_MP_STATE_INIT_RECEIVED before its first run */
 
 	/*
 	 * enum vcpu_state; written under vm->lock (hotplug.c and the steps). A futex word:

@@ -124,6 +124,32 @@ static int vcpu_preset_x2apic(struct vm *vm, struct vcpu *v)
 	return r;
 }
 
+/*
+ * An application processor that has not run waits for a SIPI, as after power-on or RESET
+ * (Intel SDM Vol. 3A §9.4): KVM_MP_STATE_INIT_RECEIVED. KVM creates it UNINITIALIZED
+ * instead, where a SIPI is ignored until an INIT: the INIT then costs every AP a vCPU
+ * reset and a rebuild of KVM's APIC map over all vCPUs (kvm_apic_accept_events ->
+ * kvm_lapic_reset -> kvm_recalculate_apic_map), 130 ms of the 1024-vCPU boot here. fw_cfg's
+ * etc/hvemu/boot-flags tells the guest (include/hvemu/boot_flags.h), which then sends the
+ * SIPI alone. A vCPU that has run keeps UNINITIALIZED (step_state_up): only an INIT resets
+ * what its last run left. Fault point "vcpu.wait_for_sipi" leaves the state out while the
+ * flag still says so (the guest runtime's fallback is tested with it).
+ */
+static int vcpu_preset_wait_for_sipi(struct vcpu *v)
+{
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_INIT_RECEIVED };
+	int r;
+
+	if (v->slot == 0 || v->has_run || v->wait_for_sipi_preset)
+		return 0;
+	if (fault_hit("vcpu.wait_for_sipi"))
+		return 0;
+	r = kvm_ioctl(v->fd, KVM_SET_MP_STATE, &mp);
+	if (!r)
+		v->wait_for_sipi_preset = true;
+	return r;
+}
+
 int vm_vcpu_precreate(struct vm *vm, unsigned slot)
 {
 	struct vcpu *v = NULL;
@@ -139,6 +165,8 @@ int vm_vcpu_precreate(struct vm *vm, unsigned slot)
 	r = vcpu_set_cpuid(vm, v); /* on failure kvm:cpuid tries again, and reports it */
 	if (!r)
 		r = vcpu_preset_x2apic(vm, v); /* on failure kvm:state tries again */
+	if (!r)
+		r = vcpu_preset_wait_for_sipi(v); /* likewise */
 	atomic_store(&vm->slots[slot], v);
 	return r;
 }
@@ -239,16 +267,12 @@ static int step_state_up(unsigned slot, void *ctx)
 		}
 	}
 	if (slot != 0 && v->has_run) {
-		/*
-		 * An application processor waits for INIT/SIPI, also when re-added. A new one
-		 * already does: with the in-kernel irqchip KVM creates every vCPU but the BSP
-		 * UNINITIALIZED (kvm_arch_vcpu_create), which saves an ioctl per boot vCPU.
-		 */
+		/* Re-added: it waits for INIT/SIPI; the INIT resets what its last run left. */
 		struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_UNINITIALIZED };
 
 		r = kvm_ioctl(v->fd, KVM_SET_MP_STATE, &mp);
 	}
-	return r;
+	return r ? r : vcpu_preset_wait_for_sipi(v);
 }
 
 static int step_hv_up(unsigned slot, void *ctx)

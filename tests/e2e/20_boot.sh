@@ -6,6 +6,8 @@
 SMP_COUNTS=${SMP_COUNTS:-"1 2 8 64 1024"}
 names=()
 for n in $SMP_COUNTS; do names+=("smp with $n vCPUs"); done
+names+=("smp: INIT-SIPI where the guest does not take hvemu's word"
+	"smp: APs left UNINITIALIZED against hvemu's word come up by INIT-SIPI")
 need_kvm "${names[@]}" "serial output" "serial to a file" "exceptions reported" \
 	"unhandled exception ends the VM" "exit status 0" "exit status 1 byte" \
 	"exit status 2 bytes" "exit status 4 bytes" "triple fault" "ELF64 entry" "demo guest" \
@@ -15,17 +17,34 @@ guest() { # guest NAME: path of a guest image (a missing one fails the test usin
 	echo "$GUESTS/$1.elf"
 }
 
-for n in $SMP_COUNTS; do
-	mem=128M
-	[ "$n" -gt 64 ] && mem=512M
-	run_hvemu 300 run --kernel "$(guest smp)" --cpus "boot=$n" --memory "$mem" \
-		--cmdline "expect=$n"
-	if guest_verdict "$OUT" "$RC" 6 && grep -q "guest mark 1 at" "$ERR"; then
-		tap_ok "smp with $n vCPUs"
+# smp_run NAME VCPUS CHECKS CMDLINE: smp.elf's checks, and its boot-time mark
+smp_run() {
+	local mem=128M
+	[ "$2" -gt 64 ] && mem=512M
+	run_hvemu 300 run --kernel "$(guest smp)" --cpus "boot=$2" --memory "$mem" --cmdline "$4"
+	if guest_verdict "$OUT" "$RC" "$3" && grep -q "guest mark 1 at" "$ERR"; then
+		tap_ok "$1"
 	else
-		tap_fail "smp with $n vCPUs (${WHY:-no boot-time mark})" "$(tail -15 "$OUT"; tail -5 "$ERR")"
+		tap_fail "$1 (${WHY:-no boot-time mark})" "$(tail -15 "$OUT"; tail -5 "$ERR")"
+	fi
+}
+
+# With APs, also how they were started: hvemu's fw_cfg etc/hvemu/boot-flags says that the
+# APs wait for SIPI, so the runtime sends no INIT, and none needed one after all.
+for n in $SMP_COUNTS; do
+	if [ "$n" -gt 1 ]; then
+		smp_run "smp with $n vCPUs" "$n" 8 "expect=$n sipi_only=1 init_fallback=0"
+	else
+		smp_run "smp with $n vCPUs" "$n" 6 "expect=$n"
 	fi
 done
+smp_run "smp: INIT-SIPI where the guest does not take hvemu's word" 8 8 \
+	"expect=8 smp_init_sipi sipi_only=0 init_fallback=0"
+# Fault point vcpu.wait_for_sipi: the flag says so, the APs are UNINITIALIZED (KVM ignores a
+# SIPI alone): after its first wait the runtime takes each back and sends INIT-SIPI.
+HVEMU_FAULT="vcpu.wait_for_sipi*" smp_run \
+	"smp: APs left UNINITIALIZED against hvemu's word come up by INIT-SIPI" 8 8 \
+	"expect=8 sipi_only=1 init_fallback=7"
 
 # The known text sits between SERIAL-BEGIN and SERIAL-END; the guest's own checks follow.
 serial_text() { sed -n '/^SERIAL-BEGIN$/,/^SERIAL-END$/p' "$1" | tr -d '\r'; }

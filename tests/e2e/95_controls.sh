@@ -14,6 +14,7 @@ CONTROLS=("hv_flush stages with --hv lacking tlbflush"
 	"a guest whose checks are all declared skips is no pass"
 	"a guest that runs fewer checks than expected"
 	"a guest with a failing check"
+	"smp's SIPI-alone check with the APs left UNINITIALIZED"
 	"run-tests.sh: a truncated TAP stream"
 	"run-tests.sh: a suite that prints nothing")
 need_kvm "${CONTROLS[@]}"
@@ -64,6 +65,12 @@ run_hvemu 30 run --kernel "$S" --cmdline "pass=3"
 control "3 reports \(want 4\)" 4
 run_hvemu 30 run --kernel "$S" --cmdline "pass=2 fail=1"
 control "1 failures.*exit status 3" 3
+
+# tests/e2e/20_boot.sh's SIPI-alone check, against hvemu leaving the APs UNINITIALIZED
+# (fault point vcpu.wait_for_sipi) while its boot flags still say they wait for SIPI.
+HVEMU_FAULT="vcpu.wait_for_sipi*" run_hvemu 120 run --kernel "$GUESTS/smp.elf" --cpus boot=8 \
+	--cmdline "expect=8 sipi_only=1 init_fallback=0"
+control "1 failures.*exit status 3" 8
 
 # run_tests_control REASON LOG: run-tests.sh's verdict on a suite that printed LOG (and
 # exited 0) must be a failure whose reason matches REASON.

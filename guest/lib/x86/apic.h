@@ -33,6 +33,8 @@ bool apic_x2apic_mode(void);
 void apic_init_bsp(bool allow_x2apic);
 /* Per-CPU set-up: mode, software enable, spurious vector, TPR 0, LINT0/timer masked. */
 void apic_init_cpu(void);
+/* The same on an AP fresh from INIT/SIPI (ap_start_c): the software enable only. */
+void apic_init_ap(void);
 u32 apic_read_id(void);
 void apic_eoi(void);
 

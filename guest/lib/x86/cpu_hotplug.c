@@ -237,6 +237,7 @@ static int bringup_startup(unsigned int cpu, void *ctx)
 		return -EBUSY;
 	}
 	hp[cpu].info.kick_tsc = rdtsc();
+	pc->started = 1;
 	/* KVM latches INIT and SIPI: no delays needed between them. */
 	apic_send_init(pc->apic_id);
 	apic_send_sipi(pc->apic_id, TRAMPOLINE_BASE >> 12);

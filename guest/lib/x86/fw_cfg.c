@@ -6,11 +6,8 @@
 
 void fw_cfg_read(u16 key, void *buf, u32 len)
 {
-	u8 *p = buf;
-
 	outw(FW_CFG_PORT_SEL, key);
-	for (u32 i = 0; i < len; i++)
-		p[i] = inb(FW_CFG_PORT_DATA);
+	insb(FW_CFG_PORT_DATA, buf, len);
 }
 
 bool fw_cfg_present(void)
@@ -28,19 +25,17 @@ static u32 be32(const u8 *p)
 
 int fw_cfg_find_file(const char *name, u16 *key, u32 *size)
 {
-	u8 hdr[4];
+	u8 hdr[4] = { 0 }; /* filled by insb, which the analyzer cannot follow */
 	u32 count;
 
 	/* The directory is read entry by entry: the selector stays, each read moves on. */
 	outw(FW_CFG_PORT_SEL, FW_CFG_FILE_DIR);
-	for (u32 i = 0; i < sizeof(hdr); i++)
-		hdr[i] = inb(FW_CFG_PORT_DATA);
+	insb(FW_CFG_PORT_DATA, hdr, sizeof(hdr));
 	count = be32(hdr);
 	for (u32 n = 0; n < count; n++) {
-		u8 e[sizeof(struct fw_cfg_file)];
+		u8 e[sizeof(struct fw_cfg_file)] = { 0 };
 
-		for (u32 i = 0; i < sizeof(e); i++)
-			e[i] = inb(FW_CFG_PORT_DATA);
+		insb(FW_CFG_PORT_DATA, e, sizeof(e));
 		e[sizeof(e) - 1] = 0;
 		if (strcmp((const char *)e + 8, name) == 0) {
 			*size = be32(e);

@@ -66,7 +66,7 @@ struct percpu {
 	u32 acpi_id;
 	u32 vp_index; /* VP_INVAL until the Hyper-V layer sets it */
 	u32 state;    /* enum cpu_state */
-	u32 pad0;
+	u32 started;  /* an INIT or SIPI was sent to it: from now on it needs INIT first */
 	u64 stack_base;
 	u64 irq_count; /* interrupts handled on this CPU */
 	u64 boot_tsc;  /* TSC when this CPU reached the runtime's C code */

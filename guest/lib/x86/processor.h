@@ -91,6 +91,12 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
+/* rep insb: one exit per page of @buf instead of one per byte. */
+static inline void insb(u16 port, void *buf, u32 n)
+{
+	asm volatile("rep insb" : "+D"(buf), "+c"(n) : "d"(port) : "memory");
+}
+
 static inline u16 inw(u16 port)
 {
 	u16 v;

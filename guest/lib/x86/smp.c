@@ -4,6 +4,7 @@
 #include "x86/acpi.h"
 #include "x86/asm-defs.h"
 #include "x86/desc.h"
+#include "x86/fw_cfg.h"
 #include "x86/processor.h"
 #include "x86/tsc.h"
 #include "x86/usermode.h"
@@ -12,6 +13,7 @@
 #include "cmdline.h"
 #include "printf.h"
 #include "string.h"
+#include "hvemu/boot_flags.h"
 
 #define AP_STACK_PAGES 4
 
@@ -34,6 +36,8 @@ static u32 ap_booted;
 static u32 cpuid_mismatches;
 static struct smp_boot_stats boot_stats;
 static bool trampoline_ready;
+static u32 platform_boot_flags; /* fw_cfg etc/hvemu/boot-flags, 0 where absent */
+static u32 cpuid_max_leaf;
 
 /* The MADT's processor list, kept until smp_init() has allocated per-CPU data. */
 struct cpu_entry {
@@ -181,6 +185,19 @@ static u64 run_natively(user_fn fn, u64 arg)
 	return ret;
 }
 
+/* hvemu's word on the APs' state at boot (include/hvemu/boot_flags.h); 0 elsewhere. */
+static u32 read_boot_flags(void)
+{
+	u32 size, flags = 0;
+	u16 key;
+
+	if (cmdline_has("smp_init_sipi") || !fw_cfg_present() ||
+	    fw_cfg_find_file(HVEMU_FW_CFG_BOOT_FLAGS, &key, &size) || size < sizeof(flags))
+		return 0;
+	fw_cfg_read(key, &flags, sizeof(flags));
+	return flags;
+}
+
 void smp_init(void)
 {
 	u32 dropped = 0, n_ap;
@@ -196,6 +213,7 @@ void smp_init(void)
 	cpumask_set(&cpu_online_mask, 0);
 	xcall_init();
 
+	cpuid_max_leaf = cpuid(0).a;
 	r = (int)(s64)run_natively(madt_scan, (u64)(uintptr_t)&dropped);
 	if (r < 0)
 		printf("WARN: no ACPI MADT: running on the boot CPU only\n");
@@ -213,6 +231,7 @@ void smp_init(void)
 		return;
 	}
 	run_natively(percpu_setup, (u64)(uintptr_t)pcs);
+	platform_boot_flags = read_boot_flags();
 }
 
 static void setup_trampoline(void)
@@ -241,8 +260,6 @@ static void setup_trampoline(void)
 __noreturn void ap_start_c(struct percpu *pc);
 __noreturn void ap_start_c(struct percpu *pc)
 {
-	u32 max_leaf;
-
 	/* ap_entry64 claimed this CPU (BOOTING -> STARTING); anything else is a bug. */
 	if (atomic_load(&pc->state) != CPU_STARTING) {
 		atomic_inc(&ap_unexpected);
@@ -252,10 +269,9 @@ __noreturn void ap_start_c(struct percpu *pc)
 	pc->boot_tsc = rdtsc();
 	desc_load_cpu(pc);
 	user_mode_ready();
-	apic_init_cpu();
+	apic_init_ap();
 	/* Firmware-style CPUID topology should agree with the APIC (Linux relies on it). */
-	max_leaf = cpuid(0).a;
-	if ((max_leaf >= 0xb && cpuid_count(0xb, 0).d != pc->apic_id) ||
+	if ((cpuid_max_leaf >= 0xb && cpuid_count(0xb, 0).d != pc->apic_id) ||
 	    (cpuid(1).b >> 24) != (pc->apic_id & 0xff))
 		atomic_inc(&cpuid_mismatches);
 	if (smp_ap_setup_hook && smp_ap_setup_hook(pc)) {
@@ -293,66 +309,152 @@ static u32 wait_booted(u32 base, u32 want, u64 deadline)
 	return n;
 }
 
-/* Gives every CPU of @targets without a stack one, from a single allocation if possible. */
-static void alloc_stacks(struct cpumask *targets, u32 *count)
+/*
+ * A CPU that did not answer a SIPI alone: the platform's word was wrong (or the SIPI was
+ * lost). Taken back first (BOOTING -> OFFLINE), so that it cannot claim itself while the
+ * INIT resets it: if it arrives in between, its claim fails and it halts, and the INIT
+ * then restarts it cleanly. Counted and reported.
+ */
+static void restart_with_init(struct percpu *pc)
 {
-	u32 cpu, need = 0;
-	u8 *block;
+	u32 expected = CPU_BOOTING;
 
-	for_each_cpu (cpu, targets) {
-		if (!percpu_ptrs[cpu]->stack_top)
-			need++;
+	if (!atomic_cmpxchg(&pc->state, &expected, (u32)CPU_OFFLINE))
+		return; /* claimed meanwhile, or online */
+	apic_send_init(pc->apic_id);
+	atomic_store(&pc->state, (u32)CPU_BOOTING);
+	apic_send_sipi(pc->apic_id, TRAMPOLINE_BASE >> 12);
+	boot_stats.init_fallback++;
+}
+
+/*
+ * smp_boot_cpus()'s loops over every CPU touch memory only: like smp_init()'s they run at
+ * CPL3, natively (run_natively), where at CPL0 every instruction is emulated (with 1024
+ * CPUs these three loops took 88 ms of the boot).
+ */
+struct boot_sel {
+	const struct cpumask *mask;
+	struct cpumask *targets;
+	u32 me;
+	u32 count, no_x2apic, need_stack; /* out */
+	bool sipi_only;			  /* in: the platform's word; out: and no CPU ran */
+	u8 *block;			  /* stacks for need_stack CPUs, in order */
+};
+
+/* Marks the CPUs of @mask that can be started BOOTING and counts those without a stack. */
+static u64 select_targets(u64 arg)
+{
+	struct boot_sel *b = (struct boot_sel *)(uintptr_t)arg;
+	u32 cpu;
+
+	for_each_cpu (cpu, b->mask) {
+		struct percpu *pc = per_cpu(cpu);
+
+		if (!pc || cpu == b->me || atomic_load(&pc->state) != CPU_OFFLINE)
+			continue;
+		if (!apic_x2apic_mode() && pc->apic_id > XAPIC_MAX_ID) {
+			b->no_x2apic++;
+			continue;
+		}
+		pc->state = CPU_BOOTING;
+		/* One that was started before has run since: only INIT resets what it left. */
+		if (pc->started)
+			b->sipi_only = false;
+		pc->started = 1;
+		cpumask_set(b->targets, cpu);
+		b->count++;
+		if (!pc->stack_top)
+			b->need_stack++;
 	}
-	if (!need)
-		return;
-	/* One block: per-CPU allocations cost ~30 us each of emulated locking here. */
-	block = alloc_pages((size_t)need * AP_STACK_PAGES);
-	for_each_cpu (cpu, targets) {
+	return 0;
+}
+
+/* Hands b->block out to the targets without a stack. */
+static u64 assign_stacks(u64 arg)
+{
+	struct boot_sel *b = (struct boot_sel *)(uintptr_t)arg;
+	u8 *p = b->block;
+	u32 cpu;
+
+	for_each_cpu (cpu, b->targets) {
 		struct percpu *pc = percpu_ptrs[cpu];
 
 		if (pc->stack_top)
 			continue;
-		if (!block)
-			block = alloc_pages(AP_STACK_PAGES);
-		if (!block) {
+		pc->stack_base = (u64)(uintptr_t)p;
+		pc->stack_top = pc->stack_base + AP_STACK_PAGES * PAGE_SIZE;
+		p += AP_STACK_PAGES * PAGE_SIZE;
+	}
+	return 0;
+}
+
+static u64 count_online(u64 targets)
+{
+	u32 cpu, got = 0;
+
+	for_each_cpu (cpu, (const struct cpumask *)(uintptr_t)targets) {
+		if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_ONLINE)
+			got++;
+	}
+	return got;
+}
+
+/*
+ * Gives every target without a stack one, from a single allocation (per-CPU allocations
+ * cost ~30 us each of emulated locking here), else one by one.
+ */
+static void alloc_stacks(struct boot_sel *b)
+{
+	u32 cpu;
+
+	if (!b->need_stack)
+		return;
+	b->block = alloc_pages((size_t)b->need_stack * AP_STACK_PAGES);
+	if (b->block) {
+		run_natively(assign_stacks, (u64)(uintptr_t)b);
+		return;
+	}
+	for_each_cpu (cpu, b->targets) {
+		struct percpu *pc = percpu_ptrs[cpu];
+		u8 *one;
+
+		if (pc->stack_top)
+			continue;
+		one = alloc_pages(AP_STACK_PAGES);
+		if (!one) {
 			printf("WARN: CPU %u: no memory for a stack\n", cpu);
-			cpumask_clear_cpu(targets, cpu);
+			cpumask_clear_cpu(b->targets, cpu);
 			pc->state = CPU_OFFLINE;
-			(*count)--;
+			b->count--;
 			continue;
 		}
-		pc->stack_base = (u64)(uintptr_t)block;
+		pc->stack_base = (u64)(uintptr_t)one;
 		pc->stack_top = pc->stack_base + AP_STACK_PAGES * PAGE_SIZE;
-		block = need-- > 1 ? block + AP_STACK_PAGES * PAGE_SIZE : NULL;
 	}
 }
 
 int smp_boot_cpus(const struct cpumask *mask)
 {
-	u32 me = smp_id(), count = 0, base, got, cpu, shown = 0, no_x2apic = 0;
+	u32 count, base, got, cpu, shown = 0;
 	u64 t0, timeout_ms, deadline;
 	struct cpumask targets, rest;
-	bool broadcast;
+	struct boot_sel sel = {
+		.mask = mask,
+		.targets = &targets,
+		.me = smp_id(),
+		.sipi_only = platform_boot_flags & HVEMU_BOOT_AP_WAIT_FOR_SIPI,
+	};
+	bool broadcast, sipi_only;
 
 	cpumask_clear(&targets);
 	setup_trampoline();
-	for_each_cpu (cpu, mask) {
-		struct percpu *pc = per_cpu(cpu);
-
-		if (!pc || cpu == me || atomic_load(&pc->state) != CPU_OFFLINE)
-			continue;
-		if (!apic_x2apic_mode() && pc->apic_id > XAPIC_MAX_ID) {
-			no_x2apic++;
-			continue;
-		}
-		pc->state = CPU_BOOTING;
-		cpumask_set(&targets, cpu);
-		count++;
-	}
-	if (no_x2apic)
+	run_natively(select_targets, (u64)(uintptr_t)&sel);
+	if (sel.no_x2apic)
 		printf("WARN: %u CPUs have APIC IDs above %u and need x2APIC mode: not started\n",
-		       no_x2apic, XAPIC_MAX_ID);
-	alloc_stacks(&targets, &count);
+		       sel.no_x2apic, XAPIC_MAX_ID);
+	alloc_stacks(&sel);
+	count = sel.count;
+	sipi_only = sel.sipi_only;
 	if (!count)
 		return 0;
 	/*
@@ -363,42 +465,51 @@ int smp_boot_cpus(const struct cpumask *mask)
 	 */
 	cpumask_clear(&rest);
 	cpumask_copy(&rest, &cpu_possible_mask);
-	cpumask_clear_cpu(&rest, me);
+	cpumask_clear_cpu(&rest, sel.me);
 	broadcast = count > 1 && cpumask_equal(&rest, &targets);
 	timeout_ms = cmdline_u64("smp_timeout_ms", 10000 + 20 * (u64)count);
 	base = atomic_load(&ap_booted);
 	smp_mb();
 	t0 = rdtsc();
-	boot_stats =
-	    (struct smp_boot_stats){ .start_tsc = t0, .count = count, .broadcast = broadcast };
+	boot_stats = (struct smp_boot_stats){
+		.start_tsc = t0, .count = count, .broadcast = broadcast, .sipi_only = sipi_only
+	};
 	/*
 	 * KVM latches INIT and SIPI, so INIT then SIPI without the historical delays is
-	 * enough; the APs then start in parallel.
+	 * enough; the APs then start in parallel. Where the platform says that CPUs which
+	 * never ran wait for SIPI, as after RESET (hvemu), the SIPI alone: with 1024 vCPUs
+	 * each INIT costs KVM a vCPU reset and an APIC map rebuild over every vCPU.
 	 */
 	if (broadcast) {
-		apic_icr(APIC_DEST_ALLBUT | APIC_DM_INIT | APIC_INT_ASSERT, 0);
+		if (!sipi_only)
+			apic_icr(APIC_DEST_ALLBUT | APIC_DM_INIT | APIC_INT_ASSERT, 0);
 		boot_stats.init_sent_tsc = rdtsc();
 		apic_icr(APIC_DEST_ALLBUT | APIC_DM_STARTUP | APIC_INT_ASSERT |
 			     (TRAMPOLINE_BASE >> 12),
 			 0);
 	} else {
-		for_each_cpu (cpu, &targets)
-			apic_send_init(percpu_ptrs[cpu]->apic_id);
+		if (!sipi_only) {
+			for_each_cpu (cpu, &targets)
+				apic_send_init(percpu_ptrs[cpu]->apic_id);
+		}
 		boot_stats.init_sent_tsc = rdtsc();
 		for_each_cpu (cpu, &targets)
 			apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
 	}
 	boot_stats.sipi_sent_tsc = rdtsc();
 	/*
-	 * A second SIPI to stragglers only (one that is running ignores it). KVM latches the
-	 * first, so this is for other platforms; the wait is long because 1024 vCPUs on two
-	 * host CPUs take seconds to get through the trampoline.
+	 * Then stragglers only: a second SIPI (one that is running ignores it; KVM latches
+	 * the first, so this is for other platforms), or INIT-SIPI after a SIPI alone. The
+	 * wait is long because 1024 vCPUs on two host CPUs take seconds to get through the
+	 * trampoline on a busy host.
 	 */
 	got =
 	    wait_booted(base, count, t0 + tsc_ms_to_cycles(MIN(timeout_ms, 1000 + 5 * (u64)count)));
 	if (got < count) {
 		for_each_cpu (cpu, &targets) {
-			if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_BOOTING)
+			if (sipi_only)
+				restart_with_init(percpu_ptrs[cpu]);
+			else if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_BOOTING)
 				apic_send_sipi(percpu_ptrs[cpu]->apic_id, TRAMPOLINE_BASE >> 12);
 		}
 		deadline = t0 + tsc_ms_to_cycles(timeout_ms);
@@ -422,6 +533,10 @@ int smp_boot_cpus(const struct cpumask *mask)
 		}
 		printf("WARN: %u of %u CPUs did not come online\n", count - got, count);
 	}
+	if (boot_stats.init_fallback)
+		printf("WARN: %u CPUs did not answer a SIPI alone although the platform says "
+		       "they wait for one: INIT-SIPI sent to them\n",
+		       boot_stats.init_fallback);
 	if (atomic_load(&ap_lost_count))
 		printf("WARN: %u APs started with an APIC ID the MADT does not list, or for a "
 		       "CPU not being started\n",
@@ -433,11 +548,7 @@ int smp_boot_cpus(const struct cpumask *mask)
 		printf("WARN: %u APs failed their set-up hook and stay offline\n",
 		       atomic_load(&ap_setup_failed));
 	/* got counts hook failures too: report the CPUs that really came online. */
-	got = 0;
-	for_each_cpu (cpu, &targets) {
-		if (atomic_load(&percpu_ptrs[cpu]->state) == CPU_ONLINE)
-			got++;
-	}
+	got = (u32)run_natively(count_online, (u64)(uintptr_t)&targets);
 	boot_stats.online = got;
 	return (int)got;
 }

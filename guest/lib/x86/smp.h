@@ -47,7 +47,9 @@ struct smp_boot_stats {
 	u64 end_tsc;	   /* all online, or the time limit */
 	u32 count;	   /* CPUs started */
 	u32 online;	   /* of which came online */
+	u32 init_fallback; /* SIPI alone went unanswered: INIT-SIPI sent to these */
 	bool broadcast;	   /* all-but-self shorthand used */
+	bool sipi_only;	   /* no INIT first: the CPUs waited for SIPI (platform's word) */
 };
 const struct smp_boot_stats *smp_last_boot(void);
 /* CPUs whose CPUID-reported APIC ID differed from their local APIC's ID. */
