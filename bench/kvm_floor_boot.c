@@ -14,6 +14,9 @@
  *           AP runs `out %al, $0xE1` in real mode at the SIPI vector: what KVM's INIT and
  *           SIPI (a vCPU reset, APIC map rebuilds) add to the direct start, with no guest
  *           work at all.
+ *   sipi-only  as sipi, but the APs are put in the wait-for-SIPI state when created
+ *           (KVM_SET_MP_STATE INIT_RECEIVED, as hvemu does) and the BSP sends the SIPI
+ *           alone: the floor under hvemu's boot, whose guest sends no INIT.
  *
  * vCPUs are created and set up on J threads (default: the host CPU count, as hvemu does
  * KVM_CREATE_VCPU and KVM_SET_CPUID2), then one thread per vCPU runs it; threads are
@@ -22,7 +25,7 @@
  *   BENCH floor_boot_ms mode=.. vcpus=N total=.. created=.. threads=.. bsp_exit=..
  *   BENCH floor_boot_ioctl_us create=.. cpuid=.. msr=.. sregs=.. regs=.. mpstate=..
  * (create: KVM_CREATE_VCPU and the kvm_run mapping; sregs: KVM_GET_SREGS + KVM_SET_SREGS)
- * Usage: kvm_floor_boot [-c VCPUS] [-j THREADS] [-m direct|sipi]
+ * Usage: kvm_floor_boot [-c VCPUS] [-j THREADS] [-m direct|sipi|sipi-only]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,7 +57,11 @@ __asm__(".pushsection .rodata, \"a\"\n"
 	"	xor %edx, %edx\n"
 	"	mov $0xc4500, %eax\n" /* all but self, INIT, assert */
 	"	wrmsr\n"
-	"	mov $0xc460a, %eax\n" /* all but self, STARTUP, vector 0x0a */
+	"	jmp 2f\n"
+	"floor_boot_sipi_only:\n"
+	"	mov $0x830, %ecx\n"
+	"	xor %edx, %edx\n"
+	"2:	mov $0xc460a, %eax\n" /* all but self, STARTUP, vector 0x0a */
 	"	wrmsr\n"
 	"floor_boot_direct:\n"
 	"	out %al, $0xe0\n"
@@ -62,7 +69,8 @@ __asm__(".pushsection .rodata, \"a\"\n"
 	"	jmp 1b\n"
 	"floor_boot_end:\n"
 	".popsection\n");
-extern const uint8_t floor_boot_code[], floor_boot_direct[], floor_boot_end[];
+extern const uint8_t floor_boot_code[], floor_boot_sipi_only[], floor_boot_direct[],
+    floor_boot_end[];
 
 /* The APs' real-mode code at the SIPI page: out %al, $0xE1; 1: hlt; jmp 1b */
 static const uint8_t ap_code[] = { 0xe6, PORT_AP, 0xf4, 0xeb, 0xfd };
@@ -85,7 +93,17 @@ static const char *const op_names[NR_OPS] = {
 static struct floor_vm vm;
 static struct floor_vcpu vcpus[MAX_VCPUS];
 static unsigned nvcpus, njobs;
-static bool sipi;
+enum mode {
+	MODE_DIRECT,
+	MODE_SIPI,
+	MODE_SIPI_ONLY,
+	NR_MODES
+};
+static const char *const mode_names[NR_MODES] = {
+	[MODE_DIRECT] = "direct", [MODE_SIPI] = "sipi", [MODE_SIPI_ONLY] = "sipi-only"
+};
+static enum mode mode;
+static bool sipi; /* the APs are started by the BSP (sipi, sipi-only) */
 static _Atomic uint64_t op_ns[NR_OPS], op_calls[NR_OPS];
 static uint64_t t_start;
 static _Atomic uint64_t t_last_exit, t_bsp_exit;
@@ -104,6 +122,16 @@ static void set_batch(void)
 		floor_die("sched_setscheduler SCHED_BATCH");
 }
 
+/* Where the BSP starts in floor_boot_code. */
+static uint64_t entry_offset(void)
+{
+	const uint8_t *at = mode == MODE_SIPI_ONLY ? floor_boot_sipi_only
+			    : mode == MODE_SIPI	   ? floor_boot_code
+						   : floor_boot_direct;
+
+	return (uint64_t)(at - floor_boot_code);
+}
+
 /* What a VMM must do for each vCPU before its thread runs it, timed per ioctl. */
 static void setup_vcpu(unsigned id)
 {
@@ -120,16 +148,22 @@ static void setup_vcpu(unsigned id)
 		floor_vcpu_set_msr(v, 0x1b,
 				   0xfee00000u | APIC_BASE_EN | APIC_EXTD | (id ? 0 : APIC_BSP));
 		op_add(OP_MSR, t);
+		if (id && mode == MODE_SIPI_ONLY) {
+			struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_INIT_RECEIVED };
+
+			t = floor_now_ns();
+			if (ioctl(v->fd, KVM_SET_MP_STATE, &mp))
+				floor_die("KVM_SET_MP_STATE");
+			op_add(OP_MPSTATE, t);
+		}
 		if (id)
-			return; /* an AP waits for INIT/SIPI */
+			return; /* an AP waits for INIT/SIPI, or SIPI */
 	}
 	t = floor_now_ns();
 	floor_vcpu_long_mode(v);
 	op_add(OP_SREGS, t);
 	t = floor_now_ns();
-	floor_vcpu_enter_at(v,
-			    FLOOR_CODE + (uint64_t)(sipi ? 0 : floor_boot_direct - floor_boot_code),
-			    FLOOR_STACK_TOP);
+	floor_vcpu_enter_at(v, FLOOR_CODE + entry_offset(), FLOOR_STACK_TOP);
 	op_add(OP_REGS, t);
 	if (id) {
 		t = floor_now_ns();
@@ -174,6 +208,17 @@ static double ms(uint64_t t)
 	return (double)(t - t_start) / 1e6;
 }
 
+static bool parse_mode(const char *s)
+{
+	for (unsigned m = 0; m < NR_MODES; m++) {
+		if (!strcmp(s, mode_names[m])) {
+			mode = (enum mode)m;
+			return true;
+		}
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
 	static pthread_t creators[64], runners[MAX_VCPUS];
@@ -188,14 +233,15 @@ int main(int argc, char **argv)
 			nvcpus = (unsigned)strtoul(optarg, NULL, 0);
 		else if (opt == 'j')
 			njobs = (unsigned)strtoul(optarg, NULL, 0);
-		else if (opt == 'm' && (!strcmp(optarg, "direct") || !strcmp(optarg, "sipi")))
-			sipi = !strcmp(optarg, "sipi");
+		else if (opt == 'm' && parse_mode(optarg))
+			continue;
 		else {
 			fprintf(stderr, "usage: kvm_floor_boot [-c VCPUS] [-j THREADS] "
-					"[-m direct|sipi]\n");
+					"[-m direct|sipi|sipi-only]\n");
 			return 2;
 		}
 	}
+	sipi = mode != MODE_DIRECT;
 	if (!nvcpus || nvcpus > MAX_VCPUS || !njobs || njobs > 64) {
 		fprintf(stderr, "kvm_floor_boot: 1 <= VCPUS <= %u, 1 <= THREADS <= 64\n",
 			MAX_VCPUS);
@@ -219,7 +265,7 @@ int main(int argc, char **argv)
 		pthread_join(runners[i], NULL);
 	printf("BENCH floor_boot_ms mode=%s vcpus=%u total=%.1f created=%.1f threads=%.1f "
 	       "bsp_exit=%.1f\n",
-	       sipi ? "sipi" : "direct", nvcpus, ms(atomic_load(&t_last_exit)), ms(t_created),
+	       mode_names[mode], nvcpus, ms(atomic_load(&t_last_exit)), ms(t_created),
 	       ms(t_threads), ms(atomic_load(&t_bsp_exit)));
 	printf("BENCH floor_boot_ioctl_us");
 	for (unsigned op = 0; op < NR_OPS; op++) {
