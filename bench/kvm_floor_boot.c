@@ -10,10 +10,10 @@
  *   sipi    the vCPUs are created with their CPUID and their APIC in x2APIC mode (as hvemu
  *           sets them up for more than 255 vCPUs); the APs' threads wait in KVM_RUN
  *           (UNINITIALIZED) and the BSP, in 64-bit mode, sends INIT then SIPI to all but
- *           itself (two x2APIC ICR writes, as hvemu's guest runtime does), after which each
- *           AP runs `out %al, $0xE1` in real mode at the SIPI vector: what KVM's INIT and
- *           SIPI (a vCPU reset, APIC map rebuilds) add to the direct start, with no guest
- *           work at all.
+ *           itself (two x2APIC ICR writes), after which each AP software-enables its local
+ *           APIC and runs `out %al, $0xE1` in real mode at the SIPI vector: what KVM's INIT
+ *           and SIPI (a vCPU reset, APIC map rebuilds) and the one APIC write every OS's AP
+ *           makes add to the direct start, with no other guest work.
  *   sipi-only  as sipi, but the APs are put in the wait-for-SIPI state when created
  *           (KVM_SET_MP_STATE INIT_RECEIVED, as hvemu does) and the BSP sends the SIPI
  *           alone: the floor under hvemu's boot, whose guest sends no INIT.
@@ -72,8 +72,18 @@ __asm__(".pushsection .rodata, \"a\"\n"
 extern const uint8_t floor_boot_code[], floor_boot_sipi_only[], floor_boot_direct[],
     floor_boot_end[];
 
-/* The APs' real-mode code at the SIPI page: out %al, $0xE1; 1: hlt; jmp 1b */
-static const uint8_t ap_code[] = { 0xe6, PORT_AP, 0xf4, 0xeb, 0xfd };
+/*
+ * The APs' real-mode code at the SIPI page: the one thing every OS's AP must do, software-
+ * enable its local APIC (x2APIC SVR = 0x1FF; KVM rebuilds its APIC map over every vCPU for
+ * it), then `out %al, $0xE1; 1: hlt; jmp 1b`.
+ */
+static const uint8_t ap_code[] = {
+	0x66, 0xb9, 0x0f, 0x08, 0x00, 0x00, /* mov $0x80f, %ecx (x2APIC SVR) */
+	0x66, 0xb8, 0xff, 0x01, 0x00, 0x00, /* mov $0x1ff, %eax (enabled, vector 0xff) */
+	0x66, 0x31, 0xd2,		    /* xor %edx, %edx */
+	0x0f, 0x30,			    /* wrmsr */
+	0xe6, PORT_AP, 0xf4, 0xeb, 0xfd,
+};
 
 enum op {
 	OP_CREATE,

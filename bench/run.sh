@@ -45,13 +45,14 @@ boot_floor() {
 		return
 	fi
 	fb() { field floor_boot_ms "$2" "$tmp/floorboot.$1" | median; }
-	fs=$(fb sipi total)
+	fs=$(fb sipi-only total)
 	echo "bench boot_floor_ms_$1: $(fb direct total) ms"
 	echo "  $1 vCPUs to their first exit with no VMM (bench/kvm_floor_boot, same rounds, median of" \
 		"$(field floor_boot_ms total "$tmp/floorboot.direct" | wc -l)): created and set up directly" \
 		"$(fb direct total) ms (KVM_CREATE_VCPU..KVM_SET_MP_STATE done at $(fb direct created) ms);" \
-		"started by INIT/SIPI from the BSP (as hvemu's guest) $fs ms;" \
-		"boot_to_main / INIT-SIPI floor: $(ratio "$2" "$fs")"
+		"started by the BSP, each AP then enabling its APIC: INIT-SIPI $(fb sipi total) ms," \
+		"SIPI alone to APs waiting for it (as hvemu's guest) $fs ms (created at" \
+		"$(fb sipi-only created) ms); boot_to_main / SIPI-alone floor: $(ratio "$2" "$fs")"
 }
 if ! want boot; then
 	:
@@ -65,9 +66,9 @@ elif [ -f "$G/smp.elf" ]; then
 				--cmdline verbose --serial stdio 2>"$tmp/err.$n.$i" >"$tmp/out.$n.$i"
 			grep -o 'guest mark 1 at [0-9.]* ms' "$tmp/err.$n.$i" | awk '{print $5}' >>"$tmp/boot.$n"
 			# The floor in the same round: 1024 vCPUs to their first exit with no VMM
-			# (bench/kvm_floor_boot.c), started directly and by INIT/SIPI.
+			# (bench/kvm_floor_boot.c), started directly, by INIT-SIPI and by SIPI alone.
 			if [ "$n" -ge 1024 ] && [ -x "$FLOOR_BOOT" ]; then
-				for m in direct sipi; do
+				for m in direct sipi sipi-only; do
 					"$FLOOR_BOOT" -c "$n" -m "$m" >>"$tmp/floorboot.$m" 2>&1
 				done
 			fi
@@ -83,13 +84,17 @@ elif [ -f "$G/smp.elf" ]; then
 			# Where the time goes (medians over the boots): hvemu's timeline, then the guest's.
 			hv() { sed -n "s/.*boot timing (ms):.* $1 \([0-9.]*\).*/\1/p" "$tmp"/err.$n.* | median; }
 			gt() { sed -n "s/.*$1\([0-9]*\).*/\1/p" "$tmp"/out.$n.* | awk '{print $1 / 1000}' | median; }
+			pc() { sed -n "s/.*created on [0-9]* threads \([0-9.]*\).*/\1/p" "$tmp"/err.$n.* | median; }
 			echo "    hvemu (ms): KVM VM $(hv kvm), host CPU checks $(hv host-cpus), memory $(hv memory)," \
-				"tables $(hv tables), vCPU set-up $(hv vcpus) (threads started $(hv vcpu:thread)," \
-				"perf probes $(hv oncpu:perf), APIC map $(hv apic:refresh); KVM_CREATE_VCPU and" \
-				"KVM_SET_CPUID2 on $(nproc) threads before the steps), kernel load $(hv load), start $(hv start)"
+				"tables $(hv tables), vCPU set-up $(hv vcpus) (of it: KVM_CREATE_VCPU, KVM_SET_CPUID2," \
+				"x2APIC and wait-for-SIPI state on $(nproc) threads $(pc); then threads started" \
+				"$(hv vcpu:thread), perf probes $(hv oncpu:perf), APIC map $(hv apic:refresh))," \
+				"kernel load $(hv load), start $(hv start)"
 			echo "    guest (ms since its first C code): set-up $(gt 'setup done ')," \
-				"MADT and per-CPU data $(gt 'per-CPU data '), INIT sent $(gt 'INIT sent +')" \
-				"SIPI sent $(gt 'SIPI sent +') (after the first INIT), all APs online $(gt 'APs online ')"
+				"MADT and per-CPU data $(gt 'per-CPU data '), APs online $(gt 'APs online ')" \
+				"(the start IPIs sent at +$(gt 'SIPI sent +') ms from the first, all online" \
+				"+$(gt 'online +') ms; $(grep -c 'SIPI only' "$tmp"/out.$n.* | awk -F: '{s += $2} END {print s}')" \
+				"of $(ls "$tmp"/out.$n.* | wc -l) boots by the SIPI alone)"
 		fi
 	done
 else

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hvemu's own fw_cfg file "etc/hvemu/boot-flags" (docs/architecture.md §7.2): a
+ * hvemu's own fw_cfg file "etc/hvemu/boot-flags" (docs/architecture.md §2.2, §2.3): a
  * little-endian u32 of facts about the machine at the guest's first instruction that
  * no standard interface states. Shared by the VMM (src/kvm/devices.c) and the guest
  * runtime (guest/lib/x86/smp.c); a guest that does not find the file assumes none.
@@ -16,7 +16,7 @@
 
 /*
  * Every application processor that has not run yet waits for a startup IPI, as one does
- * after power-on or RESET (Intel SDM Vol. 3A §9.4, "MP Initialization"): a SIPI alone
+ * after power-on or RESET (Intel SDM Vol. 3A, "MP Initialization"): a SIPI alone
  * starts it, no INIT is needed first. (KVM creates such vCPUs UNINITIALIZED, which takes
  * an INIT; hvemu puts them in KVM_MP_STATE_INIT_RECEIVED, the wait-for-SIPI state.) A
  * CPU that has run since needs INIT-SIPI as ever.

@@ -125,15 +125,16 @@ static int vcpu_preset_x2apic(struct vm *vm, struct vcpu *v)
 }
 
 /*
- * An application processor that has not run waits for a SIPI, as after power-on or RESET
- * (Intel SDM Vol. 3A §9.4): KVM_MP_STATE_INIT_RECEIVED. KVM creates it UNINITIALIZED
- * instead, where a SIPI is ignored until an INIT: the INIT then costs every AP a vCPU
- * reset and a rebuild of KVM's APIC map over all vCPUs (kvm_apic_accept_events ->
- * kvm_lapic_reset -> kvm_recalculate_apic_map), 130 ms of the 1024-vCPU boot here. fw_cfg's
- * etc/hvemu/boot-flags tells the guest (include/hvemu/boot_flags.h), which then sends the
- * SIPI alone. A vCPU that has run keeps UNINITIALIZED (step_state_up): only an INIT resets
- * what its last run left. Fault point "vcpu.wait_for_sipi" leaves the state out while the
- * flag still says so (the guest runtime's fallback is tested with it).
+ * An application processor that has not run waits for a SIPI, as after power-on or
+ * RESET (Intel SDM Vol. 3A, "MP Initialization"): KVM_MP_STATE_INIT_RECEIVED. KVM creates
+ * it UNINITIALIZED instead, where a SIPI is ignored until an INIT: the INIT then costs
+ * every AP a vCPU reset and a rebuild of KVM's APIC map over all vCPUs
+ * (kvm_apic_accept_events -> kvm_lapic_reset -> kvm_recalculate_apic_map), 130 ms of the
+ * 1024-vCPU boot here. fw_cfg's etc/hvemu/boot-flags tells the guest
+ * (include/hvemu/boot_flags.h), which then sends the SIPI alone. A vCPU that has run
+ * keeps UNINITIALIZED (step_state_up): only an INIT resets what its last run left. Fault
+ * point "vcpu.wait_for_sipi" leaves the state out while the flag still says so (the guest
+ * runtime's fallback is tested with it).
  */
 static int vcpu_preset_wait_for_sipi(struct vcpu *v)
 {

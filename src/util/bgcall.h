@@ -2,7 +2,7 @@
 /*
  * One blocking call on a short-lived thread, so that a kernel call that mostly waits
  * (a grace period, kernel text patching) runs beside the caller's other work instead of
- * on its critical path (docs/architecture.md §4.2).
+ * on its critical path (docs/architecture.md §3, "boot helpers").
  *
  * bgcall_start runs fn(arg) on a new thread (or at once, on the caller, if no thread
  * can be made: fault point "bgcall.thread"); bgcall_wait takes its result within a time

@@ -32,6 +32,8 @@ typedef void (*handler_fn)(struct ex_regs *regs);
 
 /* Loads the full GDT and the IDT on the boot CPU (called once, early). */
 void desc_init_bsp(void);
+/* Gates 32-255 (desc_init_bsp sets the exceptions'): once CPL3 code can run. */
+void desc_init_irq_gates(void);
 /* Writes @pc's TSS descriptor into the GDT. */
 void desc_init_tss(struct percpu *pc);
 /* Loads GDT, IDT and TR on the calling CPU. */

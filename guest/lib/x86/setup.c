@@ -37,6 +37,7 @@ __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 	desc_init_bsp();
 	desc_load_cpu(this_cpu());
 	user_mode_ready();
+	desc_init_irq_gates();
 	console_init();
 	if (multiboot_parse((u32)magic, info, protocol))
 		panic("bad boot magic %#lx (expected %#x) or information address %#lx",

@@ -176,15 +176,6 @@ static u64 percpu_setup(u64 pcs_addr)
 	return 0;
 }
 
-static u64 run_natively(user_fn fn, u64 arg)
-{
-	u64 ret;
-
-	if (!run_user_bulk(fn, arg, &ret))
-		ret = fn(arg);
-	return ret;
-}
-
 /* hvemu's word on the APs' state at boot (include/hvemu/boot_flags.h); 0 elsewhere. */
 static u32 read_boot_flags(void)
 {

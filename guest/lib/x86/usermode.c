@@ -75,6 +75,15 @@ bool run_user_bulk(user_fn fn, u64 arg, u64 *ret)
 	return true;
 }
 
+u64 run_natively(user_fn fn, u64 arg)
+{
+	u64 ret;
+
+	if (!run_user_bulk(fn, arg, &ret))
+		ret = fn(arg);
+	return ret;
+}
+
 __noreturn void user_mode_exit(struct ex_regs *r)
 {
 	struct user_ctx *u = &this_cpu()->user;

@@ -52,6 +52,11 @@ int run_user(user_fn fn, u64 arg, unsigned int flags, struct user_result *res);
  */
 bool run_user_bulk(user_fn fn, u64 arg, u64 *ret);
 #define USER_BULK_MIN 4096
+/*
+ * fn(arg) at CPL3 where run_user_bulk() can, else here: for loops that touch memory only
+ * (over every CPU, every IDT gate), which at CPL0 are emulated instruction by instruction.
+ */
+u64 run_natively(user_fn fn, u64 arg);
 /* Marks this CPU ready for run_user_bulk() (after its GDT, IDT and TSS are loaded). */
 void user_mode_ready(void);
 
