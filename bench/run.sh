@@ -10,7 +10,12 @@ REPS=${BENCH_REPS:-5}
 ONLY=${BENCH_ONLY:-.}
 want() { [[ $1 =~ $ONLY ]]; }
 tmp=$(mktemp -d /tmp/hvemu-bench.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+# KEEP=1 keeps the runs' logs (said on stderr at the end).
+if [ "${KEEP:-0}" = 1 ]; then
+	trap 'echo "bench: logs kept in $tmp" >&2' EXIT
+else
+	trap 'rm -rf "$tmp"' EXIT
+fi
 
 if [ ! -c /dev/kvm ]; then
 	echo "bench: skipped: /dev/kvm is not available"
