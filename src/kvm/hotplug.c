@@ -115,9 +115,8 @@ static void precreate_boot_vcpus(struct vm *vm)
 	pthread_t t[PRECREATE_MAX_THREADS];
 	struct precreate p = { .vm = vm };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned n = 0, want;
-
 	uint64_t t0 = now_ns();
+	unsigned n = 0, want;
 
 	if (vm->cfg.boot_vcpus < PRECREATE_MIN_VCPUS || cpus < 2)
 		return;

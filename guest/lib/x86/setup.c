@@ -69,9 +69,8 @@ __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 		    (unsigned long)(tsc_cycles_to_ns(t_smp_init - t0) / 1000),
 		    (unsigned long)(tsc_cycles_to_ns(t_smp_boot - t0) / 1000));
 		if (b->count)
-			printf("runtime: AP start (us): %u CPU(s)%s%s, INIT sent +%lu, SIPI sent "
-			       "+%lu, "
-			       "%u online +%lu\n",
+			printf("runtime: AP start (us): %u CPU(s)%s%s, "
+			       "INIT sent +%lu, SIPI sent +%lu, %u online +%lu\n",
 			       b->count, b->broadcast ? " (broadcast)" : "",
 			       b->sipi_only ? " (SIPI only)" : "",
 			       (unsigned long)(tsc_cycles_to_ns(b->init_sent_tsc - b->start_tsc) /
