@@ -98,7 +98,7 @@ elif [ -f "$G/smp.elf" ]; then
 			echo "    guest (ms since its first C code): set-up $(gt 'setup done ')," \
 				"MADT and per-CPU data $(gt 'per-CPU data '), APs online $(gt 'APs online ')" \
 				"(the start IPIs sent at +$(gt 'SIPI sent +') ms from the first, all online" \
-				"+$(gt 'online +') ms; $(grep -c 'SIPI only' "$tmp"/out.$n.* | awk -F: '{s += $2} END {print s}')" \
+				"+$(gt 'online +') ms; $(grep -hc 'SIPI only' "$tmp"/out.$n.* | awk '{s += $1} END {print s}')" \
 				"of $(ls "$tmp"/out.$n.* | wc -l) boots by the SIPI alone)"
 		fi
 	done

@@ -29,6 +29,11 @@ static void pic_disable(void)
 /* Boot timeline (TSC at each step), printed with "verbose". */
 static u64 t_setup, t_smp_init, t_smp_boot;
 
+static unsigned long us(u64 cycles)
+{
+	return (unsigned long)(tsc_cycles_to_ns(cycles) / 1000);
+}
+
 __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 {
 	int r;
@@ -65,20 +70,17 @@ __noreturn void start_c(u64 magic, u64 info, u32 protocol)
 		printf(
 		    "runtime: boot timeline (us since start_c): setup done %lu, MADT and per-CPU "
 		    "data %lu, APs online %lu\n",
-		    (unsigned long)(tsc_cycles_to_ns(t_setup - t0) / 1000),
-		    (unsigned long)(tsc_cycles_to_ns(t_smp_init - t0) / 1000),
-		    (unsigned long)(tsc_cycles_to_ns(t_smp_boot - t0) / 1000));
-		if (b->count)
-			printf("runtime: AP start (us): %u CPU(s)%s%s, "
-			       "INIT sent +%lu, SIPI sent +%lu, %u online +%lu\n",
-			       b->count, b->broadcast ? " (broadcast)" : "",
-			       b->sipi_only ? " (SIPI only)" : "",
-			       (unsigned long)(tsc_cycles_to_ns(b->init_sent_tsc - b->start_tsc) /
-					       1000),
-			       (unsigned long)(tsc_cycles_to_ns(b->sipi_sent_tsc - b->start_tsc) /
-					       1000),
-			       b->online,
-			       (unsigned long)(tsc_cycles_to_ns(b->end_tsc - b->start_tsc) / 1000));
+		    us(t_setup - t0), us(t_smp_init - t0), us(t_smp_boot - t0));
+		if (b->count) {
+			printf("runtime: AP start (us): %u CPU(s)%s%s, ", b->count,
+			       b->broadcast ? " (broadcast)" : "",
+			       b->sipi_only ? " (SIPI only)" : "");
+			if (!b->sipi_only)
+				printf("INIT sent +%lu, ", us(b->init_sent_tsc - b->start_tsc));
+			printf("SIPI sent +%lu, %u online +%lu\n",
+			       us(b->sipi_sent_tsc - b->start_tsc), b->online,
+			       us(b->end_tsc - b->start_tsc));
+		}
 	}
 	if (smp_cpuid_apic_mismatches())
 		printf("WARN: %u CPUs report a CPUID APIC ID that differs from their local "
