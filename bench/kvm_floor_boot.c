@@ -116,7 +116,6 @@ static const char *const mode_names[NR_MODES] = {
 	[MODE_DIRECT] = "direct", [MODE_SIPI] = "sipi", [MODE_SIPI_ONLY] = "sipi-only"
 };
 static enum mode mode;
-static bool sipi; /* the APs are started by the BSP (sipi, sipi-only) */
 static _Atomic uint64_t op_ns[NR_OPS], op_calls[NR_OPS];
 static uint64_t t_start;
 static _Atomic uint64_t t_last_exit, t_bsp_exit;
@@ -156,7 +155,7 @@ static void setup_vcpu(unsigned id)
 	t = floor_now_ns();
 	floor_vcpu_set_cpuid(&vm, v);
 	op_add(OP_CPUID, t);
-	if (sipi) {
+	if (mode != MODE_DIRECT) { /* the APs are started by the BSP */
 		t = floor_now_ns();
 		floor_vcpu_set_msr(v, 0x1b,
 				   0xfee00000u | APIC_BASE_EN | APIC_EXTD | (id ? 0 : APIC_BSP));
@@ -197,7 +196,7 @@ static void *creator_main(void *arg)
 static void *runner_main(void *arg)
 {
 	struct floor_vcpu *v = arg;
-	uint16_t want = (v->id && sipi) ? PORT_AP : PORT_BSP;
+	uint16_t want = (v->id && mode != MODE_DIRECT) ? PORT_AP : PORT_BSP;
 	uint64_t t, last;
 
 	set_batch();
@@ -254,7 +253,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	sipi = mode != MODE_DIRECT;
 	if (!nvcpus || nvcpus > MAX_VCPUS || !njobs || njobs > 64) {
 		fprintf(stderr, "kvm_floor_boot: 1 <= VCPUS <= %u, 1 <= THREADS <= 64\n",
 			MAX_VCPUS);

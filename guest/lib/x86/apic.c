@@ -120,15 +120,14 @@ void apic_init_ap(void)
 
 void apic_init_cpu(void)
 {
-	u64 base = rdmsr(MSR_IA32_APICBASE);
-
 	if (use_x2apic) {
+		u64 base = rdmsr(MSR_IA32_APICBASE);
+
 		if ((base & (APICBASE_ENABLE | APICBASE_EXTD)) != (APICBASE_ENABLE | APICBASE_EXTD))
 			wrmsr(MSR_IA32_APICBASE, base | APICBASE_ENABLE | APICBASE_EXTD);
-	} else if (!(base & APICBASE_ENABLE)) {
-		wrmsr(MSR_IA32_APICBASE, base | APICBASE_ENABLE);
 	}
-	apic->write(APIC_SPIV, APIC_SPIV_APIC_ENABLED | SPURIOUS_VECTOR);
+	/* Enabled (xAPIC), software-enabled; then what an AP has from INIT, set here. */
+	apic_init_ap();
 	apic->write(APIC_TASKPRI, 0);
 	/* The 8259 is masked too; LINT0 in ExtINT mode (firmware's virtual wire) goes away. */
 	apic->write(APIC_LVT0, APIC_LVT_MASKED);

@@ -8,7 +8,6 @@
 #include "printf.h"
 #include "report.h"
 #include "atomic.h"
-#include "string.h"
 #include "x86/segment.h"
 
 struct __packed idt_gate {
