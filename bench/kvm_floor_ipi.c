@@ -12,11 +12,12 @@
  *   sender (vCPU 0)       `out %al, $0xE7`, then spins for a count the loop chose, and again
  *
  * A round: the sender's vCPU spins about settle_us (the targets halt, as hvemu's bench
- * waits settle_ms=2), exits, and its thread sends one KVM_SIGNAL_MSI (fixed, physical
- * destination, vector 0xE0) to each target in APIC-ID order and re-enters: the least a VMM
- * can spend on one PV IPI hypercall to T halted targets here. The loop then waits until
- * every target has counted the interrupt (a lost or doubled one fails the run) before the
- * next round.
+ * waits settle_ms=2; with -i its thread sleeps that long instead and the guest spins only
+ * briefly, as hvemu's bench with sender=idle halts), exits, and its thread sends one
+ * KVM_SIGNAL_MSI (fixed, physical destination, vector 0xE0) to each target in APIC-ID
+ * order and re-enters: the least a VMM can spend on one PV IPI hypercall to T halted
+ * targets here. The loop then waits until every target has counted the interrupt (a lost
+ * or doubled one fails the run) before the next round.
  *
  * Output, "BENCH <name> median=.. p90=.. p99=.. max=.. n=..":
  *   floor_ipi64_send_ns  the sender's time, guest-timed as the bench guest times its
@@ -29,12 +30,13 @@
  * and "BENCH floor_ipi64_preempted rounds=..": in how many rounds the sender's thread was
  * switched out involuntarily during the MSIs (getrusage ru_nivcsw around them).
  * Usage: kvm_floor_ipi [-n ROUNDS] [-t TARGETS] [-s SETTLE_US] [-N] [-H HALT_POLL_NS] [-P]
- *                      [-r] [-c] [-g] [-V]
+ *                      [-r] [-c] [-g] [-i] [-V]
  *   -N  vCPU threads stay SCHED_OTHER; -H  KVM_CAP_HALT_POLL for the VM; -P  a perf
  *   context-switch event on every vCPU thread (what hvemu's on-CPU probe adds); -r  MSIs in
  *   descending order; -c  one MSI per x2APIC cluster (logical destination) instead of one
- *   per target; -g  the targets' handler shaped as a C runtime's interrupt entry; -V  one
- *   line per round (time, preemptions, the slow MSIs).
+ *   per target; -g  the targets' handler shaped as a C runtime's interrupt entry; -i  the
+ *   sender sleeps through the settle (a fresh scheduler slice when it sends; without -i it
+ *   has spun past its slice); -V  one line per round (time, preemptions, the slow MSIs).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -207,7 +209,7 @@ extern const uint8_t floor_ipi_code[], floor_ipi_target[], floor_ipi_handler[],
 struct opts {
 	unsigned rounds, nt, settle_us;
 	long halt_poll;
-	bool sched_other, probe, reverse, verbose, rt_handler, cluster;
+	bool sched_other, probe, reverse, verbose, rt_handler, cluster, idle_sender;
 };
 
 static struct opts o = { .rounds = 100, .nt = 64, .settle_us = 2000, .halt_poll = -1 };
@@ -329,6 +331,8 @@ static void round_run(struct floor_vm *f, struct floor_vcpu *sender, unsigned r,
 	unsigned slow = 0, slow_at[8];
 	long cs0, cs1;
 
+	if (o.idle_sender)
+		usleep(o.settle_us);
 	sender_run(sender);
 	cs0 = nivcsw();
 	start = floor_now_ns();
@@ -375,13 +379,14 @@ static void round_run(struct floor_vm *f, struct floor_vcpu *sender, unsigned r,
 	if (load32(f, ACKS_GPA) != want)
 		floor_fail("round %u: %u interrupts for %llu sent", r, load32(f, ACKS_GPA),
 			   (unsigned long long)want);
-	store32(f, SPIN_GPA, settle);
+	if (!o.idle_sender)
+		store32(f, SPIN_GPA, settle);
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: kvm_floor_ipi [-n ROUNDS] [-t TARGETS] [-s SETTLE_US] [-N] "
-			"[-H HALT_POLL_NS] [-P] [-r] [-c] [-g] [-V]\n");
+			"[-H HALT_POLL_NS] [-P] [-r] [-c] [-g] [-i] [-V]\n");
 	exit(2);
 }
 
@@ -389,7 +394,7 @@ static void parse(int argc, char **argv)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "n:t:s:NH:PrcgV")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:s:NH:PrcgiV")) != -1) {
 		switch (opt) {
 		case 'n':
 			o.rounds = (unsigned)strtoul(optarg, NULL, 0);
@@ -417,6 +422,9 @@ static void parse(int argc, char **argv)
 			break;
 		case 'g':
 			o.rt_handler = true;
+			break;
+		case 'i':
+			o.idle_sender = true;
 			break;
 		case 'V':
 			o.verbose = true;
@@ -506,6 +514,8 @@ int main(int argc, char **argv)
 	if (khz <= 0)
 		floor_die("KVM_GET_TSC_KHZ");
 	calibrate_settle(&f, &v[0]);
+	if (o.idle_sender)
+		store32(&f, SPIN_GPA, 40);
 	for (unsigned r = 0; r < o.rounds; r++)
 		round_run(&f, &v[0], r, &s);
 	/* The guest's ticks at the guest's TSC frequency, as the bench guest converts its own. */
@@ -515,7 +525,7 @@ int main(int argc, char **argv)
 	floor_print("floor_ipi64_exit_ns", s.exit_ns, o.rounds);
 	floor_print("floor_ipi64_msi_ns", s.msi_ns, s.nmsi);
 	floor_print("floor_ipi64_acks_ns", s.acks_ns, o.rounds);
-	printf("BENCH floor_ipi64_preempted rounds=%u of=%u targets=%u settle_us=%u\n", s.preempted,
-	       o.rounds, o.nt, o.settle_us);
+	printf("BENCH floor_ipi64_preempted rounds=%u of=%u targets=%u settle_us=%u sender=%s\n",
+	       s.preempted, o.rounds, o.nt, o.settle_us, o.idle_sender ? "idle" : "busy");
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include "x86/asm-defs.h"
 #include "x86/desc.h"
 #include "x86/fault.h"
+#include "x86/idle.h"
 #include "x86/multiboot.h"
 #include "x86/percpu.h"
 #include "x86/processor.h"

@@ -8,15 +8,19 @@
  *           (HvCallSendSyntheticClusterIpiEx with a VP set built before: what the
  *           hypervisor's side costs the sender), and PV IPIs + acknowledgements (the
  *           cross-CPU call with the PV IPI hook). settle_ms=N: time given to the targets
- *           to halt before each hypercall alone; targets=running: they spin in guest code
- *           during it instead; only=hcall: the hypercall alone and nothing else per round
- *           (what bench/kvm_floor_ipi.c measures the floor of)
+ *           to halt before each hypercall alone, during which the sender spins
+ *           (sender=busy, the default: its host thread has used up its scheduler slice
+ *           when it calls) or halts (sender=idle: halt_us(), it calls as a thread that
+ *           has just woken; docs/architecture.md §4.1); targets=running: they spin in
+ *           guest code during it instead; only=hcall: the hypercall alone and nothing
+ *           else per round (what bench/kvm_floor_ipi.c measures the floor of)
  *   flush2  two targets (CPUs 1 and 2): PV and native flush; run with 8 and 1024 vCPUs
  * Times are TSC deltas around the call at CPL0.
  */
 #include "testlib/tlbtest.h"
 #include "testlib/samples.h"
 #include "x86/desc.h"
+#include "x86/idle.h"
 #include "x86/processor.h"
 #include "x86/smp.h"
 #include "x86/tsc.h"
@@ -56,23 +60,34 @@ static void bench_print(const char *name, u64 *cyc, u32 n)
 
 /*
  * One HvCallSendSyntheticClusterIpiEx to the targets of @m, timed from the call into the
- * hypercall page to its return: the VP set is built (and interrupts are off) before.
- * Returns the TSC cycles, 0 when the call failed.
+ * hypercall page to its return. The VP set is built first, then the targets get
+ * @settle_ms to halt, the sender halting (@idle) or spinning meanwhile, so that the call
+ * follows the wait at once (interrupts are off from the wait's end to the return).
+ * Returns the TSC cycles, 0 when the call failed or the halt could not be made.
  */
-static u64 ipi_hypercall_alone(const struct cpumask *m)
+static u64 ipi_hypercall_alone(const struct cpumask *m, u64 settle_ms, bool idle)
 {
-	struct hv_send_ipi_ex *in = hv_this_cpu()->input;
-	u64 flags = irq_save(), t0, t1, r;
+	struct hv_cpu *c = hv_this_cpu();
+	struct hv_send_ipi_ex *in = c->input;
 	int nr_bank = cpumask_to_vpset((struct hv_vp_set *)&in->vp_set, m);
 	u16 varhead = tlb_ex_varhead((u16)(nr_bank > 0 ? nr_bank : 0));
+	u64 control = hv_control(HVCALL_SEND_IPI_EX, false, varhead, 0, 0);
+	u64 in_pa = hv_pa(in), out_pa = hv_pa(c->output);
+	bool halted = true;
+	u64 flags, t0, t1, r;
 
 	in->vector = BENCH_VECTOR;
 	in->reserved = 0;
+	if (settle_ms && idle)
+		halted = halt_us(settle_ms * 1000);
+	else if (settle_ms)
+		mdelay(settle_ms);
+	flags = irq_save();
 	t0 = rdtsc();
-	r = hv_hypercall_pcpu(hv_control(HVCALL_SEND_IPI_EX, false, varhead, 0, 0));
+	r = hv_hypercall(control, in_pa, out_pa);
 	t1 = rdtsc();
 	irq_restore(flags);
-	return nr_bank > 0 && hv_result_status(r) == HV_STATUS_SUCCESS ? t1 - t0 : 0;
+	return halted && nr_bank > 0 && hv_result_status(r) == HV_STATUS_SUCCESS ? t1 - t0 : 0;
 }
 
 static u32 spin_stop;
@@ -202,20 +217,24 @@ void tlb_test_bench(u64 va)
 			return;
 		}
 		u64 settle = cmdline_u64("settle_ms", 0);
-		char targets[16] = "halted", only[16] = "";
-		bool running, alone;
+		char targets[16] = "halted", only[16] = "", sender[8] = "busy";
+		bool running, alone, idle;
 
 		cmdline_get_str("targets", targets, sizeof(targets));
 		cmdline_get_str("only", only, sizeof(only));
+		cmdline_get_str("sender", sender, sizeof(sender));
 		running = !strcmp(targets, "running");
 		alone = !strcmp(only, "hcall");
+		idle = !strcmp(sender, "idle");
+		if (!idle && strcmp(sender, "busy") != 0) {
+			report(false, "bench ipi64: sender=%s (busy or idle)", sender);
+			return;
+		}
 		bench_mask(&m, 64);
 		for (u32 i = 0; i < n; i++) {
 			if (!alone)
 				wrong += ipi64_round(&m, i, a, b, c);
 			WRITE_ONCE(bench_acks, 0);
-			if (settle)
-				mdelay(settle);
 			if (running) {
 				u32 cpu;
 
@@ -224,7 +243,7 @@ void tlb_test_bench(u64 va)
 					if (cpu_job_start(cpu, bench_spin, NULL))
 						wrong++;
 			}
-			d[i] = ipi_hypercall_alone(&m);
+			d[i] = ipi_hypercall_alone(&m, settle, idle);
 			if (!d[i] || !wait_acks(64))
 				wrong++;
 			if (running) {
@@ -237,8 +256,10 @@ void tlb_test_bench(u64 va)
 			}
 		}
 		report_info(
-		    "bench ipi64: %u CPUs, 64 targets (%s for the hypercall alone), %u samples",
-		    smp_nr_online(), running ? "running" : "halted", n);
+		    "bench ipi64: %u CPUs, 64 targets (%s for the hypercall alone, the sender %s "
+		    "before it), %u samples",
+		    smp_nr_online(), running ? "running" : "halted", idle ? "halted" : "spinning",
+		    n);
 		if (!alone) {
 			bench_print("ipi64_native_acks_ns", a, n);
 			bench_print("ipi64_pv_send_ns", b, n);

@@ -10,13 +10,14 @@
 
 #include "x86/const.h"
 
-#define MSR_IA32_TSC	     0x00000010
-#define MSR_IA32_APICBASE    0x0000001b
-#define APICBASE_BSP	     X86_BIT(8)	 /* this is the bootstrap processor */
-#define APICBASE_EXTD	     X86_BIT(10) /* x2APIC mode */
-#define APICBASE_ENABLE	     X86_BIT(11) /* APIC globally enabled */
-#define MSR_IA32_MISC_ENABLE 0x000001a0
-#define MSR_IA32_CR_PAT	     0x00000277
+#define MSR_IA32_TSC	      0x00000010
+#define MSR_IA32_APICBASE     0x0000001b
+#define APICBASE_BSP	      X86_BIT(8)  /* this is the bootstrap processor */
+#define APICBASE_EXTD	      X86_BIT(10) /* x2APIC mode */
+#define APICBASE_ENABLE	      X86_BIT(11) /* APIC globally enabled */
+#define MSR_IA32_MISC_ENABLE  0x000001a0
+#define MSR_IA32_TSC_DEADLINE 0x000006e0 /* LAPIC timer in TSC-deadline mode */
+#define MSR_IA32_CR_PAT	      0x00000277
 
 #define MSR_EFER 0xc0000080
 #define EFER_SCE X86_BIT(0)  /* syscall/sysret */

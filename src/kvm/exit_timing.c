@@ -18,6 +18,7 @@ static const char *const kind_names[VCPU_EXIT_KINDS] = {
 static const char *const part_names[VCPU_EXIT_PARTS] = {
 	[VCPU_PART_IPI_SEND] = "ipi_send",
 	[VCPU_PART_IPI_MSI] = "ipi_msi",
+	[VCPU_PART_IPI_SEND_SWITCHED] = "ipi_send_switched",
 };
 
 const char *vcpu_exit_kind_name(enum vcpu_exit_kind k)

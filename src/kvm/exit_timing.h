@@ -37,6 +37,8 @@ enum vcpu_exit_kind {
 enum vcpu_exit_part {
 	VCPU_PART_IPI_SEND, /* a PV IPI's MSIs, all targets of one call (hv_ops.c) */
 	VCPU_PART_IPI_MSI,  /* one of them: KVM_SIGNAL_MSI, the target's wake-up */
+	/* the sends during which the sender's thread left its CPU (oncpu_switches) */
+	VCPU_PART_IPI_SEND_SWITCHED,
 	VCPU_EXIT_PARTS,
 };
 

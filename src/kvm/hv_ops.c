@@ -54,9 +54,14 @@ static int op_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vpset
 		       uint32_t vector)
 {
 	struct vm *vm = opaque;
-	/* --exit-timing: the call's MSIs and each one, as parts of its exit */
-	struct vcpu_exit_timing *et = vp_vcpu(caller)->exit_timing;
+	struct vcpu *self = vp_vcpu(caller);
+	/*
+	 * --exit-timing: the call's MSIs and each one, as parts of its exit, and apart the
+	 * calls during which the sender's thread was switched out (docs/architecture.md §4.1).
+	 */
+	struct vcpu_exit_timing *et = self->exit_timing;
 	uint64_t t0 = et ? exit_timing_now() : 0;
+	uint64_t sw0 = et ? oncpu_switches(&self->oncpu) : 0;
 	int64_t cursor = -1;
 	struct vcpu *t;
 
@@ -74,6 +79,8 @@ static int op_send_ipi(void *opaque, struct hv_vp *caller, const struct hv_vpset
 		vcpu_exit_part(et, VCPU_PART_IPI_MSI, t1);
 	}
 	vcpu_exit_part(et, VCPU_PART_IPI_SEND, t0);
+	if (et && oncpu_switches(&self->oncpu) != sw0)
+		vcpu_exit_part(et, VCPU_PART_IPI_SEND_SWITCHED, t0);
 	return 0;
 }
 

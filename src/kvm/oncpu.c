@@ -120,6 +120,18 @@ enum oncpu_state oncpu_get(struct oncpu *o)
 	return st;
 }
 
+uint64_t oncpu_switches(struct oncpu *o)
+{
+	uint64_t n = 0;
+
+	atomic_fetch_add(&o->users, 1);
+	if (atomic_load(&o->live))
+		n = __atomic_load_n(&o->page->data_head, __ATOMIC_SEQ_CST) /
+		    sizeof(struct perf_event_header);
+	atomic_fetch_sub(&o->users, 1);
+	return n;
+}
+
 static enum oncpu_state read_ring(const struct perf_event_mmap_page *pg)
 {
 	const uint8_t *ring;

@@ -66,5 +66,11 @@ int oncpu_open(struct oncpu *o, pid_t tid);
 void oncpu_close(struct oncpu *o);
 /* Safe from any thread, also while another thread closes the probe. */
 enum oncpu_state oncpu_get(struct oncpu *o);
+/*
+ * How many times the thread has been switched in or out since the probe opened (it
+ * only grows; 0 without a probe). Two reads that differ: the thread left its CPU in
+ * between. The same rules as oncpu_get.
+ */
+uint64_t oncpu_switches(struct oncpu *o);
 
 #endif

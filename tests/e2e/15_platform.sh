@@ -2,7 +2,8 @@
 # asan: yes
 # What a guest written for QEMU reads about the machine: fw_cfg (signature, CPU counts, RAM
 # size, etc/e820 = the Multiboot map) and the CPU model (--cpu): hidden CPUID bits stay
-# hidden in the guest, presets and refusals.
+# hidden in the guest, presets and refusals. The local APIC timer in TSC-deadline mode, as
+# the runtime's halting wait uses it (guest/tests/idle.c).
 . "$(dirname "$0")/lib.sh"
 tests=("fw_cfg: signature, ID, CPUs at boot and possible, RAM size, etc/e820 (platform.elf)"
 	"fw_cfg: a wrong expectation fails the guest (control run)"
@@ -10,10 +11,12 @@ tests=("fw_cfg: signature, ID, CPUs at boot and possible, RAM size, etc/e820 (pl
 	"--cpu refuses unknown models and features (exit 2)"
 	"--cpu host,-FEATURE hides the features from the guest's CPUID"
 	"--cpu host,safe hides cx16 and every safe feature KVM offers"
-	"--cpu host,safe: the features KVM does not offer")
+	"--cpu host,safe: the features KVM does not offer"
+	"TSC-deadline timer: a halt ends at its deadline, not at another interrupt, costs no host CPU (idle.elf)"
+	"--cpu host,-tsc_deadline_timer: the runtime's halting wait declines (idle.elf)")
 need_kvm "${tests[@]}"
-need_guest platform || {
-	for t in "${tests[@]}"; do tap_skip "$t" "build/guest/platform.elf not built"; done
+need_guest platform idle || {
+	for t in "${tests[@]}"; do tap_skip "$t" "build/guest/platform.elf or idle.elf not built"; done
 	tap_done
 	exit 0
 }
@@ -85,4 +88,10 @@ if [ -z "$unchecked" ]; then
 else
 	tap_skip "${tests[6]}" "this KVM does not offer$unchecked (hvemu warned: hide them on the guest's command line)"
 fi
+
+run_hvemu 60 run --kernel "$GUESTS/idle.elf" --cpus boot=2 --hv all
+expect_guest "${tests[7]}" 4
+run_hvemu 60 run --kernel "$GUESTS/idle.elf" --cpu host,-tsc_deadline_timer \
+	--cmdline "no_deadline=1"
+expect_guest "${tests[8]}" 1
 tap_done

@@ -15,6 +15,7 @@ CONTROLS=("hv_flush stages with --hv lacking tlbflush"
 	"a guest that runs fewer checks than expected"
 	"a guest with a failing check"
 	"smp's SIPI-alone check with the APs left UNINITIALIZED"
+	"idle's no-host-CPU check against a wait that spins"
 	"run-tests.sh: a truncated TAP stream"
 	"run-tests.sh: a suite that prints nothing")
 need_kvm "${CONTROLS[@]}"
@@ -71,6 +72,10 @@ control "1 failures.*exit status 3" 3
 HVEMU_FAULT="vcpu.wait_for_sipi*" run_hvemu 120 run --kernel "$GUESTS/smp.elf" --cpus boot=8 \
 	--cmdline "expect=8 sipi_only=1 init_fallback=0"
 control "1 failures.*exit status 3" 8
+
+# tests/e2e/15_platform.sh's halting-wait check, with the wait it measures made a spin.
+run_hvemu 60 run --kernel "$GUESTS/idle.elf" --cpus boot=2 --hv all --cmdline "spin_wait=1"
+control "1 failures.*exit status 3" 4
 
 # run_tests_control REASON LOG: run-tests.sh's verdict on a suite that printed LOG (and
 # exited 0) must be a failure whose reason matches REASON.

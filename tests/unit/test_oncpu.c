@@ -97,8 +97,32 @@ static void test_self_running_blocked_off(void)
 	CHECK_EQ(oncpu_get(&probe), ONCPU_UNKNOWN);
 }
 
+static void test_switch_count(void)
+{
+	struct oncpu self;
+	uint64_t n0, n1, n2;
+
+	oncpu_init_none(&self);
+	CHECK_EQ(oncpu_switches(&self), 0);
+	if (oncpu_open(&self, gettid())) {
+		t_skip("perf_event_open refused (perf_event_paranoid or seccomp)");
+		return;
+	}
+	n0 = oncpu_switches(&self);
+	n1 = oncpu_switches(&self);
+	usleep(2000);
+	n2 = oncpu_switches(&self);
+	/* Nothing forces a switch between the first two reads; a sleep is two switches. */
+	CHECK_MSG(n1 - n0 <= 2, "%llu switches between two reads", (unsigned long long)(n1 - n0));
+	CHECK_MSG(n2 >= n1 + 2, "a 2 ms sleep counted %llu switches",
+		  (unsigned long long)(n2 - n1));
+	oncpu_close(&self);
+	CHECK_EQ(oncpu_switches(&self), 0);
+}
+
 int main(void)
 {
 	RUN(test_self_running_blocked_off);
+	RUN(test_switch_count);
 	return t_done();
 }

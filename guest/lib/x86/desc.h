@@ -17,8 +17,10 @@
 #define FIRST_FREE_VECTOR 0x30
 #define LAST_FREE_VECTOR  0xef
 /* Cross-CPU function calls (smp.c). */
-#define XCALL_VECTOR	0xf0
-#define SPURIOUS_VECTOR 0xff
+#define XCALL_VECTOR 0xf0
+/* The local APIC timer of halt_until_tsc() (idle.c). */
+#define IDLE_TIMER_VECTOR 0xf1
+#define SPURIOUS_VECTOR	  0xff
 
 /* Register state saved by the interrupt stubs (entry.S), lowest address first. */
 struct ex_regs {
