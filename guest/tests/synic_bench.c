@@ -29,12 +29,11 @@
 #include "testlib/tdev.h"
 #include "testlib/tlbtest.h"
 
-#define SINT		    2
-#define SINT_VEC	    0xd1
-#define LAPIC_VEC	    0xd5
-#define ONE_MS		    10000ull
-#define POST_CONN	    0x44
-#define APIC_TIMER_PERIODIC (1u << 17)
+#define SINT	  2
+#define SINT_VEC  0xd1
+#define LAPIC_VEC 0xd5
+#define ONE_MS	  10000ull
+#define POST_CONN 0x44
 
 static struct samples s;
 static volatile u32 idx;
@@ -138,7 +137,7 @@ static void test_period(u32 n)
 	idx = 0;
 	last_tsc = 0;
 	apic->write(APIC_TDCR, 0xb); /* divide by 1 */
-	apic->write(APIC_LVTT, LAPIC_VEC | APIC_TIMER_PERIODIC);
+	apic->write(APIC_LVTT, LAPIC_VEC | APIC_LVT_TIMER_PERIODIC);
 	apic->write(APIC_TMICT, (u32)(apic_hz() / 1000));
 	wait_ticks();
 	apic->write(APIC_LVTT, APIC_LVT_MASKED);
@@ -214,7 +213,7 @@ static void idle_job(void *arg)
 		hv_stimer_start(0, hv_stimer_cfg(true, false, SINT), ONE_MS);
 	} else if (lapic) {
 		apic->write(APIC_TDCR, 0xb); /* divide by 1 */
-		apic->write(APIC_LVTT, LAPIC_VEC | APIC_TIMER_PERIODIC);
+		apic->write(APIC_LVTT, LAPIC_VEC | APIC_LVT_TIMER_PERIODIC);
 		apic->write(APIC_TMICT, (u32)(apic_hz() / 1000));
 	} else {
 		/* No timer: one wake-up at the end (divide by 128: up to minutes). */

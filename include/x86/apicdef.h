@@ -37,7 +37,8 @@
 
 #define APIC_SPIV_APIC_ENABLED X86_BIT(8)
 #define APIC_LVT_MASKED	       X86_BIT(16)
-/* LVT timer mode, bits 18:17: 10b is TSC-deadline (CPUID.1:ECX[24]) */
+/* LVT timer mode, bits 18:17: 00b one-shot, 01b periodic, 10b TSC-deadline (CPUID.1:ECX[24]) */
+#define APIC_LVT_TIMER_PERIODIC	   X86_BIT(17)
 #define APIC_LVT_TIMER_TSCDEADLINE X86_BIT(18)
 
 /* ICR (low word) fields. */
